@@ -1,0 +1,61 @@
+"""High-tech certificate rows → certificates with their issue year (contract §2, High-tech status)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ..rules.certs import cert_year
+from ..rules.values import parse_date
+from .columns import column_or_null, map_distinct
+from .ledger import Ledger
+from .linking import Linker, attach_links, firm_identity, with_name_keys
+from .reader import ROW, RawTable
+
+NO_YEAR = "no issue year (issue_date blank or invalid, cert_no without a GR year)"
+
+
+def build_hightech(table: RawTable, ledger: Ledger, linker: Linker, max_year: int) -> pl.DataFrame:
+    account = ledger.open(table)
+    frame = table.frame.with_columns(
+        column_or_null(table.frame, c) for c in ("name", "uscc", "issue_date", "cert_no")
+    )
+    frame = map_distinct(frame, "issue_date", lambda v: parse_date(v, max_year=max_year),
+                         {"date_value": pl.Date, "date_year": pl.Int64, "date_error": pl.Utf8})
+    frame = map_distinct(frame, "cert_no", lambda v: (cert_year(v),), {"cert_year": pl.Int64})
+    ledger.cell_issues(table, "issue_date", frame.filter(pl.col("date_error").is_not_null()),
+                       "date_error")
+    frame = frame.with_columns(
+        pl.coalesce("date_year", "cert_year").alias("issue_year"),
+    ).with_columns(
+        pl.when(pl.col("name").is_null() & pl.col("uscc").is_null())
+        .then(pl.lit("missing name and USCC"))
+        .when(pl.col("issue_year").is_null()).then(pl.lit(NO_YEAR))
+        .when(pl.col("issue_year") > max_year).then(pl.format("issue year out of range ({})", "issue_year"))
+        .alias("_reason")
+    )
+    ledger.quarantine(table, frame.filter(pl.col("_reason").is_not_null()))
+    frame = frame.filter(pl.col("_reason").is_null())
+
+    frame = with_name_keys(frame, "name")
+    frame = attach_links(frame, linker, "name_key", "uscc_key")
+    frame = frame.with_columns(
+        firm_identity().alias("who"),
+        pl.col("cert_no").str.replace_all(r"\s", "").str.to_uppercase().alias("cert_key"),
+    ).sort(ROW)
+    certs = (
+        frame.group_by("who", "cert_key", "issue_year", maintain_order=True)
+        .agg(
+            *(pl.col(c).drop_nulls().first() for c in (
+                "firm_id", "name", "uscc_key", "cert_no", "date_value", "link_method", "link_score",
+                "unlinked")),
+            pl.len().cast(pl.Int64).alias("records"),
+            pl.col(ROW).first().alias("source_row"),
+        )
+    )
+    account.kept = certs.height
+    account.merged_duplicates = frame.height - certs.height
+    return certs.select(
+        "firm_id", "name", pl.col("uscc_key").alias("uscc"), "cert_no",
+        pl.col("date_value").alias("issue_date"), "issue_year", "link_method", "link_score",
+        "unlinked", "records", "source_row",
+    )

@@ -1,0 +1,98 @@
+"""Patent rows → distinct applications and their applicants (contract §2, Patents)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from ..rules.names import normalize_name, split_list
+from ..rules.patents import parse_app_no, patent_type_from_text
+from ..rules.values import parse_date
+from .columns import column_or_null, map_distinct
+from .ledger import Ledger
+from .reader import ROW, RawTable
+
+NO_APPLICANTS = "no applicants"
+UNKNOWN_TYPE = "unknown patent type"
+
+
+@dataclass
+class PatentsResult:
+    patents: pl.DataFrame
+    applicants: pl.DataFrame  # app_no, position, applicant, applicant_key (linked later)
+    type_disagreements: int
+    type_unknown: int
+
+
+def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResult:
+    account = ledger.open(table)
+    frame = table.frame.with_columns(
+        column_or_null(table.frame, c)
+        for c in ("patent_type", "app_date", "ipc", "grant_date", "legal_status")
+    )
+    frame = map_distinct(frame, "app_no", parse_app_no, {
+        "canon": pl.Utf8, "number_type": pl.Utf8, "number_year": pl.Int64, "app_error": pl.Utf8})
+    frame = map_distinct(frame, "applicants", lambda v: (split_list(v),),
+                         {"applicant_list": pl.List(pl.Utf8)})
+    frame = frame.with_columns(
+        pl.when(pl.col("app_error").is_not_null()).then(pl.col("app_error"))
+        .when(pl.col("applicant_list").list.len() == 0).then(pl.lit(NO_APPLICANTS))
+        .alias("_reason")
+    )
+    ledger.quarantine(table, frame.filter(pl.col("_reason").is_not_null()))
+    frame = frame.filter(pl.col("_reason").is_null())
+
+    frame = map_distinct(frame, "patent_type", lambda v: (patent_type_from_text(v),),
+                         {"text_type": pl.Utf8})
+    frame = map_distinct(frame, "app_date", lambda v: parse_date(v, max_year=max_year),
+                         {"date_value": pl.Date, "date_year": pl.Int64, "date_error": pl.Utf8})
+    frame = frame.with_columns(
+        pl.when(pl.col("patent_type").is_not_null() & pl.col("text_type").is_null())
+        .then(pl.lit(UNKNOWN_TYPE)).alias("type_error")
+    )
+    ledger.cell_issues(table, "app_date", frame.filter(pl.col("date_error").is_not_null()), "date_error")
+    ledger.cell_issues(table, "patent_type", frame.filter(pl.col("type_error").is_not_null()), "type_error")
+    disagreements = frame.filter(
+        pl.col("number_type").is_not_null() & pl.col("text_type").is_not_null()
+        & (pl.col("number_type") != pl.col("text_type"))
+    ).height
+
+    frame = frame.sort(ROW)
+    first = [pl.col(c).drop_nulls().first() for c in (
+        "number_type", "text_type", "number_year", "date_value", "date_year", "ipc", "grant_date",
+        "legal_status")]
+    patents = (
+        frame.group_by("canon", maintain_order=True)
+        .agg(*first, pl.len().alias("records"), pl.col(ROW).first().alias("source_row"))
+        .select(
+            pl.col("canon").alias("app_no"),
+            pl.coalesce("number_type", "text_type").alias("patent_type"),
+            pl.coalesce("date_year", "number_year").alias("app_year"),
+            pl.col("date_value").alias("app_date"),
+            "ipc", "grant_date", "legal_status",
+            pl.when(pl.col("number_type").is_not_null()).then(pl.lit("number"))
+            .when(pl.col("text_type").is_not_null()).then(pl.lit("patent_type"))
+            .alias("type_source"),
+            pl.col("records").cast(pl.Int64),
+            "source_row",
+        )
+        .sort("app_no")
+    )
+    account.kept = patents.height
+    account.merged_duplicates = frame.height - patents.height
+
+    applicants = (
+        frame.select("canon", ROW, "applicant_list")
+        .explode("applicant_list")
+        .rename({"applicant_list": "applicant", "canon": "app_no"})
+    )
+    applicants = (
+        map_distinct(applicants, "applicant", lambda v: (normalize_name(v),), {"applicant_key": pl.Utf8})
+        .unique(["app_no", "applicant_key"], keep="first", maintain_order=True)
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("app_no").alias("position"))
+        .select("app_no", "position", "applicant", "applicant_key")
+        .sort("app_no", "position")
+    )
+    return PatentsResult(patents, applicants, disagreements,
+                         patents.filter(pl.col("patent_type").is_null()).height)

@@ -1,0 +1,194 @@
+"""`firms ingest`: the raw folder → validated, linked, deduplicated tables and the ingest report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from .. import __version__
+from ..errors import InputError
+from ..fuzzy import FuzzyOptions
+from ..geo import CityMatcher
+from ..refdata import REGION_OTHER, load
+from ..taxonomy import TrackMatcher
+from . import schema
+from .financing import build_financing
+from .firms import build_firms
+from .hightech import build_hightech
+from .investors import InvestorMatcher
+from .ledger import Ledger
+from .linking import METHODS, Linker, attach_links
+from .patents import build_patents
+from .progress import Quiet
+from .reader import RawTable, find_file, read_table
+from .writer import write_output
+
+TOP_UNLINKED = 20
+REPORT_EXAMPLES = 50
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    fuzzy: FuzzyOptions = field(default_factory=FuzzyOptions)
+    # Dates after this year are errors (a 2099 typo would otherwise become the default snapshot year).
+    max_year: int = field(default_factory=lambda: dt.date.today().year)
+
+
+def ingest(raw_dir: Path, out_dir: Path, options: IngestOptions = IngestOptions(), progress=Quiet()) -> dict:
+    """Run the whole ingest; returns the report that is also written beside the tables."""
+    tables, report = build_tables(raw_dir, options, progress)
+    with progress.step("Writing Parquet"):
+        write_output(out_dir, tables, report)
+    return report
+
+
+def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tuple[dict[str, pl.DataFrame], dict]:
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise InputError(f"{raw_dir}: no such folder (expected the raw files of the data contract)")
+    with progress.step("Reading raw files"):
+        raw = _read_inputs(raw_dir)
+        references = {stem: load(stem, raw_dir) for stem in ("tracks", "regions", "top_vc")}
+    ledger = Ledger()
+    year = options.max_year
+    with progress.step("Merging firms"):
+        cities = CityMatcher(references["regions"].frame)
+        tracks = TrackMatcher(references["tracks"].frame, "tracks.csv", options.fuzzy)
+        firms = build_firms(raw["firms"], ledger, cities, tracks, year)
+    linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy)
+    with progress.step("Parsing patents"):
+        patents = build_patents(raw["patents"], ledger, year)
+    with progress.step("Linking applicants", total=None) as advance:
+        applicants = attach_links(patents.applicants, linker, "applicant_key", None, progress=advance)
+    investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
+    with progress.step("Financing and certificates"):
+        financing = (build_financing(raw["financing"], ledger, linker, investors, year)
+                     if "financing" in raw else _empty_financing())
+        hightech = (build_hightech(raw["hightech"], ledger, linker, year)
+                    if "hightech" in raw else _empty_hightech())
+
+    tables = {
+        "firms": firms.firms,
+        "firm_tracks": firms.tracks,
+        "patents": patents.patents,
+        "patent_applicants": applicants.select(
+            "app_no", "position", "applicant", "applicant_key", "firm_id", "link_method", "link_score",
+            "unlinked"),
+        "financing": financing,
+        "hightech": hightech,
+        "quarantine": ledger.quarantine_frame(),
+        "cell_issues": ledger.cell_issue_frame(),
+    }
+    report = _report(raw_dir, options, references, ledger, tables, firms, patents)
+    if not report["all_rows_accounted"]:
+        bad = [s for s, f in report["files"].items() if not f["accounted"]]
+        raise RuntimeError(f"internal error: rows not accounted for in {', '.join(bad)}")
+    return tables, report
+
+
+def _read_inputs(raw_dir: Path) -> dict[str, RawTable]:
+    tables: dict[str, RawTable] = {}
+    for spec in schema.INPUT_FILES:
+        path = find_file(raw_dir, spec.stem)
+        if path is None:
+            if spec.optional_file:
+                continue
+            raise InputError(f"{raw_dir}: missing {spec.stem}.csv (or {spec.stem}.xlsx)")
+        table = read_table(path, lambda h, s=spec: schema.canonical_header(h, s))
+        for alternatives in spec.required:
+            if not any(c in table.columns for c in alternatives):
+                raise InputError(
+                    f"{table.source}: missing required column {schema.describe(alternatives)}; "
+                    f"found: {', '.join(table.headers)}")
+        tables[spec.stem] = table
+    return tables
+
+
+def _report(raw_dir, options, references, ledger: Ledger, tables, firms, patents) -> dict:
+    links = {
+        "patents": _link_counts(tables["patent_applicants"]),
+        "financing": _link_counts(tables["financing"]),
+        "hightech": _link_counts(tables["hightech"]),
+    }
+    unlinked: Counter = Counter()
+    by_source: dict[str, Counter] = {}
+    for table, column in (("patent_applicants", "applicant"), ("financing", "firm_name"),
+                          ("hightech", "name")):
+        names = tables[table].filter(pl.col("firm_id").is_null() & pl.col(column).is_not_null())[column]
+        for name, n in Counter(names.to_list()).items():
+            unlinked[name] += n
+            by_source.setdefault(name, Counter())[table] += n
+    top = sorted(unlinked.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_UNLINKED]
+    invalid = firms.invalid_usccs
+    not_listed = tables["firms"].filter(pl.col("region") == REGION_OTHER)["city"].value_counts()
+    unknown_tracks = tables["firm_tracks"].filter(pl.col("track").is_null())["track_written"].value_counts()
+    files = {source: account.as_dict() for source, account in ledger.files.items()}
+    return {
+        "fintech_firms": __version__,
+        "raw_dir": str(raw_dir),
+        "options": {
+            "fuzzy_threshold": options.fuzzy.threshold,
+            "fuzzy_margin": options.fuzzy.margin,
+            "max_year": options.max_year,
+        },
+        "reference_tables": {name: ref.origin for name, ref in references.items()},
+        "files": files,
+        "files_not_provided": [f"{s.stem}.csv" for s in schema.INPUT_FILES
+                               if s.optional_file and not any(k.startswith(s.stem + ".") for k in files)],
+        "all_rows_accounted": all(f["accounted"] for f in files.values()),
+        "tables": {name: frame.height for name, frame in tables.items()},
+        "links": links,
+        "unlinked_names": [
+            {"name": name, "rows": n, "by_table": dict(sorted(by_source[name].items()))} for name, n in top
+        ],
+        "unlinked_distinct_names": len(unlinked),
+        "invalid_usccs": {
+            "count": invalid.height,
+            "examples": invalid.head(REPORT_EXAMPLES).to_dicts(),
+        },
+        "patent_type_disagreements": patents.type_disagreements,
+        "patents_without_type": patents.type_unknown,
+        "cell_issues": [
+            {"source": s, "column": c, "reason": r, "rows": n}
+            for (s, c, r), n in sorted(ledger.cell_issue_counts.items())
+        ],
+        "cities_not_in_regions_table": _top_counts(not_listed, "city"),
+        "tracks_not_in_taxonomy": _top_counts(unknown_tracks, "track_written"),
+    }
+
+
+def _link_counts(frame: pl.DataFrame) -> dict[str, int]:
+    counts = {m: 0 for m in METHODS} | {"ambiguous": 0, "no match": 0}
+    for method, n in frame.group_by("link_method").len().iter_rows():
+        if method is not None:
+            counts[method] = n
+    for reason, n in frame.filter(pl.col("link_method").is_null()).group_by("unlinked").len().iter_rows():
+        counts[reason or "no match"] += n
+    return counts
+
+
+def _top_counts(counts: pl.DataFrame, column: str) -> list[dict]:
+    rows = sorted(counts.iter_rows(), key=lambda r: (-r[1], r[0] or ""))
+    return [{column: value, "firms": n} for value, n in rows[:TOP_UNLINKED]]
+
+
+def _empty_financing() -> pl.DataFrame:
+    return pl.DataFrame(schema={
+        "firm_id": pl.Int64, "firm_name": pl.Utf8, "uscc": pl.Utf8, "date": pl.Date, "year": pl.Int64,
+        "round": pl.Utf8, "round_written": pl.Utf8, "is_c_plus": pl.Boolean, "is_top_vc_led": pl.Boolean,
+        "top_vc": pl.List(pl.Utf8), "lead_investors": pl.List(pl.Utf8), "investors": pl.List(pl.Utf8),
+        "amount": pl.Utf8, "link_method": pl.Utf8, "link_score": pl.Float64, "unlinked": pl.Utf8,
+        "records": pl.Int64, "source_row": pl.Int64,
+    })
+
+
+def _empty_hightech() -> pl.DataFrame:
+    return pl.DataFrame(schema={
+        "firm_id": pl.Int64, "name": pl.Utf8, "uscc": pl.Utf8, "cert_no": pl.Utf8, "issue_date": pl.Date,
+        "issue_year": pl.Int64, "link_method": pl.Utf8, "link_score": pl.Float64, "unlinked": pl.Utf8,
+        "records": pl.Int64, "source_row": pl.Int64,
+    })

@@ -1,0 +1,258 @@
+"""Read one raw file (CSV in UTF-8 or GB18030, or XLSX) into a table of text cells.
+
+Cells stay text here; typing and validation happen per table in the rules. What cannot be read as a
+row (too many fields, bytes invalid for the file's encoding, an oversized cell) is set aside with its
+reason so that every data row is accounted for. Problems with the file as a whole raise InputError.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import InputError
+
+# A cell longer than this is not a value any column of the contract can hold (the longest real ones,
+# applicant lists of big consortia, stay far below); the row goes to quarantine instead of into memory
+# several times over.
+MAX_CELL_CHARS = 100_000
+ROW = "_row"
+_SNIFF_BYTES = 64 * 1024
+
+
+@dataclass
+class Rejected:
+    """A data row set aside while reading, before any rule saw it."""
+
+    row: int
+    reason: str
+    record: str
+
+
+@dataclass
+class RawTable:
+    source: str
+    encoding: str
+    headers: list[str]  # as written in the file
+    columns: list[str]  # canonical name per header position
+    frame: pl.DataFrame  # one Utf8 column per canonical name, blanks as null, plus _row (1-based)
+    rejected: list[Rejected] = field(default_factory=list)
+    rows_read: int = 0  # data rows in the file, blank ones included
+    blank_rows: int = 0
+
+    def records(self, rows: pl.DataFrame) -> list[str]:
+        """The rows' cells as JSON objects keyed by the headers as written, for quarantine."""
+        keys = list(zip(self.columns, self.headers))
+        out = []
+        for values in rows.select([c for c, _ in keys]).iter_rows():
+            out.append(record_json(dict(zip((h for _, h in keys), values))))
+        return out
+
+
+def record_json(cells: dict) -> str:
+    return json.dumps(cells, ensure_ascii=False)
+
+
+def find_file(raw_dir: Path, stem: str) -> Path | None:
+    """The raw file for a stem, as .csv or .xlsx (any case); two candidates are ambiguous."""
+    found = sorted(
+        p for p in raw_dir.iterdir()
+        if p.is_file() and p.stem.lower() == stem and p.suffix.lower() in (".csv", ".xlsx")
+    )
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise InputError(f"{raw_dir}: both {names} are present; keep one of them")
+    return found[0] if found else None
+
+
+def read_table(path: Path, canonical) -> RawTable:
+    """Read `path`; `canonical(header)` maps a written header to the contract's column name."""
+    if path.suffix.lower() == ".xlsx":
+        headers, rows, encoding = _read_xlsx(path)
+    else:
+        headers, rows, encoding = _read_csv(path)
+    return _build(path.name, headers, rows, encoding, canonical)
+
+
+def _build(source: str, headers: list[str], rows, encoding: str, canonical) -> RawTable:
+    headers = [_clean_header(h, i) for i, h in enumerate(headers)]
+    columns = [canonical(h) for h in headers]
+    seen: dict[str, int] = {}
+    for i, col in enumerate(columns):
+        if col in seen:
+            a, b = seen[col], i
+            raise InputError(
+                f"{source}: columns {a + 1} ('{headers[a]}') and {b + 1} ('{headers[b]}') both mean "
+                f"'{col}'; remove or rename one of them"
+            )
+        seen[col] = i
+    width = len(headers)
+    cols: list[list[str | None]] = [[] for _ in range(width)]
+    row_numbers: list[int] = []
+    rejected: list[Rejected] = []
+    rows_read = blank = 0
+    for row_no, cells in enumerate(rows, start=1):
+        rows_read = row_no
+        if not any(c.strip() for c in cells):
+            blank += 1
+            continue
+        reason = _row_problem(cells, width, encoding)
+        if reason:
+            rejected.append(Rejected(row_no, reason, _raw_record(headers, cells)))
+            continue
+        row_numbers.append(row_no)
+        for j in range(width):
+            value = cells[j].strip() if j < len(cells) else ""
+            cols[j].append(value or None)
+    data = {col: pl.Series(col, values, dtype=pl.Utf8) for col, values in zip(columns, cols)}
+    data[ROW] = pl.Series(ROW, row_numbers, dtype=pl.Int64)
+    return RawTable(source, encoding, headers, columns, pl.DataFrame(data), rejected, rows_read, blank)
+
+
+def _clean_header(header: str, index: int) -> str:
+    text = unicodedata.normalize("NFKC", header).strip().lstrip("\ufeff").strip()
+    return text or f"column_{index + 1}"
+
+
+def _row_problem(cells: list[str], width: int, encoding: str) -> str | None:
+    # Rows shorter than the header are common in exports that drop trailing blanks; they are padded.
+    if len(cells) > width and any(c.strip() for c in cells[width:]):
+        return f"row has {len(cells)} fields but the header has {width}"
+    for j, cell in enumerate(cells):
+        if len(cell) > MAX_CELL_CHARS:
+            return f"cell {j + 1} is too long ({len(cell):,} characters; limit {MAX_CELL_CHARS:,})"
+        if _has_bad_bytes(cell):
+            return f"invalid bytes for encoding {encoding}"
+    return None
+
+
+def _has_bad_bytes(cell: str) -> bool:
+    # surrogateescape decoding keeps an undecodable byte as a lone surrogate U+DC80..U+DCFF.
+    return any("\udc80" <= ch <= "\udcff" for ch in cell) if not cell.isascii() else False
+
+
+def _raw_record(headers: list[str], cells: list[str]) -> str:
+    shown = {}
+    for j, cell in enumerate(cells):
+        key = headers[j] if j < len(headers) else f"extra_{j + 1}"
+        if len(cell) > MAX_CELL_CHARS:
+            cell = cell[:1000] + f"…[truncated: {len(cell):,} characters]"
+        shown[key] = cell.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return record_json(shown)
+
+
+def _read_csv(path: Path) -> tuple[list[str], object, str]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path.name}: cannot be read ({exc.strerror})") from None
+    head = data[:_SNIFF_BYTES]
+    if head.startswith(b"PK\x03\x04"):
+        raise InputError(f"{path.name}: is an xlsx/zip workbook, not CSV text; rename it to .xlsx")
+    if b"\x00" in head:
+        raise InputError(f"{path.name}: is not a CSV text file (it holds binary data)")
+    text, encoding = decode(data)
+    if not text.strip():
+        raise InputError(f"{path.name}: is empty; expected a header row")
+    delimiter = _sniff_delimiter(text)
+    csv.field_size_limit(2**31 - 1)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        headers = next(reader)
+        while not any(h.strip() for h in headers):
+            headers = next(reader)
+    except StopIteration:
+        raise InputError(f"{path.name}: is empty; expected a header row") from None
+    except csv.Error as exc:
+        raise InputError(f"{path.name}: header row cannot be parsed as CSV ({exc})") from None
+    return headers, _guarded(reader, path.name), encoding
+
+
+def _guarded(reader, source: str):
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise InputError(f"{source}: line {reader.line_num} cannot be parsed as CSV ({exc})") from None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and encoding name of a raw file: UTF-8 (BOM or not) or GB18030, the two the contract allows.
+
+    A file that is neither cleanly is decoded as the likelier of the two, with its bad bytes kept as
+    lone surrogates so that only the rows holding them are rejected.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "surrogateescape"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
+    as_utf8 = data.decode("utf-8", "surrogateescape")
+    bad = sum(1 for ch in as_utf8 if "\udc80" <= ch <= "\udcff")
+    good = sum(1 for ch in as_utf8 if ord(ch) > 0x7F) - bad
+    # GB18030 bytes read as UTF-8 fail at almost every character; a damaged UTF-8 file mostly decodes.
+    if good >= bad:
+        return as_utf8, "utf-8"
+    return data.decode("gb18030", "surrogateescape"), "gb18030"
+
+
+def _sniff_delimiter(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    return "\t" if first.count("\t") > first.count(",") else ","
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], object, str]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"{path.name}: cannot be read as an xlsx workbook ({exc})") from None
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    for first in rows:
+        headers = [_xlsx_cell(v) for v in first]
+        if any(h.strip() for h in headers):
+            break
+    else:
+        workbook.close()
+        raise InputError(f"{path.name}: the first sheet is empty; expected a header row")
+    while headers and not headers[-1].strip():
+        headers.pop()  # formatting can stretch a sheet's used range past its last real column
+
+    def data_rows():
+        try:
+            for values in rows:
+                yield [_xlsx_cell(v) for v in values]
+        finally:
+            workbook.close()
+
+    return headers, data_rows(), "xlsx"
+
+
+def _xlsx_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,83 @@
+"""Reference tables (tracks, regions, top-tier investors): package defaults or the raw folder's own.
+
+A file of the same name in the raw folder replaces the default for that run (contract §1).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import polars as pl
+
+from .errors import InputError
+from .ingest.reader import find_file, read_table
+from .rules.names import normalize_name
+
+TECH_CLASSES: dict[str, str] = {
+    "big_data": "大数据",
+    "blockchain": "区块链",
+    "ai": "人工智能",
+    "cloud": "云计算",
+    "iot": "物联网",
+    "internet": "互联网",
+}
+UNCLASSIFIED = "unclassified"
+REGION_OTHER = "其他"
+REGION_UNKNOWN = "未知"
+
+_REQUIRED = {
+    "tracks": ("track", "tech_class"),
+    "regions": ("city", "province", "region"),
+    "top_vc": ("name",),
+}
+
+
+@dataclass(frozen=True)
+class ReferenceTable:
+    name: str
+    origin: str  # "default" or the path of the user's file
+    frame: pl.DataFrame
+
+
+def load(stem: str, raw_dir: Path | None) -> ReferenceTable:
+    """The reference table `stem`, from raw_dir when it holds one, else the packaged default."""
+    path = find_file(raw_dir, stem) if raw_dir is not None and raw_dir.is_dir() else None
+    if path is None:
+        with resources.as_file(resources.files("fintech_firms") / "reference" / f"{stem}.csv") as p:
+            table = read_table(p, _header)
+        origin = "default"
+    else:
+        table = read_table(path, _header)
+        origin = str(path)
+    for column in _REQUIRED[stem]:
+        if column not in table.columns:
+            raise InputError(f"{table.source}: missing required column '{column}'")
+    if table.rejected:
+        bad = table.rejected[0]
+        raise InputError(f"{table.source}: row {bad.row}: {bad.reason}")
+    return ReferenceTable(stem, origin, table.frame)
+
+
+def _header(header: str) -> str:
+    return unicodedata.normalize("NFKC", header).strip().lower()
+
+
+def tech_key(value: str | None, source: str, row: int) -> str:
+    """A tech_class cell as its key: the key itself or its Chinese label."""
+    text = (value or "").strip()
+    if text.lower() in TECH_CLASSES:
+        return text.lower()
+    for key, label in TECH_CLASSES.items():
+        if text == label:
+            return key
+    valid = ", ".join(f"{k} ({v})" for k, v in TECH_CLASSES.items())
+    raise InputError(f"{source}: row {row}: unknown tech_class '{text}'; valid: {valid}")
+
+
+def aliases_of(cell: str | None) -> list[str]:
+    """Aliases are `;`-separated (contract §1); a comma may belong to an English name."""
+    return [a.strip() for a in re.split(r"[;；]", cell or "") if normalize_name(a)]

@@ -1,0 +1,76 @@
+"""Firm-name normalisation and list-cell splitting (data contract §1 lists, §2 firm identity)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+__all__ = ["normalize_name", "split_list", "unique_in_order"]
+
+# \s covers Unicode whitespace (\u3000, NBSP, tabs, newlines); the zero-width characters and the BOM are
+# not whitespace to Python but are invisible in exports and would otherwise split one firm into two.
+_SPACE_RE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+_ASCII_SPACE_RE = re.compile(r"\s+")
+
+# NFKC can create new whitespace (e.g. U+00A8 -> " \u0308") and removing whitespace can bring a combining
+# mark next to a new base letter, so one pass is not always a fixed point; a few passes always are.
+_MAX_PASSES = 6
+
+
+def normalize_name(value: str | None) -> str:
+    """Comparison key of a firm name: NFKC, all whitespace removed, parens unified, case-folded.
+
+    None -> "". Idempotent. Full-width parentheses become ASCII ones through NFKC.
+    """
+    if not value:
+        return ""
+    if value.isascii():
+        # NFKC is the identity on ASCII and casefold() equals lower() there.
+        return _ASCII_SPACE_RE.sub("", value).lower()
+    s = value
+    for _ in range(_MAX_PASSES):
+        t = _SPACE_RE.sub("", unicodedata.normalize("NFKC", s).casefold())
+        if t == s:
+            break
+        s = t
+    return s
+
+
+_CORP_SUFFIX = (
+    r"(?:Ltd\.?|Limited|Inc\.?|LLC|Co\.|Corp\.?|Corporation|L\.P\.|LP|S\.A\.|GmbH|AG|PLC)"
+)
+# A half-width comma is a separator unless an English corporate suffix follows it as a whole word
+# ("Huawei Technologies Co., Ltd."). (?!\w) rather than \b because suffixes may end with a dot.
+_SPLIT_RE = re.compile(
+    r"[;；，、|｜]|,(?!\s*" + _CORP_SUFFIX + r"(?!\w))",
+    re.IGNORECASE,
+)
+_SEPARATORS = frozenset(";；,，、|｜")
+
+
+def split_list(value: str | None) -> list[str]:
+    """Split a list cell on ; ； , ， 、 | (and full-width ｜); strip items, drop empty ones, keep order.
+
+    A ", Ltd."-style comma before an English corporate suffix stays inside the name. No dedupe.
+    """
+    if not value:
+        return []
+    if _SEPARATORS.isdisjoint(value):
+        item = value.strip()
+        return [item] if item else []
+    return [item for part in _SPLIT_RE.split(value) if (item := part.strip())]
+
+
+def unique_in_order(
+    items: Iterable[str], key: Callable[[str], object] = normalize_name
+) -> list[str]:
+    """Dedupe by key, keeping first-seen order and the first spelling."""
+    seen: set[object] = set()
+    out: list[str] = []
+    for item in items:
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
+            out.append(item)
+    return out

@@ -1,0 +1,96 @@
+"""Chinese patent application numbers and patent types (data contract §2 Patents)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import NamedTuple
+
+__all__ = [
+    "AppNo",
+    "parse_app_no",
+    "app_no_check_char",
+    "patent_type_from_text",
+    "ERR_MISSING",
+    "ERR_CHECK",
+    "ERR_MALFORMED",
+]
+
+ERR_MISSING = "missing application number"
+ERR_CHECK = "wrong check digit"
+ERR_MALFORMED = "malformed application number"
+
+
+class AppNo(NamedTuple):
+    app_no: str | None
+    patent_type: str | None
+    year: int | None
+    error: str | None
+
+
+_MISSING = AppNo(None, None, None, ERR_MISSING)
+_MALFORMED = AppNo(None, None, None, ERR_MALFORMED)
+_WRONG_CHECK = AppNo(None, None, None, ERR_CHECK)
+
+_SPACE_RE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+# CN is the country prefix, ZL the granted-patent prefix ("ZL201610920041.1"); either may come first.
+_PREFIX_RE = re.compile(r"(?:CN|ZL)+")
+_APP_NO_RE = re.compile(r"([0-9]{12}|[0-9]{8})(?:\.?([0-9X]))?")
+
+_WEIGHTS_12 = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+_WEIGHTS_8 = (2, 3, 4, 5, 6, 7, 8, 9)
+_TYPE_DIGIT = {"1": "invention", "8": "invention", "2": "utility", "9": "utility", "3": "design"}
+
+
+def app_no_check_char(digits: str) -> str:
+    """Check character of a 12- or 8-digit application number (mod 11, 10 -> X)."""
+    weights = _WEIGHTS_12 if len(digits) == 12 else _WEIGHTS_8
+    r = sum(int(d) * w for d, w in zip(digits, weights)) % 11
+    return "X" if r == 10 else str(r)
+
+
+def parse_app_no(value: str | None) -> AppNo:
+    """Parse an application number into (canonical "digits.check", type, year, error).
+
+    Accepts an optional CN/ZL prefix, spaces, the dot before the check char, and a missing check char.
+    Errors: "missing application number", "wrong check digit", "malformed application number"; on error
+    every other field is None.
+    """
+    if value is None:
+        return _MISSING
+    s = _SPACE_RE.sub("", unicodedata.normalize("NFKC", value)).upper()
+    if not s:
+        return _MISSING
+    if m := _PREFIX_RE.match(s):
+        s = s[m.end() :]
+    m = _APP_NO_RE.fullmatch(s)
+    if m is None:
+        return _MALFORMED
+    digits, given = m[1], m[2]
+    check = app_no_check_char(digits)
+    if given is not None and given != check:
+        return _WRONG_CHECK
+    if len(digits) == 12:
+        year, type_digit = int(digits[:4]), digits[4]
+    else:
+        yy = int(digits[:2])
+        year, type_digit = (1900 + yy if yy >= 85 else 2000 + yy), digits[2]
+    return AppNo(f"{digits}.{check}", _TYPE_DIGIT.get(type_digit), year, None)
+
+
+_TYPE_WORDS = {
+    "发明": "invention", "发明专利": "invention", "发明申请": "invention", "发明授权": "invention",
+    "invention": "invention", "inventionpatent": "invention",
+    "实用新型": "utility", "实用新型专利": "utility", "utility": "utility",
+    "utilitymodel": "utility", "utilitymodelpatent": "utility",
+    "外观设计": "design", "外观设计专利": "design", "外观": "design", "design": "design",
+    "designpatent": "design",
+}  # fmt: skip
+
+
+def patent_type_from_text(value: str | None) -> str | None:
+    """Map a written patent type (发明/实用新型/外观设计/invention/utility/design ...) to its key, else None."""
+    if not value:
+        return None
+    key = _SPACE_RE.sub("", unicodedata.normalize("NFKC", value).casefold())
+    return _TYPE_WORDS.get(key)
