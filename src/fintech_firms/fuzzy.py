@@ -1,16 +1,28 @@
-"""Fuzzy name matching with a threshold and a margin over the runner-up, in batches on all cores."""
+"""Fuzzy name matching with a threshold and a margin over the runner-up, fast at 1M names x 80k firms.
+
+Scores are rapidfuzz's `fuzz.ratio` (normalised Indel similarity, 0-100) on normalised names. Scoring
+every query against every choice is too slow at full size, so candidates are found with a filter that
+cannot lose a pair scoring at or above the cut-off:
+
+- ratio = 200 * LCS / (len(q) + len(c)), so only choices of nearby length can reach the cut-off;
+- the LCS is at most the characters the two names share, so a choice that reaches the cut-off shares
+  at least m characters with the query, and hence (prefix filtering) at least one of the query's
+  len(q) - m + 1 rarest characters. Those characters are rare across firm names (腾, 云 rather than
+  有限公司), so each query is scored against a few hundred candidates instead of every firm.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-# Rows of the score matrix computed at once: 512 queries x 200k choices x 4 bytes is 400 MB at most.
-_CHUNK = 512
 FUZZY_OFF = 101
+# Candidate pairs scored per rapidfuzz call: bounds memory whatever the size of the residue.
+_PAIRS_PER_BATCH = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -31,34 +43,112 @@ class FuzzyResult:
     ambiguous: bool  # a runner-up of another key came within the margin
 
 
+_NONE = FuzzyResult(None, None, False)
+
+
+class ChoiceIndex:
+    """Choices (names) sorted by length, with an inverted index from character to choices."""
+
+    def __init__(self, choices: Sequence[str], keys: Sequence[int]):
+        order = sorted(range(len(choices)), key=lambda i: (len(choices[i]), choices[i], keys[i]))
+        self.choices = [choices[i] for i in order]
+        self.keys = np.asarray([keys[i] for i in order], dtype=np.int64)
+        self.lengths = np.asarray([len(c) for c in self.choices], dtype=np.int64)
+        postings: dict[str, list[int]] = {}
+        for i, choice in enumerate(self.choices):
+            for ch in set(choice):
+                postings.setdefault(ch, []).append(i)
+        self.postings = {ch: np.asarray(ix, dtype=np.int64) for ch, ix in postings.items()}
+
+    def candidates(self, query: str, cutoff: float) -> np.ndarray:
+        """Indexes of the choices that may score at least `cutoff` against `query`."""
+        n = len(query)
+        lo, hi = _length_window(n, cutoff)
+        start = int(np.searchsorted(self.lengths, lo, "left"))
+        stop = int(np.searchsorted(self.lengths, hi, "right"))
+        if start >= stop:
+            return np.empty(0, dtype=np.int64)
+        if cutoff <= 0:
+            return np.arange(start, stop, dtype=np.int64)
+        # For a choice of length l, the query's n - m(l) + 1 rarest characters must include a shared
+        # one, m(l) = ceil(cutoff * (n + l) / 200). That prefix shrinks as l grows, so the k-th rarest
+        # character need only be looked up among choices short enough for the prefix to reach it.
+        rarest = sorted(query, key=lambda ch: (len(self.postings.get(ch, ())), ch))
+        parts = []
+        seen: set[str] = set()
+        for k, ch in enumerate(rarest):
+            # longest l whose prefix still covers rank k: n - m(l) + 1 > k  <=>  m(l) <= n - k
+            longest = 200 * (n - k) / cutoff - n + 1e-9
+            limit = int(np.searchsorted(self.lengths, min(hi, longest), "right"))
+            if limit <= start:
+                break
+            if ch in seen or ch not in self.postings:
+                continue
+            seen.add(ch)
+            posting = self.postings[ch]
+            a, b = np.searchsorted(posting, (start, limit))
+            parts.append(posting[a:b])
+        if not parts:
+            return np.empty(0, dtype=np.int64)
+        return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+
+
 def match_best(
     queries: Sequence[str],
-    choices: Sequence[str],
-    keys: Sequence[int],
+    index: ChoiceIndex,
     options: FuzzyOptions,
     progress: Callable[[int], None] | None = None,
 ) -> list[FuzzyResult]:
     """For each query, the key whose best-scoring choice reaches the threshold and beats every other
     key's best by at least the margin (several choices may share a key: a firm's names)."""
-    none = FuzzyResult(None, None, False)
-    if not options.enabled or not queries or not choices:
-        return [none] * len(queries)
-    key_arr = np.asarray(keys)
-    # Scores below threshold - margin can neither win nor spoil a winner, so rapidfuzz may skip them.
+    out: list[FuzzyResult] = [_NONE] * len(queries)
+    if not options.enabled or not queries or not index.choices:
+        return out
+    # Scores below threshold - margin can neither win nor spoil a winner.
     cutoff = max(0.0, options.threshold - options.margin)
-    out: list[FuzzyResult] = []
-    for start in range(0, len(queries), _CHUNK):
-        block = queries[start:start + _CHUNK]
-        scores = process.cdist(
-            block, choices, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float32,
-            workers=options.workers,
-        )
-        for row in scores:
-            hits = np.flatnonzero(row)
-            out.append(_decide(row[hits], key_arr[hits], options) if hits.size else none)
-        if progress:
-            progress(len(block))
+    batch_q: list[int] = []
+    batch_c: list[np.ndarray] = []
+    pending = 0
+    for qi, query in enumerate(queries):
+        found = index.candidates(query, cutoff) if query else np.empty(0, dtype=np.int64)
+        if found.size:
+            batch_q.append(qi)
+            batch_c.append(found)
+            pending += found.size
+        if pending >= _PAIRS_PER_BATCH:
+            _score(queries, index, batch_q, batch_c, cutoff, options, out)
+            batch_q, batch_c, pending = [], [], 0
+        if progress and qi % 1000 == 999:
+            progress(1000)
+    _score(queries, index, batch_q, batch_c, cutoff, options, out)
+    if progress:
+        progress(len(queries) % 1000)
     return out
+
+
+def _score(queries, index: ChoiceIndex, batch_q, batch_c, cutoff, options, out) -> None:
+    if not batch_q:
+        return
+    sizes = [c.size for c in batch_c]
+    left = [queries[qi] for qi, size in zip(batch_q, sizes) for _ in range(size)]
+    flat = np.concatenate(batch_c)
+    right = [index.choices[i] for i in flat.tolist()]
+    scores = process.cpdist(left, right, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float32,
+                            workers=options.workers)
+    offset = 0
+    for qi, size in zip(batch_q, sizes):
+        row = scores[offset:offset + size]
+        hits = np.flatnonzero(row)
+        if hits.size:
+            out[qi] = _decide(row[hits], index.keys[flat[offset:offset + size][hits]], options)
+        offset += size
+
+
+def _length_window(length: int, cutoff: float) -> tuple[float, float]:
+    """Choice lengths l for which 200*min(length, l)/(length + l) can reach `cutoff`."""
+    if cutoff <= 0:
+        return 0, float("inf")
+    return cutoff * length / (200 - cutoff) - 1e-9, length * (200 - cutoff) / cutoff + 1e-9
 
 
 def _decide(scores: np.ndarray, keys: np.ndarray, options: FuzzyOptions) -> FuzzyResult:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .fuzzy import FuzzyOptions, match_best
+from .fuzzy import ChoiceIndex, FuzzyOptions, match_best
 from .refdata import aliases_of, tech_key
 from .rules.names import normalize_name
 
@@ -34,8 +34,8 @@ class TrackMatcher:
             self._names.setdefault(normalize_name(track), len(self._entries) - 1)
             for alias in aliases_of(row["aliases"] if has_aliases else None):
                 self._aliases.setdefault(normalize_name(alias), len(self._entries) - 1)
-        self._choices = list(self._names) + list(self._aliases)
-        self._keys = list(self._names.values()) + list(self._aliases.values())
+        self._index = ChoiceIndex(list(self._names) + list(self._aliases),
+                                  list(self._names.values()) + list(self._aliases.values()))
 
     def match_all(self, written: list[str]) -> dict[str, TrackMatch]:
         """Matches for distinct written track names."""
@@ -49,7 +49,7 @@ class TrackMatcher:
                 out[name] = self._hit(self._aliases[key], "alias", 100.0)
             else:
                 residue.append(name)
-        results = match_best([normalize_name(n) for n in residue], self._choices, self._keys, self._fuzzy)
+        results = match_best([normalize_name(n) for n in residue], self._index, self._fuzzy)
         for name, result in zip(residue, results):
             if result.key is None:
                 out[name] = TrackMatch(None, None, None, None)

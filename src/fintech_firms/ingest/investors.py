@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..fuzzy import FuzzyOptions, match_best
+from ..fuzzy import ChoiceIndex, FuzzyOptions, match_best
 from ..refdata import aliases_of
 from ..rules.names import normalize_name
 
@@ -23,6 +23,7 @@ class InvestorMatcher:
             index = len(self._canonical) - 1
             for written in [name, *aliases_of(row["aliases"] if has_aliases else None)]:
                 self._exact.setdefault(normalize_name(written), index)
+        self._index = ChoiceIndex(list(self._exact), list(self._exact.values()))
 
     def match_all(self, written: list[str]) -> dict[str, str | None]:
         """The top-tier investor each distinct written name is, or None."""
@@ -34,9 +35,7 @@ class InvestorMatcher:
                 residue.append(name)
             else:
                 out[name] = self._canonical[hit]
-        choices = list(self._exact)
-        results = match_best([normalize_name(n) for n in residue], choices,
-                             [self._exact[c] for c in choices], self._fuzzy)
+        results = match_best([normalize_name(n) for n in residue], self._index, self._fuzzy)
         for name, result in zip(residue, results):
             out[name] = self._canonical[result.key] if result.key is not None else None
         return out

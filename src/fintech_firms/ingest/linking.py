@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ..fuzzy import FuzzyOptions, match_best
+from ..fuzzy import ChoiceIndex, FuzzyOptions, match_best
 from ..rules.names import normalize_name
 from ..rules.uscc import is_valid_uscc, normalize_uscc
 
@@ -51,7 +51,7 @@ class Linker:
                 for firm_id in sorted(index[name]):
                     choices.append(name)
                     keys.append(firm_id)
-        self._choices, self._keys = choices, keys
+        self._index = ChoiceIndex(choices, keys) if fuzzy.enabled else ChoiceIndex([], [])
 
     def link_all(
         self,
@@ -71,7 +71,7 @@ class Linker:
         queries = sorted({name for name, _ in residue})
         if on_fuzzy_total:
             on_fuzzy_total(len(queries))
-        results = dict(zip(queries, match_best(queries, self._choices, self._keys, self.fuzzy, progress)))
+        results = dict(zip(queries, match_best(queries, self._index, self.fuzzy, progress)))
         for pair in residue:
             result = results[pair[0]]
             if result.key is not None:

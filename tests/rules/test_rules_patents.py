@@ -1,0 +1,169 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fintech_firms.rules.certs import cert_year
+from fintech_firms.rules.patents import AppNo, app_no_check_char, parse_app_no, patent_type_from_text
+
+MISSING = AppNo(None, None, None, "missing application number")
+WRONG = AppNo(None, None, None, "wrong check digit")
+MALFORMED = AppNo(None, None, None, "malformed application number")
+P2016 = AppNo("201610920041.1", "invention", 2016, None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # test vectors
+        ("201610920041.1", P2016),
+        ("201620289943.5", AppNo("201620289943.5", "utility", 2016, None)),
+        ("200880015234.6", AppNo("200880015234.6", "invention", 2008, None)),
+        ("201830072131.X", AppNo("201830072131.X", "design", 2018, None)),
+        ("95115608.X", AppNo("95115608.X", "invention", 1995, None)),
+        # accepted spellings
+        ("CN201610920041.1", P2016),
+        ("CN 2016 1092 0041.1", P2016),
+        ("2016109200411", P2016),
+        ("201610920041", P2016),
+        ("cn201610920041.1", P2016),
+        ("ZL201610920041.1", P2016),
+        ("ZL 201610920041.1", P2016),
+        ("CNZL201610920041.1", P2016),
+        ("  201610920041.1\t", P2016),
+        ("２０１６１０９２００４１．１", P2016),
+        ("CN２０１６１０９２００４１", P2016),
+        ("201830072131x", AppNo("201830072131.X", "design", 2018, None)),
+        ("201830072131", AppNo("201830072131.X", "design", 2018, None)),
+        ("95115608", AppNo("95115608.X", "invention", 1995, None)),
+        ("95115608X", AppNo("95115608.X", "invention", 1995, None)),
+        ("CN95115608.x", AppNo("95115608.X", "invention", 1995, None)),
+        # type digits
+        ("201690000001", AppNo(f"201690000001.{app_no_check_char('201690000001')}", "utility", 2016, None)),
+        ("201640000001", AppNo(f"201640000001.{app_no_check_char('201640000001')}", None, 2016, None)),
+        ("201600000001", AppNo(f"201600000001.{app_no_check_char('201600000001')}", None, 2016, None)),
+        ("02200001", AppNo(f"02200001.{app_no_check_char('02200001')}", "utility", 2002, None)),
+        ("00300001", AppNo(f"00300001.{app_no_check_char('00300001')}", "design", 2000, None)),
+        ("99800001", AppNo(f"99800001.{app_no_check_char('99800001')}", "invention", 1999, None)),
+        ("85100001", AppNo(f"85100001.{app_no_check_char('85100001')}", "invention", 1985, None)),
+        ("84100001", AppNo(f"84100001.{app_no_check_char('84100001')}", "invention", 2084, None)),
+        # errors
+        (None, MISSING),
+        ("", MISSING),
+        ("   ", MISSING),
+        ("201711469835.X", WRONG),
+        ("201610920041.2", WRONG),
+        ("2016109200412", WRONG),
+        ("95115608.1", WRONG),
+        ("CN", MALFORMED),
+        ("ZL", MALFORMED),
+        ("abc", MALFORMED),
+        ("20161092004", MALFORMED),
+        ("2016109200411X", MALFORMED),
+        ("201610920041.", MALFORMED),
+        ("201610920041.11", MALFORMED),
+        ("201610920041-1", MALFORMED),
+        ("2016.10920041.1", MALFORMED),
+        ("CN106123456A", MALFORMED),
+        ("201610920041.A", MALFORMED),
+        ("9511560", MALFORMED),
+        ("9511560812", MALFORMED),
+        ("US201610920041.1", MALFORMED),
+        ("٢٠١٦١٠٩٢٠٠٤١", MALFORMED),
+    ],
+)
+def test_parse_app_no(raw, expected):
+    assert parse_app_no(raw) == expected
+
+
+def test_check_char_vectors():
+    assert app_no_check_char("201610920041") == "1"
+    assert app_no_check_char("201620289943") == "5"
+    assert app_no_check_char("200880015234") == "6"
+    assert app_no_check_char("201830072131") == "X"
+    assert app_no_check_char("95115608") == "X"
+    assert app_no_check_char("201711469835") == "1"
+
+
+@given(st.one_of(st.none(), st.text()))
+def test_parse_app_no_total(value):
+    r = parse_app_no(value)
+    assert isinstance(r, AppNo)
+    if r.error is None:
+        assert r.app_no is not None and r.year is not None
+        assert parse_app_no(r.app_no) == r
+    else:
+        assert r.app_no is None and r.patent_type is None and r.year is None
+
+
+@given(st.text(alphabet="0123456789", min_size=12, max_size=12))
+def test_twelve_digits_check_char(digits):
+    c = app_no_check_char(digits)
+    r = parse_app_no(f"{digits}.{c}")
+    assert r.error is None and r.app_no == f"{digits}.{c}"
+    assert parse_app_no(digits).app_no == r.app_no
+    assert parse_app_no(f"{digits}{c}").app_no == r.app_no
+    for wrong in "0123456789X":
+        if wrong != c:
+            assert parse_app_no(f"{digits}.{wrong}").error == "wrong check digit"
+
+
+@given(st.text(alphabet="0123456789", min_size=8, max_size=8))
+def test_eight_digits_check_char(digits):
+    c = app_no_check_char(digits)
+    assert parse_app_no(f"{digits}.{c}").app_no == f"{digits}.{c}"
+    wrong = "X" if c != "X" else "0"
+    assert parse_app_no(f"{digits}.{wrong}").error == "wrong check digit"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("发明", "invention"), ("发明专利", "invention"), ("发明申请", "invention"),
+        ("发明授权", "invention"), ("invention", "invention"), ("Invention", "invention"),
+        ("INVENTION", "invention"), (" 发明 专利 ", "invention"), ("Invention Patent", "invention"),
+        ("ｉｎｖｅｎｔｉｏｎ", "invention"),
+        ("实用新型", "utility"), ("实用新型专利", "utility"), ("utility", "utility"),
+        ("Utility Model", "utility"), ("utility model", "utility"), ("UTILITY  MODEL", "utility"),
+        ("外观设计", "design"), ("外观设计专利", "design"), ("外观", "design"), ("design", "design"),
+        ("Design", "design"), ("Design Patent", "design"),
+        (None, None), ("", None), ("  ", None), ("专利", None), ("发", None), ("其他", None),
+        ("inventions", None),
+    ],
+)  # fmt: skip
+def test_patent_type_from_text(raw, expected):
+    assert patent_type_from_text(raw) == expected
+
+
+@given(st.one_of(st.none(), st.text()))
+def test_patent_type_from_text_total(value):
+    assert patent_type_from_text(value) in (None, "invention", "utility", "design")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("GR202144001234", 2021),
+        ("gr202144001234", 2021),
+        ("GR 2021 4400 1234", 2021),
+        ("ＧＲ２０２１４４００１２３４", 2021),
+        (" GR201811000001\n", 2018),
+        ("GR20211", 2021),
+        (None, None),
+        ("", None),
+        ("  ", None),
+        ("GR2021", None),
+        ("GF202144001234", None),
+        ("202144001234", None),
+        ("GR2021-44001234", None),
+        ("GR202144001234A", None),
+        ("XGR202144001234", None),
+    ],
+)
+def test_cert_year(raw, expected):
+    assert cert_year(raw) == expected
+
+
+@given(st.one_of(st.none(), st.text()))
+def test_cert_year_total(value):
+    r = cert_year(value)
+    assert r is None or (isinstance(r, int) and 0 <= r <= 9999)
