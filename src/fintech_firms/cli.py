@@ -44,16 +44,20 @@ def ingest_command(
 ) -> None:
     """Read raw exports, validate, link and deduplicate them, and write Parquet tables.
 
-    Every input row ends up in a table, merged into a row of one as a duplicate, or in the
-    quarantine table with its reason; ingest_report.json in the output folder accounts for each file.
+    RAW_DIR holds firms, patents, financing and hightech as .csv (UTF-8 or GB18030, Chinese or
+    English headers) or .xlsx; tracks.csv, regions.csv or top_vc.csv there replace the default
+    reference tables. Every input row ends up in a table, merged into one of its rows as a
+    duplicate, or in the quarantine table with its reason; OUT/ingest_report.json accounts for
+    each file. Bad input stops the run with a message and exit code 2, leaving OUT as it was.
 
+    \b
     Examples:
-
-        firms ingest                                   # data/raw -> data/parquet
-
-        firms ingest exports/2021 --out build/parquet
-
-        firms ingest --fuzzy-threshold 101             # exact linking only
+      firms ingest                                  # data/raw -> data/parquet
+      firms ingest exports/2021 --out build/parquet
+      firms ingest --fuzzy-threshold 95             # stricter fuzzy links
+      firms ingest --fuzzy-threshold 101            # exact links only
+      firms ingest --fuzzy-margin 5                 # the runner-up must trail by 5 points
+      firms ingest --workers 1 --quiet              # one core, print only errors
     """
     if workers == 0 or workers < -1:
         _fail("--workers must be a positive number of cores or -1 for all")
