@@ -161,6 +161,9 @@ def _decide(scores: np.ndarray, keys: np.ndarray, options: FuzzyOptions) -> Fuzz
     best = round(best, 2)
     if best < options.threshold:
         return FuzzyResult(None, best, False)
-    if len(ranked) > 1 and best - round(ranked[1][1], 2) < options.margin:
-        return FuzzyResult(None, best, True)
+    if len(ranked) > 1:
+        second = round(ranked[1][1], 2)
+        # A tie is ambiguous whatever the margin: the name matches several firms equally.
+        if best - second < options.margin or best == second:
+            return FuzzyResult(None, best, True)
     return FuzzyResult(int(best_key), best, False)

@@ -20,6 +20,9 @@ def summary_lines(report: dict, out_dir: Path) -> list[str]:
     for table, counts in report["links"].items():
         parts = ", ".join(f"{m} {n}" for m, n in counts.items() if n)
         lines.append(f"  links in {table}: {parts or 'none'}")
+    if report["unlinked_names"]:
+        top = ", ".join(f"{u['name']} ({u['rows']})" for u in report["unlinked_names"][:5])
+        lines.append(f"  unlinked names: {report['unlinked_distinct_names']}; most frequent: {top}")
     if report["invalid_usccs"]["count"]:
         lines.append(f"  invalid USCCs ignored: {report['invalid_usccs']['count']}")
     if report["patent_type_disagreements"]:

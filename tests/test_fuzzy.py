@@ -1,0 +1,106 @@
+"""The blocked fuzzy matcher must give exactly what scoring every pair would give."""
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
+
+from fintech_firms.fuzzy import ChoiceIndex, FuzzyOptions, FuzzyResult, match_best
+
+
+def brute_force(queries, choices, keys, options):
+    out = []
+    for q in queries:
+        best: dict[int, float] = {}
+        for c, k in zip(choices, keys):
+            s = fuzz.ratio(q, c)
+            if s >= options.threshold - options.margin:
+                best[k] = max(best.get(k, -1.0), s)
+        if not best or not q:
+            out.append(FuzzyResult(None, None, False))
+            continue
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+        top = round(float(np.float32(ranked[0][1])), 2)
+        second = round(float(np.float32(ranked[1][1])), 2) if len(ranked) > 1 else None
+        if top < options.threshold:
+            out.append(FuzzyResult(None, top, False))
+        elif second is not None and (top - second < options.margin or top == second):
+            out.append(FuzzyResult(None, top, True))
+        else:
+            out.append(FuzzyResult(ranked[0][0], top, False))
+    return out
+
+
+ALPHABET = "深圳市北京上海科技有限公司数据云链智能腾讯阿里巴网络信息"
+names = st.text(alphabet=ALPHABET, min_size=1, max_size=14)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    choices=st.lists(names, min_size=1, max_size=25),
+    queries=st.lists(names, min_size=1, max_size=10),
+    threshold=st.sampled_from([60.0, 80.0, 90.0, 95.0]),
+    margin=st.sampled_from([0.0, 3.0, 10.0]),
+)
+def test_blocked_matching_equals_scoring_every_pair(choices, queries, threshold, margin):
+    keys = [i % 7 for i in range(len(choices))]  # several names may belong to one firm
+    options = FuzzyOptions(threshold, margin, workers=1)
+    got = match_best(queries, ChoiceIndex(choices, keys), options)
+    assert [(r.key, r.ambiguous) for r in got] == [
+        (r.key, r.ambiguous) for r in brute_force(queries, choices, keys, options)]
+
+
+def test_blocked_matching_equals_brute_force_on_firm_like_names():
+    rng = random.Random(7)
+    chars = [chr(c) for c in range(0x4E00, 0x4E00 + 400)]
+    suffixes = ["科技有限公司", "信息技术有限公司", "网络科技有限公司"]
+    firms = sorted({rng.choice(["深圳市", "北京", "上海"]) + "".join(rng.choices(chars, k=rng.randint(2, 4)))
+                    + rng.choice(suffixes) for _ in range(1500)})
+    typos = []
+    for f in rng.sample(firms, 200):
+        i = rng.randrange(len(f))
+        typos.append(f[:i] + rng.choice(chars) + f[i + 1:])
+    queries = typos + ["张伟", "清华大学", "中国科学院计算技术研究所"]
+    keys = list(range(len(firms)))
+    options = FuzzyOptions()
+    got = match_best(queries, ChoiceIndex(firms, keys), options)
+    want = brute_force(queries, firms, keys, options)
+    assert [(r.key, r.ambiguous) for r in got] == [(r.key, r.ambiguous) for r in want]
+    assert sum(r.key is not None for r in got) > 100  # the typos mostly link
+
+
+FIRMS = ["深圳市腾云科技有限公司", "北京百度网讯科技有限公司"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # 11 characters each, equal: 100
+        ("深圳市腾云科技有限公司", FuzzyResult(0, 100.0, False)),
+        # one substitution in 11: LCS 10, 200*10/22 = 90.91; vs the other firm LCS 6, 200*6/23 = 52.2
+        ("深圳市腾去科技有限公司", FuzzyResult(0, 90.91, False)),
+        # LCS 9 of 11 + 11: 81.8, under the 87 cut-off: nothing found
+        ("深圳市腾云网络有限公司", FuzzyResult(None, None, False)),
+        ("张三", FuzzyResult(None, None, False)),
+    ],
+)
+def test_threshold(query, expected):
+    assert match_best([query], ChoiceIndex(FIRMS, [0, 1]), FuzzyOptions()) == [expected]
+
+
+def test_a_name_as_close_to_two_firms_is_ambiguous():
+    # LCS 9 against either 10-character name: 200*9/19 = 94.74 for both, within the 3-point margin
+    index = ChoiceIndex(["深圳市云科技有限公司", "深圳市讯科技有限公司"], [0, 1])
+    assert match_best(["深圳市科技有限公司"], index, FuzzyOptions()) == [FuzzyResult(None, 94.74, True)]
+    # a tie matches several firms equally: unlinked even when no margin is asked for
+    assert match_best(["深圳市科技有限公司"], index, FuzzyOptions(margin=0)) == [
+        FuzzyResult(None, 94.74, True)]
+
+
+def test_threshold_101_switches_fuzzy_off():
+    index = ChoiceIndex(["深圳市腾云科技有限公司"], [0])
+    assert match_best(["深圳市腾云科技有限公司"], index, FuzzyOptions(threshold=101)) == [
+        FuzzyResult(None, None, False)]

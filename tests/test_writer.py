@@ -1,0 +1,59 @@
+"""The output folder is replaced in one step: a failed run leaves the previous output as it was."""
+
+import json
+
+import polars as pl
+import pytest
+
+from fintech_firms.ingest import writer
+from fintech_firms.ingest.writer import REPORT_NAME, write_output
+
+
+def tables(n):
+    return {"firms": pl.DataFrame({"firm_id": list(range(n))}), "patents": pl.DataFrame({"x": [1] * n})}
+
+
+def test_write_creates_the_folder_and_keeps_files_it_does_not_own(tmp_path):
+    out = tmp_path / "parquet"
+    write_output(out, tables(2), {"run": 1})
+    (out / "README.md").write_text("kept")
+    write_output(out, tables(3), {"run": 2})
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "firms.parquet", REPORT_NAME,
+                                                     "patents.parquet"]
+    assert (out / "README.md").read_text() == "kept"
+    assert pl.read_parquet(out / "firms.parquet").height == 3
+    assert json.loads((out / REPORT_NAME).read_text()) == {"run": 2}
+    assert [p.name for p in tmp_path.iterdir()] == ["parquet"]  # no staging or backup left behind
+
+
+def test_a_failure_while_writing_leaves_the_previous_output(tmp_path, monkeypatch):
+    out = tmp_path / "parquet"
+    write_output(out, tables(2), {"run": 1})
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    calls = []
+    original = pl.DataFrame.write_parquet
+
+    def failing(self, path, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # an interrupted run, not just an error
+        return original(self, path, **kwargs)
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", failing)
+    with pytest.raises(KeyboardInterrupt):
+        write_output(out, tables(5), {"run": 2})
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["parquet"]
+
+
+def test_a_run_stopped_between_the_two_renames_is_recovered(tmp_path, monkeypatch):
+    out = tmp_path / "parquet"
+    write_output(out, tables(2), {"run": 1})
+    # Simulate a stop after the old folder was moved aside and before the new one took its place.
+    (tmp_path / ".parquet.old").mkdir()
+    for p in out.iterdir():
+        p.rename(tmp_path / ".parquet.old" / p.name)
+    out.rmdir()
+    writer._recover(out)
+    assert json.loads((out / REPORT_NAME).read_text()) == {"run": 1}
