@@ -54,6 +54,9 @@ class ChoiceIndex:
         self.choices = [choices[i] for i in order]
         self.keys = np.asarray([keys[i] for i in order], dtype=np.int64)
         self.lengths = np.asarray([len(c) for c in self.choices], dtype=np.int64)
+        # starts[l] is the index of the first choice at least l long (choices are sorted by length).
+        longest = int(self.lengths[-1]) if len(self.choices) else 0
+        self._starts = np.searchsorted(self.lengths, np.arange(longest + 2)).tolist()
         postings: dict[str, list[int]] = {}
         for i, choice in enumerate(self.choices):
             for ch in set(choice):
@@ -64,8 +67,7 @@ class ChoiceIndex:
         """Indexes of the choices that may score at least `cutoff` against `query`."""
         n = len(query)
         lo, hi = _length_window(n, cutoff)
-        start = int(np.searchsorted(self.lengths, lo, "left"))
-        stop = int(np.searchsorted(self.lengths, hi, "right"))
+        start, stop = self._first_at_least(math.ceil(lo)), self._first_at_least(math.floor(hi) + 1)
         if start >= stop:
             return np.empty(0, dtype=np.int64)
         if cutoff <= 0:
@@ -79,18 +81,24 @@ class ChoiceIndex:
         for k, ch in enumerate(rarest):
             # longest l whose prefix still covers rank k: n - m(l) + 1 > k  <=>  m(l) <= n - k
             longest = 200 * (n - k) / cutoff - n + 1e-9
-            limit = int(np.searchsorted(self.lengths, min(hi, longest), "right"))
+            limit = self._first_at_least(math.floor(min(hi, longest)) + 1)
             if limit <= start:
                 break
             if ch in seen or ch not in self.postings:
                 continue
             seen.add(ch)
             posting = self.postings[ch]
-            a, b = np.searchsorted(posting, (start, limit))
+            a, b = posting.searchsorted(start), posting.searchsorted(limit)
             parts.append(posting[a:b])
         if not parts:
             return np.empty(0, dtype=np.int64)
         return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+
+
+    def _first_at_least(self, length: int) -> int:
+        if length <= 0:
+            return 0
+        return self._starts[length] if length < len(self._starts) else len(self.choices)
 
 
 def match_best(

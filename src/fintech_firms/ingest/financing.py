@@ -10,13 +10,14 @@ from ..rules.values import parse_date
 from .columns import column_or_null, map_distinct
 from .investors import InvestorMatcher
 from .ledger import Ledger
-from .linking import Linker, attach_links, firm_identity, with_name_keys
+from .linking import Linker, attach_links, firm_identity, unlinked_rows, with_name_keys
 from .reader import ROW, RawTable
 
 
 def build_financing(
     table: RawTable, ledger: Ledger, linker: Linker, investors: InvestorMatcher, max_year: int
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The deduplicated table, and the input rows left unlinked (for the report)."""
     account = ledger.open(table)
     frame = table.frame.with_columns(
         column_or_null(table.frame, c)
@@ -54,6 +55,7 @@ def build_financing(
             pl.col(ROW).first().alias("source_row"),
         )
     )
+    unlinked = unlinked_rows(frame, "firm_name")
     account.kept = events.height
     account.merged_duplicates = frame.height - events.height
 
@@ -63,7 +65,7 @@ def build_financing(
                for cells in events["investors"].to_list()]
     top = investors.match_all(sorted({n for names in leads for n in names}))
     top_vc = [unique_in_order(top[n] for n in names if top[n]) for names in leads]
-    return events.select(
+    deduplicated = events.select(
         "firm_id", "firm_name",
         pl.col("uscc_key").alias("uscc"),
         pl.col("date_value").alias("date"),
@@ -77,3 +79,4 @@ def build_financing(
         pl.Series("investors", backers, dtype=pl.List(pl.Utf8)),
         "amount", "link_method", "link_score", "unlinked", "records", "source_row",
     )
+    return deduplicated, unlinked

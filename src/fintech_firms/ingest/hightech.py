@@ -8,13 +8,16 @@ from ..rules.certs import cert_year
 from ..rules.values import parse_date
 from .columns import column_or_null, map_distinct
 from .ledger import Ledger
-from .linking import Linker, attach_links, firm_identity, with_name_keys
+from .linking import Linker, attach_links, firm_identity, unlinked_rows, with_name_keys
 from .reader import ROW, RawTable
 
 NO_YEAR = "no issue year (issue_date blank or invalid, cert_no without a GR year)"
 
 
-def build_hightech(table: RawTable, ledger: Ledger, linker: Linker, max_year: int) -> pl.DataFrame:
+def build_hightech(
+    table: RawTable, ledger: Ledger, linker: Linker, max_year: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The deduplicated table, and the input rows left unlinked (for the report)."""
     account = ledger.open(table)
     frame = table.frame.with_columns(
         column_or_null(table.frame, c) for c in ("name", "uscc", "issue_date", "cert_no")
@@ -22,8 +25,6 @@ def build_hightech(table: RawTable, ledger: Ledger, linker: Linker, max_year: in
     frame = map_distinct(frame, "issue_date", lambda v: parse_date(v, max_year=max_year),
                          {"date_value": pl.Date, "date_year": pl.Int64, "date_error": pl.Utf8})
     frame = map_distinct(frame, "cert_no", lambda v: (cert_year(v),), {"cert_year": pl.Int64})
-    ledger.cell_issues(table, "issue_date", frame.filter(pl.col("date_error").is_not_null()),
-                       "date_error")
     frame = frame.with_columns(
         pl.coalesce("date_year", "cert_year").alias("issue_year"),
     ).with_columns(
@@ -35,6 +36,8 @@ def build_hightech(table: RawTable, ledger: Ledger, linker: Linker, max_year: in
     )
     ledger.quarantine(table, frame.filter(pl.col("_reason").is_not_null()))
     frame = frame.filter(pl.col("_reason").is_null())
+    ledger.cell_issues(table, "issue_date", frame.filter(pl.col("date_error").is_not_null()),
+                       "date_error")
 
     frame = with_name_keys(frame, "name")
     frame = attach_links(frame, linker, "name_key", "uscc_key")
@@ -52,10 +55,12 @@ def build_hightech(table: RawTable, ledger: Ledger, linker: Linker, max_year: in
             pl.col(ROW).first().alias("source_row"),
         )
     )
+    unlinked = unlinked_rows(frame, "name")
     account.kept = certs.height
     account.merged_duplicates = frame.height - certs.height
-    return certs.select(
+    deduplicated = certs.select(
         "firm_id", "name", pl.col("uscc_key").alias("uscc"), "cert_no",
         pl.col("date_value").alias("issue_date"), "issue_year", "link_method", "link_score",
         "unlinked", "records", "source_row",
     )
+    return deduplicated, unlinked

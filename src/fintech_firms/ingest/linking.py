@@ -87,10 +87,14 @@ class Linker:
                 return Link(self.usccs[code], USCC, 100.0)
         if not name:
             return _NONE
-        for index, method in ((self.names, EXACT), (self.former, FORMER)):
-            firms = index.get(name)
-            if firms:
-                return Link(next(iter(firms)), method, 100.0) if len(firms) == 1 else _AMBIGUOUS
+        # Contract §2 step 2: the name equals exactly one firm's name or former name; a name that is
+        # one firm's name and another's former name matches two firms and stays unlinked.
+        by_name, by_former = self.names.get(name, ()), self.former.get(name, ())
+        firms = set(by_name) | set(by_former)
+        if len(firms) == 1:
+            return Link(next(iter(firms)), EXACT if by_name else FORMER, 100.0)
+        if firms:
+            return _AMBIGUOUS
         return None
 
 
@@ -131,3 +135,11 @@ def with_name_keys(frame: pl.DataFrame, name: str) -> pl.DataFrame:
 
     frame = map_distinct(frame, name, lambda v: (normalize_name(v),), {"name_key": pl.Utf8})
     return map_distinct(frame, "uscc", lambda v: (normalize_uscc(v) or None,), {"uscc_key": pl.Utf8})
+
+
+def unlinked_rows(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Input rows whose firm was not found, as (name, name_key): the report counts them per name."""
+    return frame.filter(pl.col("firm_id").is_null()).select(
+        pl.coalesce(pl.col(name), pl.format("USCC {}", pl.col("uscc_key"))).alias("name"),
+        pl.col("name_key"),
+    )

@@ -9,7 +9,7 @@ import polars as pl
 from ..rules.names import normalize_name, split_list
 from ..rules.patents import parse_app_no, patent_type_from_text
 from ..rules.values import parse_date
-from .columns import column_or_null, map_distinct
+from .columns import column_or_null, map_distinct, split_distinct
 from .ledger import Ledger
 from .reader import ROW, RawTable
 
@@ -21,6 +21,7 @@ UNKNOWN_TYPE = "unknown patent type"
 class PatentsResult:
     patents: pl.DataFrame
     applicants: pl.DataFrame  # app_no, position, applicant, applicant_key (linked later)
+    applicant_rows: pl.DataFrame  # _row, applicant, applicant_key: who each input row names
     type_disagreements: int
     type_unknown: int
 
@@ -33,11 +34,11 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
     )
     frame = map_distinct(frame, "app_no", parse_app_no, {
         "canon": pl.Utf8, "number_type": pl.Utf8, "number_year": pl.Int64, "app_error": pl.Utf8})
-    frame = map_distinct(frame, "applicants", lambda v: (split_list(v),),
-                         {"applicant_list": pl.List(pl.Utf8)})
+    listed, no_applicants = split_distinct(frame.select(ROW, "applicants"), "applicants", split_list,
+                                           "applicant")
     frame = frame.with_columns(
         pl.when(pl.col("app_error").is_not_null()).then(pl.col("app_error"))
-        .when(pl.col("applicant_list").list.len() == 0).then(pl.lit(NO_APPLICANTS))
+        .when(no_applicants).then(pl.lit(NO_APPLICANTS))
         .alias("_reason")
     )
     ledger.quarantine(table, frame.filter(pl.col("_reason").is_not_null()))
@@ -83,16 +84,18 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
     account.merged_duplicates = frame.height - patents.height
 
     applicants = (
-        frame.select("canon", ROW, "applicant_list")
-        .explode("applicant_list")
-        .rename({"applicant_list": "applicant", "canon": "app_no"})
+        listed.join(frame.select(ROW, pl.col("canon").alias("app_no")), on=ROW, how="inner")
+        .sort(ROW, "applicant_pos")
     )
+    applicants = map_distinct(applicants, "applicant", lambda v: (normalize_name(v),),
+                              {"applicant_key": pl.Utf8})
+    applicant_rows = applicants.select(ROW, "applicant", "applicant_key").unique(
+        [ROW, "applicant_key"], keep="first", maintain_order=True)
     applicants = (
-        map_distinct(applicants, "applicant", lambda v: (normalize_name(v),), {"applicant_key": pl.Utf8})
-        .unique(["app_no", "applicant_key"], keep="first", maintain_order=True)
+        applicants.unique(["app_no", "applicant_key"], keep="first", maintain_order=True)
         .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("app_no").alias("position"))
         .select("app_no", "position", "applicant", "applicant_key")
         .sort("app_no", "position")
     )
-    return PatentsResult(patents, applicants, disagreements,
+    return PatentsResult(patents, applicants, applicant_rows, disagreements,
                          patents.filter(pl.col("patent_type").is_null()).height)

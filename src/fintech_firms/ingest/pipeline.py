@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,10 +65,22 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
         applicants = attach_links(patents.applicants, linker, "applicant_key", None, progress=advance)
     investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
     with progress.step("Financing and certificates"):
-        financing = (build_financing(raw["financing"], ledger, linker, investors, year)
-                     if "financing" in raw else _empty_financing())
-        hightech = (build_hightech(raw["hightech"], ledger, linker, year)
-                    if "hightech" in raw else _empty_hightech())
+        none = pl.DataFrame(schema={"name": pl.Utf8, "name_key": pl.Utf8})
+        financing, financing_unlinked = (
+            build_financing(raw["financing"], ledger, linker, investors, year)
+            if "financing" in raw else (_empty_financing(), none))
+        hightech, hightech_unlinked = (
+            build_hightech(raw["hightech"], ledger, linker, year)
+            if "hightech" in raw else (_empty_hightech(), none))
+    unlinked = pl.concat([
+        patents.applicant_rows.join(
+            applicants.filter(pl.col("firm_id").is_null()).select("applicant_key").unique(),
+            on="applicant_key", how="semi",
+        ).select(pl.col("applicant").alias("name"), pl.col("applicant_key").alias("name_key"),
+                 pl.lit("patents").alias("table")),
+        financing_unlinked.with_columns(pl.lit("financing").alias("table")),
+        hightech_unlinked.with_columns(pl.lit("hightech").alias("table")),
+    ])
 
     tables = {
         "firms": firms.firms,
@@ -83,7 +94,7 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
         "quarantine": ledger.quarantine_frame(),
         "cell_issues": ledger.cell_issue_frame(),
     }
-    report = _report(raw_dir, options, references, ledger, tables, firms, patents)
+    report = _report(raw_dir, options, references, ledger, tables, firms, patents, unlinked)
     if not report["all_rows_accounted"]:
         bad = [s for s, f in report["files"].items() if not f["accounted"]]
         raise RuntimeError(f"internal error: rows not accounted for in {', '.join(bad)}")
@@ -108,21 +119,24 @@ def _read_inputs(raw_dir: Path) -> dict[str, RawTable]:
     return tables
 
 
-def _report(raw_dir, options, references, ledger: Ledger, tables, firms, patents) -> dict:
+def _report(raw_dir, options, references, ledger: Ledger, tables, firms, patents, unlinked) -> dict:
     links = {
         "patents": _link_counts(tables["patent_applicants"]),
         "financing": _link_counts(tables["financing"]),
         "hightech": _link_counts(tables["hightech"]),
     }
-    unlinked: Counter = Counter()
-    by_source: dict[str, Counter] = {}
-    for table, column in (("patent_applicants", "applicant"), ("financing", "firm_name"),
-                          ("hightech", "name")):
-        names = tables[table].filter(pl.col("firm_id").is_null() & pl.col(column).is_not_null())[column]
-        for name, n in Counter(names.to_list()).items():
-            unlinked[name] += n
-            by_source.setdefault(name, Counter())[table] += n
-    top = sorted(unlinked.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_UNLINKED]
+    counts = (
+        unlinked.group_by("name_key", "table").agg(pl.len().alias("rows"), pl.col("name").first())
+        .group_by("name_key").agg(
+            pl.col("rows").sum(), pl.col("name").sort_by("table").first(),
+            pl.struct("table", "rows").sort_by("table").alias("by_table"))
+        .sort(["rows", "name"], descending=[True, False])
+    )
+    top = [
+        {"name": row["name"], "rows": row["rows"],
+         "by_table": {t["table"]: t["rows"] for t in row["by_table"]}}
+        for row in counts.head(TOP_UNLINKED).iter_rows(named=True)
+    ]
     invalid = firms.invalid_usccs
     not_listed = tables["firms"].filter(pl.col("region") == REGION_OTHER)["city"].value_counts()
     unknown_tracks = tables["firm_tracks"].filter(pl.col("track").is_null())["track_written"].value_counts()
@@ -142,10 +156,8 @@ def _report(raw_dir, options, references, ledger: Ledger, tables, firms, patents
         "all_rows_accounted": all(f["accounted"] for f in files.values()),
         "tables": {name: frame.height for name, frame in tables.items()},
         "links": links,
-        "unlinked_names": [
-            {"name": name, "rows": n, "by_table": dict(sorted(by_source[name].items()))} for name, n in top
-        ],
-        "unlinked_distinct_names": len(unlinked),
+        "unlinked_names": top,
+        "unlinked_distinct_names": counts.height,
         "invalid_usccs": {
             "count": invalid.height,
             "examples": invalid.head(REPORT_EXAMPLES).to_dicts(),

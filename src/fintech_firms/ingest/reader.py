@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import json
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,6 +83,13 @@ def read_table(path: Path, canonical) -> RawTable:
 
 def _build(source: str, headers: list[str], rows, encoding: str, canonical) -> RawTable:
     headers = [_clean_header(h, i) for i, h in enumerate(headers)]
+    for i, header in enumerate(headers):
+        if _has_bad_bytes(header):
+            # A damaged header would silently drop its column (or crash when printed); fix the file.
+            raise InputError(
+                f"{source}: the header row has bytes that are invalid for encoding {encoding} "
+                f"(column {i + 1}: '{_escaped(header)}')"
+            )
     columns = [canonical(h) for h in headers]
     seen: dict[str, int] = {}
     for i, col in enumerate(columns):
@@ -145,8 +151,13 @@ def _raw_record(headers: list[str], cells: list[str]) -> str:
         key = headers[j] if j < len(headers) else f"extra_{j + 1}"
         if len(cell) > MAX_CELL_CHARS:
             cell = cell[:1000] + f"…[truncated: {len(cell):,} characters]"
-        shown[key] = cell.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        shown[key] = _escaped(cell)
     return record_json(shown)
+
+
+def _escaped(text: str) -> str:
+    """Text with the raw bytes kept as lone surrogates shown as \\xNN."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _read_csv(path: Path) -> tuple[list[str], object, str]:
@@ -164,21 +175,61 @@ def _read_csv(path: Path) -> tuple[list[str], object, str]:
         raise InputError(f"{path.name}: is empty; expected a header row")
     delimiter = _sniff_delimiter(text)
     csv.field_size_limit(2**31 - 1)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    if not text.endswith(("\n", "\r")):
+        # With a final line break every complete record ends before the text does, so a record that
+        # the csv module returns only at the end of the text is a quoted field that was never closed.
+        text += "\n"
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
+        start = 1
         headers = next(reader)
         while not any(h.strip() for h in headers):
+            start = reader.line_num + 1
             headers = next(reader)
+        lines.check_closed(path.name, start)
     except StopIteration:
         raise InputError(f"{path.name}: is empty; expected a header row") from None
     except csv.Error as exc:
         raise InputError(f"{path.name}: header row cannot be parsed as CSV ({exc})") from None
-    return headers, _guarded(reader, path.name), encoding
+    return headers, _guarded(reader, lines, path.name), encoding
 
 
-def _guarded(reader, source: str):
+class _Lines:
+    """The text's lines for csv.reader, noting when they run out."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = io.StringIO(text, newline="")
+        self.exhausted = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self._lines.readline()
+        if not line:
+            self.exhausted = True
+            raise StopIteration
+        return line
+
+    def check_closed(self, source: str, start_line: int) -> None:
+        if self.exhausted:
+            raise InputError(
+                f"{source}: line {start_line}: a quoted field starts here and is never closed "
+                f"(unbalanced '\"'); the rest of the file would be read as one cell"
+            )
+
+
+def _guarded(reader, lines: _Lines, source: str):
     try:
-        yield from reader
+        while True:
+            start = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            lines.check_closed(source, start)
+            yield row
     except csv.Error as exc:
         raise InputError(f"{source}: line {reader.line_num} cannot be parsed as CSV ({exc})") from None
 
@@ -200,12 +251,20 @@ def decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     as_utf8 = data.decode("utf-8", "surrogateescape")
-    bad = sum(1 for ch in as_utf8 if "\udc80" <= ch <= "\udcff")
+    bad = _count_bad(as_utf8)
     good = sum(1 for ch in as_utf8 if ord(ch) > 0x7F) - bad
     # GB18030 bytes read as UTF-8 fail at almost every character; a damaged UTF-8 file mostly decodes.
     if good >= bad:
         return as_utf8, "utf-8"
-    return data.decode("gb18030", "surrogateescape"), "gb18030"
+    as_gb = data.decode("gb18030", "surrogateescape")
+    # Without evidence for GB18030 (an ASCII file with one stray byte fails both alike) it is UTF-8.
+    if _count_bad(as_gb) >= bad:
+        return as_utf8, "utf-8"
+    return as_gb, "gb18030"
+
+
+def _count_bad(text: str) -> int:
+    return sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -216,12 +275,16 @@ def _sniff_delimiter(text: str) -> str:
 def _read_xlsx(path: Path) -> tuple[list[str], object, str]:
     import openpyxl
 
+    # A damaged workbook fails inside openpyxl with whatever its zip, zlib or XML layer raises, and in
+    # read-only mode the sheet is parsed lazily, so every call into the workbook is guarded.
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(f"{path.name}: cannot be read as an xlsx workbook ({exc})") from None
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+    except Exception as exc:  # any failure here: not a usable workbook
+        raise _unreadable(path, exc) from None
+    if not workbook.worksheets:
+        workbook.close()
+        raise InputError(f"{path.name}: the workbook has no worksheet; expected the data on the first sheet")
+    rows = _workbook_rows(path, workbook, workbook.worksheets[0])
     for first in rows:
         headers = [_xlsx_cell(v) for v in first]
         if any(h.strip() for h in headers):
@@ -240,6 +303,19 @@ def _read_xlsx(path: Path) -> tuple[list[str], object, str]:
             workbook.close()
 
     return headers, data_rows(), "xlsx"
+
+
+def _workbook_rows(path: Path, workbook, sheet):
+    try:
+        yield from sheet.iter_rows(values_only=True)
+    except Exception as exc:  # see _read_xlsx
+        workbook.close()
+        raise _unreadable(path, exc) from None
+
+
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    detail = str(exc) or type(exc).__name__
+    return InputError(f"{path.name}: cannot be read as an xlsx workbook ({detail})")
 
 
 def _xlsx_cell(value) -> str:
