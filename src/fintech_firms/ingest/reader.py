@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,12 +77,14 @@ def read_table(path: Path, canonical) -> RawTable:
     """Read `path`; `canonical(header)` maps a written header to the contract's column name."""
     if path.suffix.lower() == ".xlsx":
         headers, rows, encoding = _read_xlsx(path)
+        damaged = False
     else:
-        headers, rows, encoding = _read_csv(path)
-    return _build(path.name, headers, rows, encoding, canonical)
+        headers, rows, encoding, damaged = _read_csv(path)
+    return _build(path.name, headers, rows, encoding, damaged, canonical)
 
 
-def _build(source: str, headers: list[str], rows, encoding: str, canonical) -> RawTable:
+def _build(source: str, headers: list[str], rows, encoding: str, damaged: bool, canonical) -> RawTable:
+    """`damaged`: the text holds bytes invalid for its encoding somewhere (rows with them are set aside)."""
     headers = [_clean_header(h, i) for i, h in enumerate(headers)]
     for i, header in enumerate(headers):
         if _has_bad_bytes(header):
@@ -101,26 +104,34 @@ def _build(source: str, headers: list[str], rows, encoding: str, canonical) -> R
             )
         seen[col] = i
     width = len(headers)
-    cols: list[list[str | None]] = [[] for _ in range(width)]
+    kept: list[list[str]] = []
     row_numbers: list[int] = []
     rejected: list[Rejected] = []
     rows_read = blank = 0
     for row_no, cells in enumerate(rows, start=1):
         rows_read = row_no
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             blank += 1
             continue
-        reason = _row_problem(cells, width, encoding)
-        if reason:
-            rejected.append(Rejected(row_no, reason, _raw_record(headers, cells)))
-            continue
+        # The common row has the header's width, short cells and clean bytes: one cheap test.
+        if (len(cells) != width or max(map(len, cells)) > MAX_CELL_CHARS
+                or (damaged and _has_bad_bytes("".join(cells)))):
+            reason = _row_problem(cells, width, encoding)
+            if reason:
+                rejected.append(Rejected(row_no, reason, _raw_record(headers, cells)))
+                continue
+            cells = (cells + [""] * width)[:width]
         row_numbers.append(row_no)
-        for j in range(width):
-            value = cells[j].strip() if j < len(cells) else ""
-            cols[j].append(value or None)
-    data = {col: pl.Series(col, values, dtype=pl.Utf8) for col, values in zip(columns, cols)}
+        kept.append(cells)
+    columns_of_cells = list(zip(*kept)) if kept else [()] * width
+    data = {col: pl.Series(col, values, dtype=pl.Utf8) for col, values in zip(columns, columns_of_cells)}
     data[ROW] = pl.Series(ROW, row_numbers, dtype=pl.Int64)
-    return RawTable(source, encoding, headers, columns, pl.DataFrame(data), rejected, rows_read, blank)
+    # Surrounding whitespace is never data; a blank cell is unknown (contract §1).
+    frame = pl.DataFrame(data).with_columns(
+        pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c).str.strip_chars()).alias(c)
+        for c in columns
+    )
+    return RawTable(source, encoding, headers, columns, frame, rejected, rows_read, blank)
 
 
 def _clean_header(header: str, index: int) -> str:
@@ -140,9 +151,12 @@ def _row_problem(cells: list[str], width: int, encoding: str) -> str | None:
     return None
 
 
-def _has_bad_bytes(cell: str) -> bool:
+_BAD_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _has_bad_bytes(text: str) -> bool:
     # surrogateescape decoding keeps an undecodable byte as a lone surrogate U+DC80..U+DCFF.
-    return any("\udc80" <= ch <= "\udcff" for ch in cell) if not cell.isascii() else False
+    return not text.isascii() and _BAD_BYTE.search(text) is not None
 
 
 def _raw_record(headers: list[str], cells: list[str]) -> str:
@@ -160,7 +174,7 @@ def _escaped(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _read_csv(path: Path) -> tuple[list[str], object, str]:
+def _read_csv(path: Path) -> tuple[list[str], object, str, bool]:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -175,63 +189,29 @@ def _read_csv(path: Path) -> tuple[list[str], object, str]:
         raise InputError(f"{path.name}: is empty; expected a header row")
     delimiter = _sniff_delimiter(text)
     csv.field_size_limit(2**31 - 1)
-    if not text.endswith(("\n", "\r")):
-        # With a final line break every complete record ends before the text does, so a record that
-        # the csv module returns only at the end of the text is a quoted field that was never closed.
-        text += "\n"
-    lines = _Lines(text)
-    reader = csv.reader(lines, delimiter=delimiter)
+    # strict: a quoted field left open would otherwise swallow the rest of the file as one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows = _guarded(reader, path.name)
+    for headers in rows:
+        if any(h.strip() for h in headers):
+            return headers, rows, encoding, _has_bad_bytes(text)
+    raise InputError(f"{path.name}: is empty; expected a header row")
+
+
+def _guarded(reader, source: str):
+    """The reader's rows; a CSV syntax error stops the run with the line where its record starts."""
+    start = 1
     try:
-        start = 1
-        headers = next(reader)
-        while not any(h.strip() for h in headers):
-            start = reader.line_num + 1
-            headers = next(reader)
-        lines.check_closed(path.name, start)
-    except StopIteration:
-        raise InputError(f"{path.name}: is empty; expected a header row") from None
-    except csv.Error as exc:
-        raise InputError(f"{path.name}: header row cannot be parsed as CSV ({exc})") from None
-    return headers, _guarded(reader, lines, path.name), encoding
-
-
-class _Lines:
-    """The text's lines for csv.reader, noting when they run out."""
-
-    def __init__(self, text: str) -> None:
-        self._lines = io.StringIO(text, newline="")
-        self.exhausted = False
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        line = self._lines.readline()
-        if not line:
-            self.exhausted = True
-            raise StopIteration
-        return line
-
-    def check_closed(self, source: str, start_line: int) -> None:
-        if self.exhausted:
-            raise InputError(
-                f"{source}: line {start_line}: a quoted field starts here and is never closed "
-                f"(unbalanced '\"'); the rest of the file would be read as one cell"
-            )
-
-
-def _guarded(reader, lines: _Lines, source: str):
-    try:
-        while True:
-            start = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            lines.check_closed(source, start)
+        for row in reader:
             yield row
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise InputError(f"{source}: line {reader.line_num} cannot be parsed as CSV ({exc})") from None
+        if "unexpected end of data" in str(exc):
+            raise InputError(
+                f"{source}: line {start}: a quoted field starts here and is never closed "
+                f"(unbalanced '\"'); the rest of the file would be read as one cell"
+            ) from None
+        raise InputError(f"{source}: line {start} cannot be parsed as CSV ({exc})") from None
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -264,7 +244,7 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def _count_bad(text: str) -> int:
-    return sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+    return len(_BAD_BYTE.findall(text))
 
 
 def _sniff_delimiter(text: str) -> str:
