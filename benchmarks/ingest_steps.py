@@ -25,7 +25,7 @@ class Timed(Quiet):
     @contextmanager
     def step(self, label: str, total: int | None = None):
         start = time.perf_counter()
-        yield lambda n=1: None
+        yield lambda n=1, total=None: None
         self.steps.append((label, time.perf_counter() - start))
 
 

@@ -62,10 +62,14 @@ def ingest_command(
     if workers == 0 or workers < -1:
         _fail("--workers must be a positive number of cores or -1 for all")
     options = IngestOptions(fuzzy=FuzzyOptions(fuzzy_threshold, fuzzy_margin, workers))
+    progress = Quiet() if quiet else for_terminal()
     try:
-        report = ingest(raw_dir, out, options, Quiet() if quiet else for_terminal())
+        report = ingest(raw_dir, out, options, progress)
     except InputError as exc:
+        progress.close()  # before the message, so that the display does not overwrite it
         _fail(str(exc))
+    finally:
+        progress.close()
     if not quiet:
         for line in summary_lines(report, out):
             typer.echo(line)

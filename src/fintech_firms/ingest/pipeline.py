@@ -61,8 +61,9 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
     linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy)
     with progress.step("Parsing patents"):
         patents = build_patents(raw["patents"], ledger, year)
-    with progress.step("Linking applicants", total=None) as advance:
-        applicants = attach_links(patents.applicants, linker, "applicant_key", None, progress=advance)
+    with progress.step("Fuzzy-linking applicants") as advance:
+        applicants = attach_links(patents.applicants, linker, "applicant_key", None, progress=advance,
+                                  on_fuzzy_total=lambda n: advance(0, total=n))
     investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
     with progress.step("Financing and certificates"):
         none = pl.DataFrame(schema={"name": pl.Utf8, "name_key": pl.Utf8})

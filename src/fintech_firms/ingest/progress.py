@@ -1,9 +1,8 @@
-"""Progress display for long steps: a rich progress bar on a terminal, nothing otherwise."""
+"""Progress display for long steps: a rich progress display on a terminal, nothing otherwise."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from contextlib import contextmanager
 
 
@@ -12,24 +11,52 @@ class Quiet:
 
     @contextmanager
     def step(self, label: str, total: int | None = None):
-        yield lambda n=1: None
+        """A long step; it yields advance(n=1, total=None) to report work done (and the amount)."""
+        yield lambda n=1, total=None: None
+
+    def close(self) -> None:
+        pass
 
 
 class Bar(Quiet):
+    """One line per step: a spinner while it runs, a count where the step knows its amount of work,
+    and the time it took."""
+
     def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            transient=True,
+            SpinnerColumn(finished_text="✓"), TextColumn("{task.description:<28}"), BarColumn(),
+            TextColumn("{task.fields[count]}"), TimeElapsedColumn(),
         )
+        self._started = False
 
     @contextmanager
     def step(self, label: str, total: int | None = None):
-        with self._progress:
-            task = self._progress.add_task(label, total=total)
-            advance: Callable[[int], None] = lambda n=1: self._progress.advance(task, n)
+        if not self._started:
+            self._progress.start()
+            self._started = True
+        task = self._progress.add_task(label, total=total, count="")
+
+        def advance(n: int = 1, total: int | None = None) -> None:
+            if total is not None:
+                self._progress.update(task, total=total)
+            self._progress.advance(task, n)
+            t = self._progress.tasks[task]
+            if t.total:
+                self._progress.update(task, count=f"{t.completed:,.0f}/{t.total:,.0f}")
+
+        try:
             yield advance
+        finally:
+            t = self._progress.tasks[task]
+            self._progress.update(task, total=t.total or 1, completed=t.total or 1)
+            self._progress.stop_task(task)
+
+    def close(self) -> None:
+        if self._started:
+            self._progress.stop()
+            self._started = False
 
 
 def for_terminal() -> Quiet:
