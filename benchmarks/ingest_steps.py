@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+from synthetic import cached
+
 from fintech_firms.ingest.pipeline import ingest
 from fintech_firms.ingest.progress import Quiet
-
-HERE = Path(__file__).parent
 
 
 class Timed(Quiet):
@@ -34,11 +34,7 @@ def main() -> None:
     parser.add_argument("--firms", type=int, default=80_000)
     parser.add_argument("--patents", type=int, default=1_000_000)
     args = parser.parse_args()
-    raw = HERE / ".cache" / f"synthetic-{args.firms}-{args.patents}"
-    if not (raw / "patents.csv").exists():
-        from synthetic import make
-
-        make(raw, args.firms, args.patents)
+    raw = cached(args.firms, args.patents)
     timed = Timed()
     with TemporaryDirectory() as out:
         start = time.perf_counter()

@@ -19,10 +19,10 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
+from synthetic import cached
+
 from fintech_firms.fuzzy import ChoiceIndex, FuzzyOptions, match_best
 from fintech_firms.rules.names import normalize_name, split_list
-
-HERE = Path(__file__).parent
 
 
 def residue(raw: Path) -> tuple[list[str], list[str]]:
@@ -58,11 +58,7 @@ def main() -> None:
     parser.add_argument("--patents", type=int, default=1_000_000)
     parser.add_argument("--sample", type=int, default=3_000)
     args = parser.parse_args()
-    raw = HERE / ".cache" / f"synthetic-{args.firms}-{args.patents}"
-    if not (raw / "patents.csv").exists():
-        from synthetic import make
-
-        make(raw, args.firms, args.patents)
+    raw = cached(args.firms, args.patents)
     names, queries = residue(raw)
     options = FuzzyOptions()
     print(f"choices (firm names): {len(names):,}; fuzzy residue (distinct names): {len(queries):,}")

@@ -84,6 +84,14 @@ def make(out: Path, firms: int = 80_000, patents: int = 1_000_000, seed: int = 1
                   "app_date": [f"{y}-06-01" for y in years]}).write_csv(out / "patents.csv")
 
 
+def cached(firms: int, patents: int) -> Path:
+    """The synthetic folder for these sizes, made once under benchmarks/.cache."""
+    raw = Path(__file__).parent / ".cache" / f"synthetic-{firms}-{patents}"
+    if not (raw / "patents.csv").exists():
+        make(raw, firms, patents)
+    return raw
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path)

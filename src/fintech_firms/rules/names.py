@@ -10,7 +10,7 @@ __all__ = ["normalize_name", "split_list", "unique_in_order"]
 
 # \s covers Unicode whitespace (\u3000, NBSP, tabs, newlines); the zero-width characters and the BOM are
 # not whitespace to Python but are invisible in exports and would otherwise split one firm into two.
-_SPACE_RE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+SPACE_RE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 _ASCII_SPACE_RE = re.compile(r"\s+")
 
 # NFKC can create new whitespace (e.g. U+00A8 -> " \u0308") and removing whitespace can bring a combining
@@ -28,9 +28,14 @@ def normalize_name(value: str | None) -> str:
     if value.isascii():
         # NFKC is the identity on ASCII and casefold() equals lower() there.
         return _ASCII_SPACE_RE.sub("", value).lower()
+    return until_stable(value, lambda s: SPACE_RE.sub("", unicodedata.normalize("NFKC", s).casefold()))
+
+
+def until_stable(value: str, step: Callable[[str], str]) -> str:
+    """`step` applied until the text stops changing, so that a normaliser is idempotent."""
     s = value
     for _ in range(_MAX_PASSES):
-        t = _SPACE_RE.sub("", unicodedata.normalize("NFKC", s).casefold())
+        t = step(s)
         if t == s:
             break
         s = t

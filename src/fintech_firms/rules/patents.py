@@ -7,6 +7,8 @@ import unicodedata
 from operator import mul
 from typing import NamedTuple
 
+from .names import SPACE_RE
+
 __all__ = [
     "AppNo",
     "parse_app_no",
@@ -33,7 +35,6 @@ _MISSING = AppNo(None, None, None, ERR_MISSING)
 _MALFORMED = AppNo(None, None, None, ERR_MALFORMED)
 _WRONG_CHECK = AppNo(None, None, None, ERR_CHECK)
 
-_SPACE_RE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 # CN is the only prefix the contract accepts; ZL (granted-patent numbers) is "any other form".
 _ASCII_SPACE_RE = re.compile(r"\s+")
 _APP_NO_RE = re.compile(r"(?:CN)?([0-9]{12}|[0-9]{8})(?:\.?([0-9X]))?")
@@ -65,7 +66,7 @@ def parse_app_no(value: str | None) -> AppNo:
         # NFKC is the identity on ASCII; most exports write numbers in plain ASCII.
         s = (_ASCII_SPACE_RE.sub("", value) if not value.isalnum() else value).upper()
     else:
-        s = _SPACE_RE.sub("", unicodedata.normalize("NFKC", value)).upper()
+        s = SPACE_RE.sub("", unicodedata.normalize("NFKC", value)).upper()
     if not s:
         return _MISSING
     m = _APP_NO_RE.fullmatch(s)
@@ -97,5 +98,5 @@ def patent_type_from_text(value: str | None) -> str | None:
     """Map a written patent type (发明/实用新型/外观设计/invention/utility/design ...) to its key, else None."""
     if not value:
         return None
-    key = _SPACE_RE.sub("", unicodedata.normalize("NFKC", value).casefold())
+    key = SPACE_RE.sub("", unicodedata.normalize("NFKC", value).casefold())
     return _TYPE_WORDS.get(key)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .names import SPACE_RE, until_stable
+
 __all__ = ["normalize_uscc", "is_valid_uscc", "check_char"]
 
-_SPACE_RE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
-_MAX_PASSES = 6
 
 # The 31-character code set: digits and upper-case letters without I, O, Z, S, V.
 _CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -22,15 +22,9 @@ def normalize_uscc(value: str | None) -> str:
     if not value:
         return ""
     if value.isascii():
-        return _SPACE_RE.sub("", value).upper()
-    s = value
-    # Fixed-point loop: upper() and NFKC can each undo the other's normal form on exotic input.
-    for _ in range(_MAX_PASSES):
-        t = _SPACE_RE.sub("", unicodedata.normalize("NFKC", s)).upper()
-        if t == s:
-            break
-        s = t
-    return s
+        return SPACE_RE.sub("", value).upper()
+    # upper() and NFKC can each undo the other's normal form on exotic input.
+    return until_stable(value, lambda s: SPACE_RE.sub("", unicodedata.normalize("NFKC", s)).upper())
 
 
 def check_char(first17: str) -> str | None:
