@@ -52,7 +52,8 @@ class Ledger:
 
     def open(self, table: RawTable) -> FileAccount:
         account = FileAccount(table.source, table.encoding, table.rows_read, table.blank_rows)
-        self.files[table.source] = account
+        if table.provided:
+            self.files[table.source] = account
         if table.rejected:
             self._quarantine.append(pl.DataFrame(
                 {

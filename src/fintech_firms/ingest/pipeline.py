@@ -66,13 +66,8 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
                                   on_fuzzy_total=lambda n: advance(0, total=n))
     investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
     with progress.step("Financing and certificates"):
-        none = pl.DataFrame(schema={"name": pl.Utf8, "name_key": pl.Utf8})
-        financing, financing_unlinked = (
-            build_financing(raw["financing"], ledger, linker, investors, year)
-            if "financing" in raw else (_empty_financing(), none))
-        hightech, hightech_unlinked = (
-            build_hightech(raw["hightech"], ledger, linker, year)
-            if "hightech" in raw else (_empty_hightech(), none))
+        financing, financing_unlinked = build_financing(raw["financing"], ledger, linker, investors, year)
+        hightech, hightech_unlinked = build_hightech(raw["hightech"], ledger, linker, year)
     unlinked = pl.concat([
         patents.applicant_rows.join(
             applicants.filter(pl.col("firm_id").is_null()).select("applicant_key").unique(),
@@ -95,7 +90,8 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
         "quarantine": ledger.quarantine_frame(),
         "cell_issues": ledger.cell_issue_frame(),
     }
-    report = _report(raw_dir, options, references, ledger, tables, firms, patents, unlinked)
+    missing = [t.source for t in raw.values() if not t.provided]
+    report = _report(raw_dir, options, references, ledger, tables, firms, patents, unlinked, missing)
     if not report["all_rows_accounted"]:
         bad = [s for s, f in report["files"].items() if not f["accounted"]]
         raise RuntimeError(f"internal error: rows not accounted for in {', '.join(bad)}")
@@ -108,6 +104,7 @@ def _read_inputs(raw_dir: Path) -> dict[str, RawTable]:
         path = find_file(raw_dir, spec.stem)
         if path is None:
             if spec.optional_file:
+                tables[spec.stem] = RawTable.absent(f"{spec.stem}.csv", spec.columns)
                 continue
             raise InputError(f"{raw_dir}: missing {spec.stem}.csv (or {spec.stem}.xlsx)")
         table = read_table(path, lambda h, s=spec: schema.canonical_header(h, s))
@@ -120,7 +117,8 @@ def _read_inputs(raw_dir: Path) -> dict[str, RawTable]:
     return tables
 
 
-def _report(raw_dir, options, references, ledger: Ledger, tables, firms, patents, unlinked) -> dict:
+def _report(raw_dir, options, references, ledger: Ledger, tables, firms, patents, unlinked,
+            missing: list[str]) -> dict:
     links = {
         "patents": _link_counts(tables["patent_applicants"]),
         "financing": _link_counts(tables["financing"]),
@@ -152,8 +150,7 @@ def _report(raw_dir, options, references, ledger: Ledger, tables, firms, patents
         },
         "reference_tables": {name: ref.origin for name, ref in references.items()},
         "files": files,
-        "files_not_provided": [f"{s.stem}.csv" for s in schema.INPUT_FILES
-                               if s.optional_file and not any(k.startswith(s.stem + ".") for k in files)],
+        "files_not_provided": missing,
         "all_rows_accounted": all(f["accounted"] for f in files.values()),
         "tables": {name: frame.height for name, frame in tables.items()},
         "links": links,
@@ -187,21 +184,3 @@ def _link_counts(frame: pl.DataFrame) -> dict[str, int]:
 def _top_counts(counts: pl.DataFrame, column: str) -> list[dict]:
     rows = sorted(counts.iter_rows(), key=lambda r: (-r[1], r[0] or ""))
     return [{column: value, "firms": n} for value, n in rows[:TOP_UNLINKED]]
-
-
-def _empty_financing() -> pl.DataFrame:
-    return pl.DataFrame(schema={
-        "firm_id": pl.Int64, "firm_name": pl.Utf8, "uscc": pl.Utf8, "date": pl.Date, "year": pl.Int64,
-        "round": pl.Utf8, "round_written": pl.Utf8, "is_c_plus": pl.Boolean, "is_top_vc_led": pl.Boolean,
-        "top_vc": pl.List(pl.Utf8), "lead_investors": pl.List(pl.Utf8), "investors": pl.List(pl.Utf8),
-        "amount": pl.Utf8, "link_method": pl.Utf8, "link_score": pl.Float64, "unlinked": pl.Utf8,
-        "records": pl.Int64, "source_row": pl.Int64,
-    })
-
-
-def _empty_hightech() -> pl.DataFrame:
-    return pl.DataFrame(schema={
-        "firm_id": pl.Int64, "name": pl.Utf8, "uscc": pl.Utf8, "cert_no": pl.Utf8, "issue_date": pl.Date,
-        "issue_year": pl.Int64, "link_method": pl.Utf8, "link_score": pl.Float64, "unlinked": pl.Utf8,
-        "records": pl.Int64, "source_row": pl.Int64,
-    })

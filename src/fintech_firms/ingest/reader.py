@@ -47,6 +47,12 @@ class RawTable:
     rejected: list[Rejected] = field(default_factory=list)
     rows_read: int = 0  # data rows in the file, blank ones included
     blank_rows: int = 0
+    provided: bool = True  # False: an optional file that is not in the raw folder, read as empty
+
+    @classmethod
+    def absent(cls, source: str, columns: tuple[str, ...]) -> RawTable:
+        frame = pl.DataFrame(schema={**{c: pl.Utf8 for c in columns}, ROW: pl.Int64})
+        return cls(source, "", list(columns), list(columns), frame, provided=False)
 
     def records(self, rows: pl.DataFrame) -> list[str]:
         """The rows' cells as JSON objects keyed by the headers as written, for quarantine."""
