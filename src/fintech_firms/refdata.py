@@ -43,15 +43,18 @@ class ReferenceTable:
     frame: pl.DataFrame
 
 
+_KNOWN = {stem: set(columns) | {"aliases"} for stem, columns in _REQUIRED.items()}
+
+
 def load(stem: str, raw_dir: Path | None) -> ReferenceTable:
     """The reference table `stem`, from raw_dir when it holds one, else the packaged default."""
     path = find_file(raw_dir, stem) if raw_dir is not None and raw_dir.is_dir() else None
     if path is None:
         with resources.as_file(resources.files("fintech_firms") / "reference" / f"{stem}.csv") as p:
-            table = read_table(p, _header)
+            table = read_table(p, _header, _KNOWN[stem])
         origin = "default"
     else:
-        table = read_table(path, _header)
+        table = read_table(path, _header, _KNOWN[stem])
         origin = str(path)
     for column in _REQUIRED[stem]:
         if column not in table.columns:

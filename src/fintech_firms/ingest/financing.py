@@ -37,6 +37,7 @@ def build_financing(
     frame = frame.filter(pl.col("_reason").is_null())
 
     frame = with_name_keys(frame, "firm_name")
+    ledger.cell_issues(table, "uscc", frame.filter(pl.col("uscc_error").is_not_null()), "uscc_error")
     frame = attach_links(frame, linker, "name_key", "uscc_key")
     frame = map_distinct(frame, "round", lambda v: (normalize_round(v),), {"round_norm": pl.Utf8})
     frame = frame.with_columns(

@@ -9,7 +9,7 @@ import polars as pl
 from ..geo import CityMatcher
 from ..refdata import REGION_OTHER, REGION_UNKNOWN, UNCLASSIFIED
 from ..rules.names import normalize_name, split_list, unique_in_order
-from ..rules.uscc import is_valid_uscc, normalize_uscc
+from ..rules.uscc import parse_uscc
 from ..rules.values import parse_bool, parse_count, parse_date
 from ..taxonomy import TrackMatcher
 from .columns import column_or_null, map_distinct
@@ -17,7 +17,6 @@ from .ledger import Ledger
 from .reader import ROW, RawTable
 
 FIRM_FIELDS = ("firm_id", "uscc", "province", "rd_staff", "has_patent_transfer", "founded")
-INVALID_USCC = "invalid USCC (fails the GB 32100-2015 check)"
 
 
 @dataclass
@@ -27,7 +26,6 @@ class FirmsResult:
     usccs: dict[str, int]
     names: dict[str, set[int]]
     former: dict[str, set[int]]
-    invalid_usccs: pl.DataFrame  # source, row, uscc
 
 
 def build_firms(
@@ -43,7 +41,7 @@ def build_firms(
     ledger.quarantine(table, missing.with_columns(_reason=pl.lit("missing name")))
     frame = frame.filter(pl.col("name").is_not_null())
 
-    frame = map_distinct(frame, "uscc", _uscc_rule, {"uscc_ok": pl.Utf8, "uscc_error": pl.Utf8})
+    frame = map_distinct(frame, "uscc", parse_uscc, {"uscc_ok": pl.Utf8, "uscc_error": pl.Utf8})
     frame = map_distinct(frame, "rd_staff", parse_count, {"rd_value": pl.Int64, "rd_error": pl.Utf8})
     frame = map_distinct(frame, "has_patent_transfer", parse_bool,
                          {"transfer_value": pl.Boolean, "transfer_error": pl.Utf8})
@@ -52,20 +50,10 @@ def build_firms(
     for column, error in (("uscc", "uscc_error"), ("rd_staff", "rd_error"),
                           ("has_patent_transfer", "transfer_error"), ("founded", "founded_error")):
         ledger.cell_issues(table, column, frame.filter(pl.col(error).is_not_null()), error)
-    invalid = frame.filter(pl.col("uscc_error").is_not_null()).select(
-        pl.lit(table.source).alias("source"), pl.col(ROW).alias("row"), "uscc")
-
     groups = _group_records(frame.sort(ROW))
     account.kept = len(groups)
     account.merged_duplicates = frame.height - len(groups)
-    return _assemble(groups, cities, tracks, invalid)
-
-
-def _uscc_rule(value: str | None) -> tuple[str | None, str | None]:
-    code = normalize_uscc(value)
-    if not code:
-        return None, None
-    return (code, None) if is_valid_uscc(code) else (None, INVALID_USCC)
+    return _assemble(groups, cities, tracks)
 
 
 def _group_records(frame: pl.DataFrame) -> dict[tuple[str, str], list[dict]]:
@@ -93,7 +81,7 @@ def _first(records: list[dict], field: str):
     return None
 
 
-def _assemble(groups, cities: CityMatcher, tracks: TrackMatcher, invalid: pl.DataFrame) -> FirmsResult:
+def _assemble(groups, cities: CityMatcher, tracks: TrackMatcher) -> FirmsResult:
     rows: list[dict] = []
     track_rows: list[tuple] = []
     usccs: dict[str, int] = {}
@@ -146,7 +134,7 @@ def _assemble(groups, cities: CityMatcher, tracks: TrackMatcher, invalid: pl.Dat
 
     firms = pl.DataFrame(rows, schema=FIRMS_SCHEMA)
     firm_tracks = pl.DataFrame(track_rows, schema=TRACKS_SCHEMA, orient="row")
-    return FirmsResult(firms.select(list(FIRMS_SCHEMA)), firm_tracks, usccs, names, former, invalid)
+    return FirmsResult(firms.select(list(FIRMS_SCHEMA)), firm_tracks, usccs, names, former)
 
 
 FIRMS_SCHEMA = {

@@ -40,6 +40,7 @@ def build_hightech(
                        "date_error")
 
     frame = with_name_keys(frame, "name")
+    ledger.cell_issues(table, "uscc", frame.filter(pl.col("uscc_error").is_not_null()), "uscc_error")
     frame = attach_links(frame, linker, "name_key", "uscc_key")
     frame = frame.with_columns(
         firm_identity().alias("who"),

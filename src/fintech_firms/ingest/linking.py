@@ -9,7 +9,7 @@ import polars as pl
 
 from ..fuzzy import ChoiceIndex, FuzzyOptions, match_best
 from ..rules.names import normalize_name
-from ..rules.uscc import is_valid_uscc, normalize_uscc
+from ..rules.uscc import is_valid_uscc, normalize_uscc, parse_uscc
 
 USCC, EXACT, FORMER, FUZZY = "uscc", "exact", "former_name", "fuzzy"
 METHODS = (USCC, EXACT, FORMER, FUZZY)
@@ -125,21 +125,22 @@ def firm_identity() -> pl.Expr:
     return (
         pl.when(pl.col("firm_id").is_not_null()).then(pl.format("firm:{}", pl.col("firm_id")))
         .when(pl.col("name_key") != "").then(pl.format("name:{}", pl.col("name_key")))
-        .otherwise(pl.format("uscc:{}", pl.col("uscc_key")))
+        .otherwise(pl.format("uscc:{}", pl.col("uscc")))
     )
 
 
 def with_name_keys(frame: pl.DataFrame, name: str) -> pl.DataFrame:
-    """Adds name_key (normalised name, "" when blank) and uscc_key (normalised USCC, null when blank)."""
+    """Adds name_key (normalised name, "" when blank), uscc_key (the valid USCC, else null) and
+    uscc_error (why a written USCC is ignored)."""
     from .columns import map_distinct
 
     frame = map_distinct(frame, name, lambda v: (normalize_name(v),), {"name_key": pl.Utf8})
-    return map_distinct(frame, "uscc", lambda v: (normalize_uscc(v) or None,), {"uscc_key": pl.Utf8})
+    return map_distinct(frame, "uscc", parse_uscc, {"uscc_key": pl.Utf8, "uscc_error": pl.Utf8})
 
 
 def unlinked_rows(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     """Input rows whose firm was not found, as (name, name_key): the report counts them per name."""
     return frame.filter(pl.col("firm_id").is_null()).select(
-        pl.coalesce(pl.col(name), pl.format("USCC {}", pl.col("uscc_key"))).alias("name"),
+        pl.coalesce(pl.col(name), pl.format("USCC {}", pl.col("uscc"))).alias("name"),
         pl.col("name_key"),
     )

@@ -13,6 +13,7 @@ from ..errors import InputError
 from ..fuzzy import FuzzyOptions
 from ..geo import CityMatcher
 from ..refdata import REGION_OTHER, load
+from ..rules.uscc import INVALID_USCC
 from ..taxonomy import TrackMatcher
 from . import schema
 from .financing import build_financing
@@ -107,7 +108,7 @@ def _read_inputs(raw_dir: Path) -> dict[str, RawTable]:
                 tables[spec.stem] = RawTable.absent(f"{spec.stem}.csv", spec.columns)
                 continue
             raise InputError(f"{raw_dir}: missing {spec.stem}.csv (or {spec.stem}.xlsx)")
-        table = read_table(path, lambda h, s=spec: schema.canonical_header(h, s))
+        table = read_table(path, lambda h, s=spec: schema.canonical_header(h, s), set(spec.columns))
         for alternatives in spec.required:
             if not any(c in table.columns for c in alternatives):
                 raise InputError(
@@ -136,7 +137,8 @@ def _report(raw_dir, options, references, ledger: Ledger, tables, firms, patents
          "by_table": {t["table"]: t["rows"] for t in row["by_table"]}}
         for row in counts.head(TOP_UNLINKED).iter_rows(named=True)
     ]
-    invalid = firms.invalid_usccs
+    invalid = tables["cell_issues"].filter(pl.col("reason") == INVALID_USCC).select(
+        "source", "row", pl.col("value").alias("uscc"))
     not_listed = tables["firms"].filter(pl.col("region") == REGION_OTHER)["city"].value_counts()
     unknown_tracks = tables["firm_tracks"].filter(pl.col("track").is_null())["track_written"].value_counts()
     files = {source: account.as_dict() for source, account in ledger.files.items()}

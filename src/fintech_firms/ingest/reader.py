@@ -79,17 +79,20 @@ def find_file(raw_dir: Path, stem: str) -> Path | None:
     return found[0] if found else None
 
 
-def read_table(path: Path, canonical) -> RawTable:
-    """Read `path`; `canonical(header)` maps a written header to the contract's column name."""
+def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset()) -> RawTable:
+    """Read `path`; `canonical(header)` maps a written header to the contract's column name, and
+    `known` lists the columns the file may carry (two headers meaning one of them is an error)."""
     if path.suffix.lower() == ".xlsx":
         headers, rows, encoding = _read_xlsx(path)
         damaged = False
     else:
         headers, rows, encoding, damaged = _read_csv(path)
-    return _build(path.name, headers, rows, encoding, damaged, canonical)
+    return _build(path.name, headers, rows, encoding, damaged, canonical, known)
 
 
-def _build(source: str, headers: list[str], rows, encoding: str, damaged: bool, canonical) -> RawTable:
+def _build(
+    source: str, headers: list[str], rows, encoding: str, damaged: bool, canonical, known
+) -> RawTable:
     """`damaged`: the text holds bytes invalid for its encoding somewhere (rows with them are set aside)."""
     headers = [_clean_header(h, i) for i, h in enumerate(headers)]
     for i, header in enumerate(headers):
@@ -102,6 +105,9 @@ def _build(source: str, headers: list[str], rows, encoding: str, damaged: bool, 
     columns = [canonical(h) for h in headers]
     seen: dict[str, int] = {}
     for i, col in enumerate(columns):
+        if col in seen and col not in known:
+            # Two columns the contract does not use (two 备注) are kept apart, not an error.
+            col = columns[i] = f"{col}_{i + 1}"
         if col in seen:
             a, b = seen[col], i
             raise InputError(

@@ -83,11 +83,13 @@ def canonical_header(header: str, spec: FileSpec) -> str:
     import unicodedata
 
     cleaned = unicodedata.normalize("NFKC", header).strip().lstrip("\ufeff").strip()
-    if cleaned == "企业名称":
-        return spec.name_column
     if cleaned in CHINESE_HEADERS:
         return CHINESE_HEADERS[cleaned]
-    return cleaned.lower().replace(" ", "_")
+    english = cleaned.lower().replace(" ", "_")
+    # The firm's name is `name` in firms and hightech, `firm_name` in financing; exports mix them up.
+    if cleaned == "企业名称" or english in ("name", "firm_name"):
+        return spec.name_column
+    return english
 
 
 def describe(alternatives: tuple[str, ...]) -> str:

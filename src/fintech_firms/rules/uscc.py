@@ -7,7 +7,9 @@ import unicodedata
 
 from .names import SPACE_RE, until_stable
 
-__all__ = ["normalize_uscc", "is_valid_uscc", "check_char"]
+__all__ = ["normalize_uscc", "is_valid_uscc", "check_char", "parse_uscc", "INVALID_USCC"]
+
+INVALID_USCC = "invalid USCC (fails the GB 32100-2015 check)"
 
 
 # The 31-character code set: digits and upper-case letters without I, O, Z, S, V.
@@ -47,3 +49,11 @@ def is_valid_uscc(value: str | None) -> bool:
     if not _SHAPE_RE.fullmatch(code):
         return False
     return check_char(code[:17]) == code[17]
+
+
+def parse_uscc(value: str | None) -> tuple[str | None, str | None]:
+    """(the normalised code when valid, else None; INVALID_USCC when a code is written but invalid)."""
+    code = normalize_uscc(value)
+    if not code:
+        return None, None
+    return (code, None) if is_valid_uscc(code) else (None, INVALID_USCC)

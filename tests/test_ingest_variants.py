@@ -1,0 +1,54 @@
+"""Variants real exports carry: swapped name headers, repeated unknown columns, USCCs outside firms."""
+
+from pathlib import Path
+
+import polars as pl
+
+from fintech_firms.ingest.pipeline import ingest
+
+A = "甲科技有限公司"
+VALID = "914403001922038216"
+INVALID = "914403001922038217"
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def test_name_headers_swapped_and_unknown_columns_repeated(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    # firms with `firm_name` (financing's word) and two 备注 columns, financing with `name`
+    write(raw / "firms.csv", f"firm_name,city,备注,备注\n{A},深圳,一,二\n")
+    write(raw / "patents.csv", f"app_no,applicants\n201610920041.1,{A}\n")
+    write(raw / "financing.csv", f"name,date,round\n{A},2020-01-01,A轮\n")
+    report = ingest(raw, tmp_path / "out")
+    assert report["files"]["firms.csv"]["kept"] == 1
+    assert report["links"]["financing"]["exact"] == 1
+
+
+def test_invalid_usccs_outside_firms_are_reported_and_ignored(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write(raw / "firms.csv", f"name,uscc,city\n{A},{VALID},深圳\n")
+    write(raw / "patents.csv", f"app_no,applicants\n201610920041.1,{A}\n")
+    # row 1: invalid USCC, linked by its name instead; row 2: only an invalid USCC, left unlinked
+    write(raw / "financing.csv", f"firm_name,uscc,date,round\n{A},{INVALID},2020-01-01,A轮\n,{INVALID},2021-01-01,B轮\n")
+    write(raw / "hightech.csv", f"name,uscc,cert_no\n,{VALID},GR202044000001\n")
+    report = ingest(raw, tmp_path / "out")
+    out = tmp_path / "out"
+    assert pl.read_parquet(out / "cell_issues.parquet").rows() == [
+        ("financing.csv", 1, "uscc", INVALID, "invalid USCC (fails the GB 32100-2015 check)"),
+        ("financing.csv", 2, "uscc", INVALID, "invalid USCC (fails the GB 32100-2015 check)"),
+    ]
+    assert report["invalid_usccs"] == {"count": 2, "examples": [
+        {"source": "financing.csv", "row": 1, "uscc": INVALID},
+        {"source": "financing.csv", "row": 2, "uscc": INVALID}]}
+    financing = pl.read_parquet(out / "financing.parquet")
+    assert financing.select("firm_id", "firm_name", "uscc", "round", "link_method").rows() == [
+        (1, A, None, "A", "exact"), (None, None, None, "B", None)]
+    assert report["unlinked_names"] == [
+        {"name": f"USCC {INVALID}", "rows": 1, "by_table": {"financing": 1}}]
+    hightech = pl.read_parquet(out / "hightech.parquet")
+    assert hightech.select("firm_id", "uscc", "issue_year", "link_method").rows() == [
+        (1, VALID, 2020, "uscc")]
