@@ -383,7 +383,7 @@ def test_utf8_file_with_one_damaged_row(raw: Path) -> None:
     result.file("firms.csv", rows_read=3, kept=2, encoding="utf-8",
                 quarantined={"invalid bytes for encoding utf-8": 1})
     assert result.quarantine() == [("firms.csv", 2, "invalid bytes for encoding utf-8")]
-    assert result.records() == [{"name": "\\xe4\\xb9科技有限公司", "city": "北京", "uscc": "",
+    assert result.records() == [{"name": "\\xe4\\xb9科技有限公司", "city": "北京", "uscc": None,
                                  "rd_staff": "45", "founded": "2018"}]
     # The rest of the file is read as UTF-8, not as mojibake.
     assert result.table("firms")["name"].to_list() == [JIA, BING]
@@ -426,7 +426,7 @@ def test_row_with_more_fields_than_the_header(raw: Path) -> None:
     reason = "row has 7 fields but the header has 5"
     result.file("firms.csv", rows_read=3, kept=2, quarantined={reason: 1})
     assert result.quarantine() == [("firms.csv", 2, reason)]
-    assert result.records() == [{"name": YI, "city": "北京", "uscc": "", "rd_staff": "45",
+    assert result.records() == [{"name": YI, "city": "北京", "uscc": None, "rd_staff": "45",
                                  "founded": "2018", "extra_6": "extra", "extra_7": "more"}]
     # Trailing blank fields (exports pad rows) are not a problem.
     assert result.table("firms")["name"].to_list() == [JIA, BING]

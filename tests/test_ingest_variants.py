@@ -4,7 +4,7 @@ from pathlib import Path
 
 import polars as pl
 
-from fintech_firms.ingest.pipeline import ingest
+from fintech_firms.ingest.pipeline import IngestOptions, ingest
 
 A = "甲科技有限公司"
 VALID = "914403001922038216"
@@ -52,3 +52,28 @@ def test_invalid_usccs_outside_firms_are_reported_and_ignored(tmp_path):
     hightech = pl.read_parquet(out / "hightech.parquet")
     assert hightech.select("firm_id", "uscc", "issue_year", "link_method").rows() == [
         (1, VALID, 2020, "uscc")]
+
+
+def test_date_and_year_come_from_the_same_record(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    # two records of one firm: a bare year first, a full date second; likewise one patent twice
+    write(raw / "firms.csv", f"name,city,founded\n{A},深圳,2018\n{A},深圳,2019-05-01\n")
+    write(raw / "patents.csv", f"app_no,applicants,app_date\n201610920041.1,{A},2016\n"
+                               f"CN2016109200411,{A},2017-03-05\n")
+    ingest(raw, tmp_path / "out")
+    firms = pl.read_parquet(tmp_path / "out" / "firms.parquet")
+    assert firms.select("founded", "founded_year").rows() == [(None, 2018)]
+    patents = pl.read_parquet(tmp_path / "out" / "patents.parquet")
+    assert patents.select("app_no", "app_date", "app_year").rows() == [("201610920041.1", None, 2016)]
+
+
+def test_tab_separated_with_a_leading_blank_line_and_a_future_application(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write(raw / "firms.csv", f"\nname\tcity\n{A}\t深圳\n")
+    write(raw / "patents.csv", f"app_no,applicants\n201610920041.1,{A}\n209910000001,{A}\n")
+    report = ingest(raw, tmp_path / "out", IngestOptions(max_year=2026))
+    assert report["files"]["firms.csv"]["kept"] == 1
+    assert report["files"]["patents.csv"]["quarantined_by_reason"] == {
+        "application year out of range (2099)": 1}

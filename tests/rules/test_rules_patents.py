@@ -42,7 +42,11 @@ P2016 = AppNo("201610920041.1", "invention", 2016, None)
         ("00300001", AppNo(f"00300001.{app_no_check_char('00300001')}", "design", 2000, None)),
         ("99800001", AppNo(f"99800001.{app_no_check_char('99800001')}", "invention", 1999, None)),
         ("85100001", AppNo(f"85100001.{app_no_check_char('85100001')}", "invention", 1985, None)),
-        ("84100001", AppNo(f"84100001.{app_no_check_char('84100001')}", "invention", 2084, None)),
+        ("03100001", AppNo(f"03100001.{app_no_check_char('03100001')}", "invention", 2003, None)),
+        # 8-digit numbers ran from 1985 to 2003; 12-digit ones from 1985 (never earlier) on
+        ("84100001", AppNo(None, None, None, "application year out of range (2084)")),
+        ("04100001", AppNo(None, None, None, "application year out of range (2004)")),
+        ("198410000001", AppNo(None, None, None, "application year out of range (1984)")),
         # errors
         (None, MISSING),
         ("", MISSING),
@@ -95,7 +99,15 @@ def test_parse_app_no_total(value):
         assert r.app_no is None and r.patent_type is None and r.year is None
 
 
-@given(st.text(alphabet="0123456789", min_size=12, max_size=12))
+twelve_digits = st.builds(
+    lambda year, rest: f"{year}{rest}", st.integers(1985, 2999), st.text(alphabet="0123456789", min_size=8,
+                                                                        max_size=8))
+eight_digits = st.builds(
+    lambda yy, rest: f"{yy:02d}{rest}", st.sampled_from([*range(85, 100), *range(0, 4)]),
+    st.text(alphabet="0123456789", min_size=6, max_size=6))
+
+
+@given(twelve_digits)
 def test_twelve_digits_check_char(digits):
     c = app_no_check_char(digits)
     r = parse_app_no(f"{digits}.{c}")
@@ -107,12 +119,21 @@ def test_twelve_digits_check_char(digits):
             assert parse_app_no(f"{digits}.{wrong}").error == "wrong check digit"
 
 
-@given(st.text(alphabet="0123456789", min_size=8, max_size=8))
+@given(eight_digits)
 def test_eight_digits_check_char(digits):
     c = app_no_check_char(digits)
     assert parse_app_no(f"{digits}.{c}").app_no == f"{digits}.{c}"
     wrong = "X" if c != "X" else "0"
     assert parse_app_no(f"{digits}.{wrong}").error == "wrong check digit"
+
+
+@pytest.mark.parametrize(
+    ("raw", "max_year", "error"),
+    [("202610000001", 2026, None), ("202710000001", 2026, "application year out of range (2027)"),
+     ("209910000001", 2026, "application year out of range (2099)"), ("209910000001", None, None)],
+)
+def test_no_application_after_max_year(raw, max_year, error):
+    assert parse_app_no(raw, max_year=max_year).error == error
 
 
 @pytest.mark.parametrize(

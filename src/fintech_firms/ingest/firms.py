@@ -81,6 +81,14 @@ def _first(records: list[dict], field: str):
     return None
 
 
+def _founded(records: list[dict]) -> dict:
+    """Date and year from the same record: the first with a usable founded."""
+    for rec in records:
+        if rec["founded_year"] is not None:
+            return {"founded": rec["founded_date"], "founded_year": rec["founded_year"]}
+    return {"founded": None, "founded_year": None}
+
+
 def _assemble(groups, cities: CityMatcher, tracks: TrackMatcher) -> FirmsResult:
     rows: list[dict] = []
     track_rows: list[tuple] = []
@@ -105,8 +113,7 @@ def _assemble(groups, cities: CityMatcher, tracks: TrackMatcher) -> FirmsResult:
             "region": place.region,
             "rd_staff": _first(records, "rd_value"),
             "has_patent_transfer": _first(records, "transfer_value"),
-            "founded": _first(records, "founded_date"),
-            "founded_year": _first(records, "founded_year"),
+            **_founded(records),
             "former_names": former_names,
             "names": carried,
             "source_firm_id": _first(records, "firm_id"),

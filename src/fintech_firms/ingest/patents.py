@@ -32,7 +32,7 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
         column_or_null(table.frame, c)
         for c in ("patent_type", "app_date", "ipc", "grant_date", "legal_status")
     )
-    frame = map_distinct(frame, "app_no", parse_app_no, {
+    frame = map_distinct(frame, "app_no", lambda v: parse_app_no(v, max_year=max_year), {
         "canon": pl.Utf8, "number_type": pl.Utf8, "number_year": pl.Int64, "app_error": pl.Utf8})
     listed, no_applicants = split_distinct(frame.select(ROW, "applicants"), "applicants", split_list,
                                            "applicant")
@@ -61,8 +61,9 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
 
     frame = frame.sort(ROW)
     first = [pl.col(c).drop_nulls().first() for c in (
-        "number_type", "text_type", "number_year", "date_value", "date_year", "ipc", "grant_date",
-        "legal_status")]
+        "number_type", "text_type", "number_year", "date_year", "ipc", "grant_date", "legal_status")]
+    # The date comes from the same record as its year: the first with a usable app_date.
+    first.append(pl.col("date_value").filter(pl.col("date_year").is_not_null()).first())
     patents = (
         frame.group_by("canon", maintain_order=True)
         .agg(*first, pl.len().alias("records"), pl.col(ROW).first().alias("source_row"))

@@ -132,10 +132,10 @@ def _report(raw_dir, options, references, ledger: Ledger, tables, firms, patents
             pl.struct("table", "rows").sort_by("table").alias("by_table"))
         .sort(["rows", "name"], descending=[True, False])
     )
-    top = [
+    unlinked_names = [
         {"name": row["name"], "rows": row["rows"],
          "by_table": {t["table"]: t["rows"] for t in row["by_table"]}}
-        for row in counts.head(TOP_UNLINKED).iter_rows(named=True)
+        for row in counts.iter_rows(named=True)
     ]
     invalid = tables["cell_issues"].filter(pl.col("reason") == INVALID_USCC).select(
         "source", "row", pl.col("value").alias("uscc"))
@@ -156,7 +156,8 @@ def _report(raw_dir, options, references, ledger: Ledger, tables, firms, patents
         "all_rows_accounted": all(f["accounted"] for f in files.values()),
         "tables": {name: frame.height for name, frame in tables.items()},
         "links": links,
-        "unlinked_names": top,
+        # Every unlinked name with the input rows that carry it, most frequent first (contract §2).
+        "unlinked_names": unlinked_names,
         "unlinked_distinct_names": counts.height,
         "invalid_usccs": {
             "count": invalid.height,

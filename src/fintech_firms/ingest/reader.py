@@ -177,7 +177,7 @@ def _raw_record(headers: list[str], cells: list[str]) -> str:
         key = headers[j] if j < len(headers) else f"extra_{j + 1}"
         if len(cell) > MAX_CELL_CHARS:
             cell = cell[:1000] + f"…[truncated: {len(cell):,} characters]"
-        shown[key] = _escaped(cell)
+        shown[key] = _escaped(cell).strip() or None
     return record_json(shown)
 
 
@@ -260,7 +260,8 @@ def _count_bad(text: str) -> int:
 
 
 def _sniff_delimiter(text: str) -> str:
-    first = text.split("\n", 1)[0]
+    """Tab or comma, by which the header line (the first non-blank one) holds more of."""
+    first = next((line for line in text[:_SNIFF_BYTES].splitlines() if line.strip()), "")
     return "\t" if first.count("\t") > first.count(",") else ","
 
 

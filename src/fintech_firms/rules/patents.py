@@ -17,6 +17,7 @@ __all__ = [
     "ERR_MISSING",
     "ERR_CHECK",
     "ERR_MALFORMED",
+    "year_out_of_range",
 ]
 
 ERR_MISSING = "missing application number"
@@ -42,6 +43,8 @@ _APP_NO_RE = re.compile(r"(?:CN)?([0-9]{12}|[0-9]{8})(?:\.?([0-9X]))?")
 _WEIGHTS_12 = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 _WEIGHTS_8 = (2, 3, 4, 5, 6, 7, 8, 9)
 _OFFSET_12, _OFFSET_8 = ord("0") * sum(_WEIGHTS_12), ord("0") * sum(_WEIGHTS_8)
+# China's patent law took effect in 1985; 12-digit numbers replaced 8-digit ones in October 2003.
+FIRST_YEAR, LAST_8_DIGIT_YEAR = 1985, 2003
 _TYPE_DIGIT = {"1": "invention", "8": "invention", "2": "utility", "9": "utility", "3": "design"}
 
 
@@ -53,12 +56,13 @@ def app_no_check_char(digits: str) -> str:
     return "X" if r == 10 else str(r)
 
 
-def parse_app_no(value: str | None) -> AppNo:
+def parse_app_no(value: str | None, *, max_year: int | None = None) -> AppNo:
     """Parse an application number into (canonical "digits.check", type, year, error).
 
     Accepts an optional CN prefix, spaces, the dot before the check char, and a missing check char.
-    Errors: "missing application number", "wrong check digit", "malformed application number"; on error
-    every other field is None.
+    Errors: "missing application number", "wrong check digit", "malformed application number",
+    "application year out of range (YEAR)" (the patent system began in 1985; 8-digit numbers end in
+    2003; nothing is filed after max_year, when given); on error every other field is None.
     """
     if value is None:
         return _MISSING
@@ -77,11 +81,17 @@ def parse_app_no(value: str | None) -> AppNo:
     if given is not None and given != check:
         return _WRONG_CHECK
     if len(digits) == 12:
-        year, type_digit = int(digits[:4]), digits[4]
+        year, type_digit, last = int(digits[:4]), digits[4], max_year
     else:
         yy = int(digits[:2])
-        year, type_digit = (1900 + yy if yy >= 85 else 2000 + yy), digits[2]
+        year, type_digit, last = (1900 + yy if yy >= 85 else 2000 + yy), digits[2], LAST_8_DIGIT_YEAR
+    if year < FIRST_YEAR or (last is not None and year > last):
+        return AppNo(None, None, None, year_out_of_range(year))
     return AppNo(f"{digits}.{check}", _TYPE_DIGIT.get(type_digit), year, None)
+
+
+def year_out_of_range(year: int) -> str:
+    return f"application year out of range ({year})"
 
 
 _TYPE_WORDS = {
