@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
-
 from synthetic import cached
 
 from fintech_firms.fuzzy import ChoiceIndex, FuzzyOptions, match_best

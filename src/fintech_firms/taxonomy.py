@@ -26,7 +26,7 @@ class TrackMatcher:
         self._aliases: dict[str, int] = {}
         self._entries: list[tuple[str, str]] = []
         has_aliases = "aliases" in tracks.columns
-        for i, row in enumerate(tracks.iter_rows(named=True)):
+        for row in tracks.iter_rows(named=True):
             track = (row["track"] or "").strip()
             if not track:
                 continue

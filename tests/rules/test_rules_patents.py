@@ -3,7 +3,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fintech_firms.rules.certs import cert_year
-from fintech_firms.rules.patents import AppNo, app_no_check_char, parse_app_no, patent_type_from_text
+from fintech_firms.rules.patents import (
+    AppNo,
+    app_no_check_char,
+    parse_app_no,
+    patent_type_from_text,
+)
 
 MISSING = AppNo(None, None, None, "missing application number")
 WRONG = AppNo(None, None, None, "wrong check digit")

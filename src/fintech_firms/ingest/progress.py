@@ -23,7 +23,13 @@ class Bar(Quiet):
     and the time it took."""
 
     def __init__(self) -> None:
-        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self._progress = Progress(
             SpinnerColumn(finished_text="✓"), TextColumn("{task.description:<28}"), BarColumn(),
