@@ -3,7 +3,9 @@
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from fintech_firms.errors import InputError
 from fintech_firms.ingest.pipeline import IngestOptions, ingest
 
 A = "甲科技有限公司"
@@ -77,3 +79,37 @@ def test_tab_separated_with_a_leading_blank_line_and_a_future_application(tmp_pa
     assert report["files"]["firms.csv"]["kept"] == 1
     assert report["files"]["patents.csv"]["quarantined_by_reason"] == {
         "application year out of range (2099)": 1}
+
+
+def test_repeated_headers_keep_both_values_in_quarantine_records(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write(raw / "firms.csv", f"name,city,备注,备注\n,深圳,一,二\n{A},深圳,,\n")
+    write(raw / "patents.csv", f"app_no,applicants\n201610920041.1,{A}\n")
+    ingest(raw, tmp_path / "out")
+    quarantine = pl.read_parquet(tmp_path / "out" / "quarantine.parquet")
+    assert quarantine.rows() == [
+        ("firms.csv", 1, "missing name", '{"name": null, "city": "深圳", "备注": "一", "备注_4": "二"}')]
+
+
+def test_identical_contract_headers_stop_the_run(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write(raw / "firms.csv", f"name,city,name\n{A},深圳,{A}\n")
+    write(raw / "patents.csv", f"app_no,applicants\n201610920041.1,{A}\n")
+    with pytest.raises(InputError, match="columns 1 \\('name'\\) and 3 \\('name'\\) both mean 'name'"):
+        ingest(raw, tmp_path / "out")
+
+
+def test_rows_without_a_name_are_counted_per_uscc(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write(raw / "firms.csv", f"name,city\n{A},深圳\n")
+    write(raw / "patents.csv", f"app_no,applicants\n201610920041.1,{A}\n")
+    write(raw / "financing.csv", f"uscc,date,round\n{VALID},2020-01-01,A轮\n{INVALID},2020-01-01,A轮\n"
+                                 f"{INVALID},2021-01-01,B轮\n")
+    report = ingest(raw, tmp_path / "out")
+    assert report["unlinked_names"] == [
+        {"name": f"USCC {INVALID}", "rows": 2, "by_table": {"financing": 2}},
+        {"name": f"USCC {VALID}", "rows": 1, "by_table": {"financing": 1}},
+    ]

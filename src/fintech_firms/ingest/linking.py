@@ -142,5 +142,7 @@ def unlinked_rows(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     """Input rows whose firm was not found, as (name, name_key): the report counts them per name."""
     return frame.filter(pl.col("firm_id").is_null()).select(
         pl.coalesce(pl.col(name), pl.format("USCC {}", pl.col("uscc"))).alias("name"),
-        pl.col("name_key"),
+        # Rows with no name are told apart by the USCC they carry.
+        pl.when(pl.col("name_key") != "").then(pl.col("name_key"))
+        .otherwise(pl.format("uscc:{}", pl.col("uscc"))).alias("name_key"),
     )

@@ -41,7 +41,7 @@ class Rejected:
 class RawTable:
     source: str
     encoding: str
-    headers: list[str]  # as written in the file
+    headers: list[str]  # as written in the file; a repeated one gets its position (备注_5) as a key
     columns: list[str]  # canonical name per header position
     frame: pl.DataFrame  # one Utf8 column per canonical name, blanks as null, plus _row (1-based)
     rejected: list[Rejected] = field(default_factory=list)
@@ -115,6 +115,12 @@ def _build(
                 f"'{col}'; remove or rename one of them"
             )
         seen[col] = i
+    # Records in quarantine are keyed by header; a repeated header must not hide the other's value.
+    written: set[str] = set()
+    for i, header in enumerate(headers):
+        if header in written:
+            headers[i] = f"{header}_{i + 1}"
+        written.add(headers[i])
     width = len(headers)
     kept: list[list[str]] = []
     row_numbers: list[int] = []
