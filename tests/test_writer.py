@@ -5,6 +5,7 @@ import json
 import polars as pl
 import pytest
 
+from fintech_firms.errors import InputError
 from fintech_firms.ingest import writer
 from fintech_firms.ingest.writer import REPORT_NAME, write_output
 
@@ -57,3 +58,25 @@ def test_a_run_stopped_between_the_two_renames_is_recovered(tmp_path, monkeypatc
     out.rmdir()
     writer._recover(out)
     assert json.loads((out / REPORT_NAME).read_text()) == {"run": 1}
+
+
+def test_an_out_path_that_is_a_file_is_refused(tmp_path):
+    out = tmp_path / "parquet"
+    out.write_text("not a folder")
+    with pytest.raises(InputError, match="is a file; --out must name a folder"):
+        write_output(out, tables(1), {})
+    assert out.read_text() == "not a folder"
+
+
+def test_a_disk_error_while_writing_is_a_message_and_the_previous_output_stays(tmp_path, monkeypatch):
+    out = tmp_path / "parquet"
+    write_output(out, tables(2), {"run": 1})
+
+    def full(self, path, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
+    with pytest.raises(InputError, match="cannot write the output .*No space left on device.*unchanged"):
+        write_output(out, tables(5), {"run": 2})
+    assert json.loads((out / REPORT_NAME).read_text()) == {"run": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["parquet"]

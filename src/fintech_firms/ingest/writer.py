@@ -19,6 +19,8 @@ def write_output(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -
     """Write every table to `out_dir/NAME.parquet` and the report, replacing the folder in one step."""
     out_dir = out_dir.resolve()
     parent = out_dir.parent
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir}: is a file; --out must name a folder")
     try:
         parent.mkdir(parents=True, exist_ok=True)
         _recover(out_dir)
@@ -32,6 +34,9 @@ def write_output(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -
         (staging / REPORT_NAME).write_text(
             json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         _swap(staging, out_dir, set(tables))
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise InputError(f"{out_dir}: cannot write the output ({exc}); the previous output is unchanged") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
