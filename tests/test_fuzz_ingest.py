@@ -72,7 +72,7 @@ def test_ingest_accounts_for_every_row_or_stops_cleanly(firms, patents, financin
         except InputError:
             return
         assert report["all_rows_accounted"]
-        for source, account in report["files"].items():
+        for account in report["files"].values():
             assert account["rows_read"] == (account["blank_rows"] + account["kept"]
                                             + account["merged_duplicates"] + account["quarantined"])
         assert tables["firms"]["firm_id"].to_list() == list(range(1, tables["firms"].height + 1))
