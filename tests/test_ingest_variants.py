@@ -52,8 +52,8 @@ def test_invalid_usccs_outside_firms_are_reported_and_ignored(tmp_path):
     assert report["unlinked_names"] == [
         {"name": f"USCC {INVALID}", "rows": 1, "by_table": {"financing": 1}}]
     hightech = pl.read_parquet(out / "hightech.parquet")
-    assert hightech.select("firm_id", "uscc", "issue_year", "link_method").rows() == [
-        (1, VALID, 2020, "uscc")]
+    assert hightech.select("firm_id", "uscc", "issue_year", "valid_until", "link_method").rows() == [
+        (1, VALID, 2020, 2022, "uscc")]
 
 
 def test_date_and_year_come_from_the_same_record(tmp_path):

@@ -11,6 +11,7 @@ from .ledger import Ledger
 from .linking import Linker, attach_links, firm_identity, unlinked_rows, with_name_keys
 from .reader import ROW, RawTable
 
+VALID_YEARS = 3
 NO_YEAR = "no issue year (issue_date blank or invalid, cert_no without a GR year)"
 
 
@@ -61,7 +62,10 @@ def build_hightech(
     account.merged_duplicates = frame.height - certs.height
     deduplicated = certs.select(
         "firm_id", "name", pl.col("uscc_key").alias("uscc"), "cert_no",
-        pl.col("date_value").alias("issue_date"), "issue_year", "link_method", "link_score",
+        pl.col("date_value").alias("issue_date"), "issue_year",
+        # Contract §2: a certificate is valid in its issue year and the two years after.
+        (pl.col("issue_year") + VALID_YEARS - 1).alias("valid_until"),
+        "link_method", "link_score",
         "unlinked", "records", "source_row",
     )
     return deduplicated, unlinked
