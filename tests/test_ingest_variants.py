@@ -1,9 +1,9 @@
 """Variants real exports carry: swapped name headers, repeated unknown columns, USCCs outside firms."""
 
-from pathlib import Path
 
 import polars as pl
 import pytest
+from rawfiles import write
 
 from fintech_firms.errors import InputError
 from fintech_firms.ingest.pipeline import IngestOptions, ingest
@@ -13,13 +13,8 @@ VALID = "914403001922038216"
 INVALID = "914403001922038217"
 
 
-def write(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
 
-
-def test_name_headers_swapped_and_unknown_columns_repeated(tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
+def test_name_headers_swapped_and_unknown_columns_repeated(raw, tmp_path):
     # firms with `firm_name` (financing's word) and two 备注 columns, financing with `name`
     write(raw / "firms.csv", f"firm_name,city,备注,备注\n{A},深圳,一,二\n")
     write(raw / "patents.csv", f"app_no,applicants\n201610920041.1,{A}\n")
@@ -29,9 +24,7 @@ def test_name_headers_swapped_and_unknown_columns_repeated(tmp_path):
     assert report["links"]["financing"]["exact"] == 1
 
 
-def test_invalid_usccs_outside_firms_are_reported_and_ignored(tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
+def test_invalid_usccs_outside_firms_are_reported_and_ignored(raw, tmp_path):
     write(raw / "firms.csv", f"name,uscc,city\n{A},{VALID},深圳\n")
     write(raw / "patents.csv", f"app_no,applicants\n201610920041.1,{A}\n")
     # row 1: invalid USCC, linked by its name instead; row 2: only an invalid USCC, left unlinked
@@ -56,9 +49,7 @@ def test_invalid_usccs_outside_firms_are_reported_and_ignored(tmp_path):
         (1, VALID, 2020, 2022, "uscc")]
 
 
-def test_date_and_year_come_from_the_same_record(tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
+def test_date_and_year_come_from_the_same_record(raw, tmp_path):
     # two records of one firm: a bare year first, a full date second; likewise one patent twice
     write(raw / "firms.csv", f"name,city,founded\n{A},深圳,2018\n{A},深圳,2019-05-01\n")
     write(raw / "patents.csv", f"app_no,applicants,app_date\n201610920041.1,{A},2016\n"
@@ -70,9 +61,7 @@ def test_date_and_year_come_from_the_same_record(tmp_path):
     assert patents.select("app_no", "app_date", "app_year").rows() == [("201610920041.1", None, 2016)]
 
 
-def test_tab_separated_with_a_leading_blank_line_and_a_future_application(tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
+def test_tab_separated_with_a_leading_blank_line_and_a_future_application(raw, tmp_path):
     write(raw / "firms.csv", f"\nname\tcity\n{A}\t深圳\n")
     write(raw / "patents.csv", f"app_no,applicants\n201610920041.1,{A}\n209910000001,{A}\n")
     report = ingest(raw, tmp_path / "out", IngestOptions(max_year=2026))
@@ -81,9 +70,7 @@ def test_tab_separated_with_a_leading_blank_line_and_a_future_application(tmp_pa
         "application year out of range (2099)": 1}
 
 
-def test_repeated_headers_keep_both_values_in_quarantine_records(tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
+def test_repeated_headers_keep_both_values_in_quarantine_records(raw, tmp_path):
     write(raw / "firms.csv", f"name,city,备注,备注\n,深圳,一,二\n{A},深圳,,\n")
     write(raw / "patents.csv", f"app_no,applicants\n201610920041.1,{A}\n")
     ingest(raw, tmp_path / "out")
@@ -92,18 +79,14 @@ def test_repeated_headers_keep_both_values_in_quarantine_records(tmp_path):
         ("firms.csv", 1, "missing name", '{"name": null, "city": "深圳", "备注": "一", "备注_4": "二"}')]
 
 
-def test_identical_contract_headers_stop_the_run(tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
+def test_identical_contract_headers_stop_the_run(raw, tmp_path):
     write(raw / "firms.csv", f"name,city,name\n{A},深圳,{A}\n")
     write(raw / "patents.csv", f"app_no,applicants\n201610920041.1,{A}\n")
     with pytest.raises(InputError, match="columns 1 \\('name'\\) and 3 \\('name'\\) both mean 'name'"):
         ingest(raw, tmp_path / "out")
 
 
-def test_rows_without_a_name_are_counted_per_uscc(tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
+def test_rows_without_a_name_are_counted_per_uscc(raw, tmp_path):
     write(raw / "firms.csv", f"name,city\n{A},深圳\n")
     write(raw / "patents.csv", f"app_no,applicants\n201610920041.1,{A}\n")
     write(raw / "financing.csv", f"uscc,date,round\n{VALID},2020-01-01,A轮\n{INVALID},2020-01-01,A轮\n"

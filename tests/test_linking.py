@@ -1,8 +1,8 @@
 """Linking rules of contract §2 on small frames, and the report's count of unlinked rows."""
 
-from pathlib import Path
 
 import polars as pl
+from rawfiles import write
 
 from fintech_firms.fuzzy import FuzzyOptions
 from fintech_firms.ingest.linking import AMBIGUOUS, NO_MATCH, Link, Linker
@@ -50,13 +50,8 @@ def test_an_invalid_or_unknown_uscc_falls_back_to_the_name():
     assert list(links.values()) == [Link(1, "exact", 100.0), Link(1, "exact", 100.0)]
 
 
-def write(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
 
-
-def test_unlinked_names_are_counted_in_input_rows(tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
+def test_unlinked_names_are_counted_in_input_rows(raw, tmp_path):
     write(raw / "firms.csv", f"name,city\n{A},深圳\n")
     # The same application twice, both naming 张三: one patent, but two input rows carry the name.
     write(raw / "patents.csv",

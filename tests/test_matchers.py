@@ -4,6 +4,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from rawfiles import write
 from typer.testing import CliRunner
 
 from fintech_firms.cli import app
@@ -46,14 +47,10 @@ def test_investors_by_name_alias_and_fuzzy():
     }
 
 
-def write(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
-
 
 @pytest.fixture
-def raw(tmp_path: Path) -> Path:
-    raw = tmp_path / "raw"
-    raw.mkdir()
+def raw(raw: Path) -> Path:
+    """The shared empty raw folder, with two firms and a patent."""
     write(raw / "firms.csv", "name,city,tracks\n甲科技有限公司,保定,量子计算\n乙科技有限公司,深圳市,人工智能\n")
     write(raw / "patents.csv", "app_no,applicants\n201610920041.1,甲科技有限公司\n")
     return raw
