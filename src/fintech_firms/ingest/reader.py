@@ -84,16 +84,19 @@ def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset())
     `known` lists the columns the file may carry (two headers meaning one of them is an error)."""
     if path.suffix.lower() == ".xlsx":
         headers, rows, encoding = _read_xlsx(path)
-        damaged = False
-    else:
-        headers, rows, encoding, damaged = _read_csv(path)
+        return _build(path.name, headers, rows, encoding, False, canonical, known)
+    text, encoding = _load_csv_text(path)
+    delimiter = _sniff_delimiter(text)
+    damaged = _has_bad_bytes(text)
+    plain = None if damaged else _read_plain(text, delimiter)
+    if plain is not None:
+        return _from_frame(path.name, plain, encoding, canonical, known)
+    headers, rows = _csv_rows(text, delimiter, path.name)
     return _build(path.name, headers, rows, encoding, damaged, canonical, known)
 
 
-def _build(
-    source: str, headers: list[str], rows, encoding: str, damaged: bool, canonical, known
-) -> RawTable:
-    """`damaged`: the text holds bytes invalid for its encoding somewhere (rows with them are set aside)."""
+def _columns(source: str, headers: list[str], encoding: str, canonical, known) -> tuple[list[str], list[str]]:
+    """Headers as written (cleaned) and the contract column each one means."""
     headers = [_clean_header(h, i) for i, h in enumerate(headers)]
     for i, header in enumerate(headers):
         if _has_bad_bytes(header):
@@ -121,6 +124,14 @@ def _build(
         if header in written:
             headers[i] = f"{header}_{i + 1}"
         written.add(headers[i])
+    return headers, columns
+
+
+def _build(
+    source: str, headers: list[str], rows, encoding: str, damaged: bool, canonical, known
+) -> RawTable:
+    """`damaged`: the text holds bytes invalid for its encoding somewhere (rows with them are set aside)."""
+    headers, columns = _columns(source, headers, encoding, canonical, known)
     width = len(headers)
     kept: list[list[str]] = []
     row_numbers: list[int] = []
@@ -144,12 +155,50 @@ def _build(
     columns_of_cells = list(zip(*kept)) if kept else [()] * width
     data = {col: pl.Series(col, values, dtype=pl.Utf8) for col, values in zip(columns, columns_of_cells)}
     data[ROW] = pl.Series(ROW, row_numbers, dtype=pl.Int64)
+    frame = _trimmed(pl.DataFrame(data), columns)
+    return RawTable(source, encoding, headers, columns, frame, rejected, rows_read, blank)
+
+
+def _trimmed(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     # Surrounding whitespace is never data; a blank cell is unknown (contract §1).
-    frame = pl.DataFrame(data).with_columns(
+    return frame.with_columns(
         pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c).str.strip_chars()).alias(c)
         for c in columns
     )
-    return RawTable(source, encoding, headers, columns, frame, rejected, rows_read, blank)
+
+
+def _read_plain(text: str, delimiter: str) -> pl.DataFrame | None:
+    """The file's records (header first) read by polars, when the text is plain enough that this is
+    exactly what the csv module would give: no quote characters, no lone carriage returns, a header on
+    the first line, no record wider than the header and no oversized cell. Else None.
+
+    Machine exports of a million rows are mostly plain; polars reads them ten times faster, in a
+    fraction of the memory.
+    """
+    if '"' in text or text.count("\r") != text.count("\r\n") or not text.split("\n", 1)[0].strip():
+        return None
+    try:
+        frame = pl.read_csv(
+            text.encode("utf-8"), has_header=False, separator=delimiter, quote_char=None,
+            infer_schema=False, raise_if_empty=True,
+        )
+    except (pl.exceptions.PolarsError, ValueError):
+        return None  # a ragged row, say: the csv module path handles it row by row
+    records = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if frame.height != records:
+        return None  # blank lines dropped by this polars version: row numbers would shift
+    longest = frame.select(pl.max_horizontal(pl.all().str.len_chars().max())).item()
+    return None if longest is not None and longest > MAX_CELL_CHARS else frame
+
+
+def _from_frame(source: str, frame: pl.DataFrame, encoding: str, canonical, known) -> RawTable:
+    headers, columns = _columns(source, [v or "" for v in frame.row(0)], encoding, canonical, known)
+    body = frame.slice(1).rename(dict(zip(frame.columns, columns)))
+    body = _trimmed(body, columns).with_columns(pl.int_range(1, body.height + 1, dtype=pl.Int64).alias(ROW))
+    blank = pl.all_horizontal(pl.col(c).is_null() for c in columns)
+    rows_read = body.height
+    body = body.filter(~blank)
+    return RawTable(source, encoding, headers, columns, body, [], rows_read, rows_read - body.height)
 
 
 def _clean_header(header: str, index: int) -> str:
@@ -192,7 +241,8 @@ def _escaped(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _read_csv(path: Path) -> tuple[list[str], object, str, bool]:
+def _load_csv_text(path: Path) -> tuple[str, str]:
+    """The decoded text of a CSV file and its encoding; a file that is not CSV text stops the run."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -205,15 +255,19 @@ def _read_csv(path: Path) -> tuple[list[str], object, str, bool]:
     text, encoding = decode(data)
     if not text.strip():
         raise InputError(f"{path.name}: is empty; expected a header row")
-    delimiter = _sniff_delimiter(text)
+    return text, encoding
+
+
+def _csv_rows(text: str, delimiter: str, source: str) -> tuple[list[str], object]:
+    """The header and an iterator over the data rows, parsed by the csv module."""
     csv.field_size_limit(2**31 - 1)
     # strict: a quoted field left open would otherwise swallow the rest of the file as one cell.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows = _guarded(reader, path.name)
+    rows = _guarded(reader, source)
     for headers in rows:
         if any(h.strip() for h in headers):
-            return headers, rows, encoding, _has_bad_bytes(text)
-    raise InputError(f"{path.name}: is empty; expected a header row")
+            return headers, rows
+    raise InputError(f"{source}: is empty; expected a header row")
 
 
 def _guarded(reader, source: str):
