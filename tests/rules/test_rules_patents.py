@@ -1,5 +1,6 @@
+import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fintech_firms.rules.certs import cert_year
@@ -7,6 +8,7 @@ from fintech_firms.rules.patents import (
     AppNo,
     app_no_check_char,
     parse_app_no,
+    parse_app_numbers,
     patent_type_from_text,
 )
 
@@ -193,3 +195,21 @@ def test_cert_year(raw, expected):
 def test_cert_year_total(value):
     r = cert_year(value)
     assert r is None or (isinstance(r, int) and 0 <= r <= 9999)
+
+
+APP_NO_TEXT = st.one_of(
+    st.text(alphabet="0123456789XxCNcnZL. .\t　１", max_size=18),
+    st.builds(lambda d, sep, c: f"CN{d}{sep}{c}", st.text(alphabet="0123456789", min_size=8, max_size=13),
+              st.sampled_from(["", ".", " .", " "]), st.sampled_from(["", "0", "5", "X", "x"])),
+    st.text(max_size=16),
+    st.none(),
+)
+
+
+@settings(max_examples=400)
+@given(st.lists(APP_NO_TEXT, max_size=30), st.sampled_from([None, 2026]))
+def test_vectorised_parse_equals_the_scalar_rule(values, max_year):
+    got = parse_app_numbers(pl.Series(values, dtype=pl.Utf8), max_year=max_year)
+    want = [parse_app_no(v, max_year=max_year) for v in values]
+    assert got["value"].to_list() == values
+    assert list(got.select("app_no", "patent_type", "year", "error").iter_rows()) == [tuple(w) for w in want]

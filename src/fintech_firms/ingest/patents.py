@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..rules.names import normalize_name, split_list
-from ..rules.patents import parse_app_no, patent_type_from_text
+from ..rules.patents import parse_app_numbers, patent_type_from_text
 from ..rules.values import parse_date
 from .columns import column_or_null, map_distinct, split_distinct
 from .ledger import Ledger
@@ -32,8 +32,11 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
         column_or_null(table.frame, c)
         for c in ("patent_type", "app_date", "ipc", "grant_date", "legal_status")
     )
-    frame = map_distinct(frame, "app_no", lambda v: parse_app_no(v, max_year=max_year), {
-        "canon": pl.Utf8, "number_type": pl.Utf8, "number_year": pl.Int64, "app_error": pl.Utf8})
+    parsed = parse_app_numbers(frame["app_no"], max_year=max_year)
+    frame = frame.with_columns(
+        parsed["app_no"].alias("canon"), parsed["patent_type"].alias("number_type"),
+        parsed["year"].alias("number_year"), parsed["error"].alias("app_error"),
+    )
     listed, no_applicants = split_distinct(frame.select(ROW, "applicants"), "applicants", split_list,
                                            "applicant")
     frame = frame.with_columns(
