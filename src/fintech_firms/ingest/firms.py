@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import polars as pl
@@ -91,15 +92,20 @@ def _founded(records: list[dict]) -> dict:
 
 def _assemble(groups, cities: CityMatcher, tracks: TrackMatcher) -> FirmsResult:
     rows: list[dict] = []
-    track_rows: list[tuple] = []
+    # (firm_id, name) pairs, aggregated to list columns by polars: building list columns from Python
+    # lists is slow at 80k firms and more.
+    carried_pairs: list[tuple[int, str]] = []
+    former_pairs: list[tuple[int, str]] = []
     usccs: dict[str, int] = {}
     names: dict[str, set[int]] = {}
     former: dict[str, set[int]] = {}
     written_tracks: dict[int, list[str]] = {}
-    for firm_id, ((kind, key), records) in enumerate(groups.items(), start=1):
-        carried = unique_in_order(r["name"] for r in records)
-        former_names = unique_in_order(n for r in records for n in split_list(r["former_names"]))
-        written_tracks[firm_id] = unique_in_order(t for r in records for t in split_list(r["tracks"]))
+    key = functools.lru_cache(maxsize=1 << 20)(normalize_name)
+    for firm_id, ((kind, code), records) in enumerate(groups.items(), start=1):
+        carried = unique_in_order((r["name"] for r in records), key)
+        former_names = unique_in_order((n for r in records for n in split_list(r["former_names"])), key)
+        written_tracks[firm_id] = unique_in_order(
+            (t for r in records for t in split_list(r["tracks"])), key)
         city_written = _first(records, "city")
         place = cities.match(city_written)
         input_province = _first(records, "province")
@@ -107,28 +113,29 @@ def _assemble(groups, cities: CityMatcher, tracks: TrackMatcher) -> FirmsResult:
         rows.append({
             "firm_id": firm_id,
             "name": records[0]["name"],
-            "uscc": key if kind == "uscc" else None,
+            "uscc": code if kind == "uscc" else None,
             "city": place.city,
             "province": place.province if listed else (input_province or place.province),
             "region": place.region,
             "rd_staff": _first(records, "rd_value"),
             "has_patent_transfer": _first(records, "transfer_value"),
             **_founded(records),
-            "former_names": former_names,
-            "names": carried,
             "source_firm_id": _first(records, "firm_id"),
             "city_written": city_written,
             "records": len(records),
             "source_row": records[0][ROW],
         })
         if kind == "uscc":
-            usccs[key] = firm_id
+            usccs[code] = firm_id
         for name in carried:
-            names.setdefault(normalize_name(name), set()).add(firm_id)
+            carried_pairs.append((firm_id, name))
+            names.setdefault(key(name), set()).add(firm_id)
         for name in former_names:
-            former.setdefault(normalize_name(name), set()).add(firm_id)
+            former_pairs.append((firm_id, name))
+            former.setdefault(key(name), set()).add(firm_id)
 
     matches = tracks.match_all(sorted({t for ts in written_tracks.values() for t in ts}))
+    track_rows: list[tuple] = []
     primary: dict[int, tuple[str | None, str]] = {}
     for firm_id, written in written_tracks.items():
         for position, name in enumerate(written, start=1):
@@ -139,9 +146,22 @@ def _assemble(groups, cities: CityMatcher, tracks: TrackMatcher) -> FirmsResult:
     for row in rows:
         row["primary_track"], row["tech"] = primary.get(row["firm_id"], (None, UNCLASSIFIED))
 
-    firms = pl.DataFrame(rows, schema=FIRMS_SCHEMA)
+    scalars = {c: t for c, t in FIRMS_SCHEMA.items() if c not in ("former_names", "names")}
+    firms = (
+        pl.DataFrame(rows, schema=scalars)
+        .join(_lists(former_pairs, "former_names"), on="firm_id", how="left", maintain_order="left")
+        .join(_lists(carried_pairs, "names"), on="firm_id", how="left", maintain_order="left")
+        .with_columns(pl.col("former_names").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))))
+        .select(list(FIRMS_SCHEMA))
+    )
     firm_tracks = pl.DataFrame(track_rows, schema=TRACKS_SCHEMA, orient="row")
-    return FirmsResult(firms.select(list(FIRMS_SCHEMA)), firm_tracks, usccs, names, former)
+    return FirmsResult(firms, firm_tracks, usccs, names, former)
+
+
+def _lists(pairs: list[tuple[int, str]], column: str) -> pl.DataFrame:
+    """(firm_id, value) pairs as one list per firm, in pair order."""
+    flat = pl.DataFrame(pairs, schema={"firm_id": pl.Int64, column: pl.Utf8}, orient="row")
+    return flat.group_by("firm_id", maintain_order=True).agg(pl.col(column))
 
 
 FIRMS_SCHEMA = {
