@@ -94,7 +94,6 @@ class ChoiceIndex:
             return np.empty(0, dtype=np.int64)
         return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
 
-
     def _first_at_least(self, length: int) -> int:
         if length <= 0:
             return 0
