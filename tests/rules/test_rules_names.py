@@ -1,8 +1,9 @@
+import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fintech_firms.rules.names import normalize_name, split_list, unique_in_order
+from fintech_firms.rules.names import normalize_name, split_list, split_lists, unique_in_order
 
 
 @pytest.mark.parametrize(
@@ -140,3 +141,19 @@ def test_unique_in_order_keys_distinct_and_order_kept(items):
     assert set(keys) == {normalize_name(x) for x in items}
     positions = [items.index(x) for x in out]
     assert positions == sorted(positions)
+
+
+LIST_CELLS = st.one_of(
+    st.lists(st.sampled_from(list("ab 甲;；,，、|｜\t\x1c") + [", Ltd.", "Co., Ltd", ", Inc"]),
+             max_size=10).map("".join),
+    st.lists(st.sampled_from(["甲公司", " 乙 ", "", "Huawei Co., Ltd.", "清华大学"]), max_size=4).map(";".join),
+    st.text(max_size=10),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(LIST_CELLS, max_size=20, unique=True))
+def test_vectorised_split_equals_the_scalar_rule(cells):
+    got = split_lists(pl.Series(cells, dtype=pl.Utf8))
+    want = [(c, i, item) for c in cells for i, item in enumerate(split_list(c), start=1)]
+    assert list(got.iter_rows()) == want

@@ -32,34 +32,17 @@ def column_or_null(frame: pl.DataFrame, column: str) -> pl.Expr:
 
 
 def split_distinct(
-    frame: pl.DataFrame, column: str, split: Callable[[str | None], list[str]], item: str
+    frame: pl.DataFrame, column: str, split_many: Callable[[pl.Series], pl.DataFrame], item: str
 ) -> tuple[pl.DataFrame, pl.Series]:
-    """Rows of `frame` repeated once per item of `split(cell)` (with `item` and its 1-based
+    """Rows of `frame` repeated once per item of their cell (with `item` and its 1-based
     `{item}_pos`), and a boolean mask of the rows whose cell has no item.
 
-    Flat lists are built in Python and joined, because building a list column from Python lists
-    costs far more than splitting the cells (seconds at a million rows).
+    `split_many(distinct cells)` returns (value, position, item) rows, as rules.names.split_lists.
     """
-    values = frame.get_column(column).unique(maintain_order=True).to_list()
-    keys: list[str | None] = []
-    positions: list[int] = []
-    items: list[str] = []
-    empty: list[str | None] = []
-    for value in values:
-        parts = split(value)
-        if not parts:
-            empty.append(value)
-        for pos, part in enumerate(parts, start=1):
-            keys.append(value)
-            positions.append(pos)
-            items.append(part)
-    lookup = pl.DataFrame({
-        column: pl.Series(column, keys, dtype=pl.Utf8),
-        f"{item}_pos": pl.Series(f"{item}_pos", positions, dtype=pl.Int64),
-        item: pl.Series(item, items, dtype=pl.Utf8),
-    })
-    exploded = frame.join(lookup, on=column, how="inner", nulls_equal=True, maintain_order="left_right")
-    no_items = frame.get_column(column).is_in([v for v in empty if v is not None])
-    if None in empty:
-        no_items = no_items | frame.get_column(column).is_null()
-    return exploded, no_items
+    values = frame.get_column(column).unique(maintain_order=True)
+    lookup = split_many(values).rename(
+        {"value": column, "position": f"{item}_pos", "item": item})
+    exploded = frame.join(lookup, on=column, how="inner", maintain_order="left_right")
+    has_items = lookup.select(column).unique().with_columns(pl.lit(True).alias("_has"))
+    no_items = frame.select(column).join(has_items, on=column, how="left", maintain_order="left")
+    return exploded, no_items.get_column("_has").is_null()

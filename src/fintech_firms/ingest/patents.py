@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ..rules.names import normalize_name, split_list
+from ..frames import position_in_runs
+from ..rules.names import normalize_name, split_lists
 from ..rules.patents import parse_app_numbers, patent_type_from_text
 from ..rules.values import parse_date
 from .columns import column_or_null, map_distinct, split_distinct
@@ -37,7 +38,7 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
         parsed["app_no"].alias("canon"), parsed["patent_type"].alias("number_type"),
         parsed["year"].alias("number_year"), parsed["error"].alias("app_error"),
     )
-    listed, no_applicants = split_distinct(frame.select(ROW, "applicants"), "applicants", split_list,
+    listed, no_applicants = split_distinct(frame.select(ROW, "applicants"), "applicants", split_lists,
                                            "applicant")
     frame = frame.with_columns(
         pl.when(pl.col("app_error").is_not_null()).then(pl.col("app_error"))
@@ -97,9 +98,8 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
         [ROW, "applicant_key"], keep="first", maintain_order=True)
     applicants = (
         applicants.unique(["app_no", "applicant_key"], keep="first", maintain_order=True)
-        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("app_no").alias("position"))
-        .select("app_no", "position", "applicant", "applicant_key")
-        .sort("app_no", "position")
+        .sort("app_no", maintain_order=True)  # stable: each patent's applicants keep file order
+        .select("app_no", position_in_runs("app_no").alias("position"), "applicant", "applicant_key")
     )
     return PatentsResult(patents, applicants, applicant_rows, disagreements,
                          patents.filter(pl.col("patent_type").is_null()).height)

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
-__all__ = ["normalize_name", "split_list", "unique_in_order"]
+__all__ = ["normalize_name", "split_list", "split_lists", "unique_in_order"]
 
 # \s covers Unicode whitespace (\u3000, NBSP, tabs, newlines); the zero-width characters and the BOM are
 # not whitespace to Python but are invisible in exports and would otherwise split one firm into two.
@@ -79,3 +79,38 @@ def unique_in_order(
             seen.add(k)
             out.append(item)
     return out
+
+
+# Values with no half-width comma (whose corporate-suffix rule needs a look-ahead) and none of
+# \x1c-\x1f (white space to Python's strip, not to polars') split the same by plain polars string
+# functions; split_lists sends every other value through split_list, the rule's definition.
+_PLAIN_LIST = r"^[^,\x1c-\x1f]*$"
+_OTHER_SEPARATORS = r"[；，、|｜]"
+
+
+def split_lists(values):
+    """split_list over a polars Series of distinct cells: a DataFrame of (value, position, item),
+    a row per item, values in input order (cells without items have no row)."""
+    import polars as pl
+
+    from ..frames import position_in_runs
+
+    frame = pl.DataFrame({"value": values.cast(pl.Utf8)}).filter(pl.col("value").is_not_null())
+    plain = pl.col("value").str.contains(_PLAIN_LIST)
+    fast = (
+        frame.filter(plain)
+        .with_columns(pl.col("value").str.replace_all(_OTHER_SEPARATORS, ";").str.split(";").alias("item"))
+        .explode("item")
+        .with_columns(pl.col("item").str.strip_chars())
+        .filter(pl.col("item") != "")
+    )
+    others = frame.filter(~plain)["value"].to_list()
+    pairs = [(v, item) for v in others for item in split_list(v)]
+    slow = pl.DataFrame(pairs, schema={"value": pl.Utf8, "item": pl.Utf8}, orient="row")
+    order = frame.with_row_index("_order")
+    return (
+        pl.concat([fast.select("value", "item"), slow])
+        .join(order, on="value", how="left")
+        .sort("_order", maintain_order=True)
+        .select("value", position_in_runs("value").alias("position"), "item")
+    )
