@@ -3,7 +3,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fintech_firms.rules.names import normalize_name, split_list, split_lists, unique_in_order
+from fintech_firms.rules.names import (
+    normalize_name,
+    split_list,
+    split_lists,
+    unique_in_order,
+)
 
 
 @pytest.mark.parametrize(
