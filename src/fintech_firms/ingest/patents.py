@@ -63,7 +63,8 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
         & (pl.col("number_type") != pl.col("text_type"))
     ).height
 
-    frame = frame.sort(ROW)
+    # The frame is in file order (every step above keeps the left side's order), so `first` below is
+    # the first record in the file.
     first = [pl.col(c).drop_nulls().first() for c in (
         "number_type", "text_type", "number_year", "date_year", "ipc", "grant_date", "legal_status")]
     # The date comes from the same record as its year: the first with a usable app_date.
@@ -89,8 +90,8 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
     account.merged_duplicates = frame.height - patents.height
 
     applicants = (
-        listed.join(frame.select(ROW, pl.col("canon").alias("app_no")), on=ROW, how="inner")
-        .sort(ROW, "applicant_pos")
+        listed.join(frame.select(ROW, pl.col("canon").alias("app_no")), on=ROW, how="inner",
+                    maintain_order="left")
     )
     applicants = map_distinct(applicants, "applicant", lambda v: (normalize_name(v),),
                               {"applicant_key": pl.Utf8})
