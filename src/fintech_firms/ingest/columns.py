@@ -35,14 +35,14 @@ def split_distinct(
     frame: pl.DataFrame, column: str, split_many: Callable[[pl.Series], pl.DataFrame], item: str
 ) -> tuple[pl.DataFrame, pl.Series]:
     """Rows of `frame` repeated once per item of their cell (with `item` and its 1-based
-    `{item}_pos`), and a boolean mask of the rows whose cell has no item.
+    `{item}_pos`, without the cell itself), and a boolean mask of the rows whose cell has no item.
 
     `split_many(distinct cells)` returns (value, position, item) rows, as rules.names.split_lists.
     """
     values = frame.get_column(column).unique(maintain_order=True)
     lookup = split_many(values).rename(
         {"value": column, "position": f"{item}_pos", "item": item})
-    exploded = frame.join(lookup, on=column, how="inner", maintain_order="left_right")
+    exploded = frame.join(lookup, on=column, how="inner", maintain_order="left_right").drop(column)
     has_items = lookup.select(column).unique().with_columns(pl.lit(True).alias("_has"))
     no_items = frame.select(column).join(has_items, on=column, how="left", maintain_order="left")
     return exploded, no_items.get_column("_has").is_null()

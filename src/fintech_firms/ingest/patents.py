@@ -38,6 +38,7 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
         parsed["app_no"].alias("canon"), parsed["patent_type"].alias("number_type"),
         parsed["year"].alias("number_year"), parsed["error"].alias("app_error"),
     )
+    del parsed  # memory: at ten million rows every intermediate column counts
     listed, no_applicants = split_distinct(frame.select(ROW, "applicants"), "applicants", split_lists,
                                            "applicant")
     frame = frame.with_columns(
@@ -58,6 +59,8 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
     )
     ledger.cell_issues(table, "app_date", frame.filter(pl.col("date_error").is_not_null()), "date_error")
     ledger.cell_issues(table, "patent_type", frame.filter(pl.col("type_error").is_not_null()), "type_error")
+    frame = frame.drop("app_no", "applicants", "patent_type", "app_date", "_reason", "app_error",
+                       "date_error", "type_error")
     disagreements = frame.filter(
         pl.col("number_type").is_not_null() & pl.col("text_type").is_not_null()
         & (pl.col("number_type") != pl.col("text_type"))
