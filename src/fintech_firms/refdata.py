@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from .errors import InputError
+from .fuzzy import ChoiceIndex, FuzzyOptions, match_best
 from .ingest.reader import find_file, read_table
 from .rules.names import normalize_name
 
@@ -84,3 +85,43 @@ def tech_key(value: str | None, source: str, row: int) -> str:
 def aliases_of(cell: str | None) -> list[str]:
     """Aliases are `;`-separated (contract §1); a comma may belong to an English name."""
     return [a.strip() for a in re.split(r"[;；]", cell or "") if normalize_name(a)]
+
+
+@dataclass(frozen=True)
+class AliasMatch:
+    index: int  # position of the canonical name
+    method: str  # exact (the name), alias, or fuzzy
+    score: float
+
+
+class AliasIndex:
+    """Canonical names with their aliases (tracks, investors), matched after normalisation: a name,
+    then an alias, then fuzzy against both. A name wins over another entry's identical alias."""
+
+    def __init__(self, names: list[str], aliases: list[list[str]], fuzzy: FuzzyOptions):
+        self._fuzzy = fuzzy
+        self._names: dict[str, int] = {}
+        self._aliases: dict[str, int] = {}
+        for index, (name, more) in enumerate(zip(names, aliases)):
+            self._names.setdefault(normalize_name(name), index)
+            for alias in more:
+                self._aliases.setdefault(normalize_name(alias), index)
+        self._index = ChoiceIndex(list(self._names) + list(self._aliases),
+                                  list(self._names.values()) + list(self._aliases.values()))
+
+    def match_all(self, written: list[str]) -> dict[str, AliasMatch | None]:
+        """The match of each distinct written name, None when there is none."""
+        out: dict[str, AliasMatch | None] = {}
+        residue: list[str] = []
+        for name in written:
+            key = normalize_name(name)
+            if key in self._names:
+                out[name] = AliasMatch(self._names[key], "exact", 100.0)
+            elif key in self._aliases:
+                out[name] = AliasMatch(self._aliases[key], "alias", 100.0)
+            else:
+                residue.append(name)
+        results = match_best([normalize_name(n) for n in residue], self._index, self._fuzzy)
+        for name, result in zip(residue, results):
+            out[name] = None if result.key is None else AliasMatch(result.key, "fuzzy", result.score)
+        return out
