@@ -10,6 +10,7 @@ import polars as pl
 from ..fuzzy import ChoiceIndex, FuzzyOptions, match_best
 from ..rules.names import normalize_name
 from ..rules.uscc import is_valid_uscc, normalize_uscc, parse_uscc
+from .columns import map_distinct
 
 USCC, EXACT, FORMER, FUZZY = "uscc", "exact", "former_name", "fuzzy"
 METHODS = (USCC, EXACT, FORMER, FUZZY)
@@ -132,8 +133,6 @@ def firm_identity() -> pl.Expr:
 def with_name_keys(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     """Adds name_key (normalised name, "" when blank), uscc_key (the valid USCC, else null) and
     uscc_error (why a written USCC is ignored)."""
-    from .columns import map_distinct
-
     frame = map_distinct(frame, name, lambda v: (normalize_name(v),), {"name_key": pl.Utf8})
     return map_distinct(frame, "uscc", parse_uscc, {"uscc_key": pl.Utf8, "uscc_error": pl.Utf8})
 

@@ -27,7 +27,8 @@ from .progress import Quiet
 from .reader import RawTable, find_file, read_table
 from .writer import write_output
 
-TOP_UNLINKED = 20
+# Cities and tracks the reference tables miss: the most frequent are listed.
+TOP_LISTED = 20
 REPORT_EXAMPLES = 50
 
 
@@ -92,7 +93,7 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
         "cell_issues": ledger.cell_issue_frame(),
     }
     missing = [t.source for t in raw.values() if not t.provided]
-    report = _report(raw_dir, options, references, ledger, tables, firms, patents, unlinked, missing)
+    report = _report(raw_dir, options, references, ledger, tables, patents, unlinked, missing)
     if not report["all_rows_accounted"]:
         bad = [s for s, f in report["files"].items() if not f["accounted"]]
         raise RuntimeError(f"internal error: rows not accounted for in {', '.join(bad)}")
@@ -118,7 +119,7 @@ def _read_inputs(raw_dir: Path) -> dict[str, RawTable]:
     return tables
 
 
-def _report(raw_dir, options, references, ledger: Ledger, tables, firms, patents, unlinked,
+def _report(raw_dir, options, references, ledger: Ledger, tables, patents, unlinked,
             missing: list[str]) -> dict:
     links = {
         "patents": _link_counts(tables["patent_applicants"]),
@@ -186,4 +187,4 @@ def _link_counts(frame: pl.DataFrame) -> dict[str, int]:
 
 def _top_counts(counts: pl.DataFrame, column: str) -> list[dict]:
     rows = sorted(counts.iter_rows(), key=lambda r: (-r[1], r[0] or ""))
-    return [{column: value, "firms": n} for value, n in rows[:TOP_UNLINKED]]
+    return [{column: value, "firms": n} for value, n in rows[:TOP_LISTED]]

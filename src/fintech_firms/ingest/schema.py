@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 # Chinese headers that real exports carry (contract §1). `企业名称` is `name` in firms/hightech and
@@ -80,8 +81,6 @@ INPUT_FILES: tuple[FileSpec, ...] = (FIRMS, PATENTS, FINANCING, HIGHTECH)
 
 def canonical_header(header: str, spec: FileSpec) -> str:
     """Map a header as written (English or Chinese, any case or width) to the contract's column name."""
-    import unicodedata
-
     cleaned = unicodedata.normalize("NFKC", header).strip().lstrip("\ufeff").strip()
     if cleaned in CHINESE_HEADERS:
         return CHINESE_HEADERS[cleaned]

@@ -6,6 +6,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
+import polars as pl
+
+from ..frames import position_in_runs
+
 __all__ = ["normalize_name", "split_list", "split_lists", "unique_in_order"]
 
 # \s covers Unicode whitespace (\u3000, NBSP, tabs, newlines); the zero-width characters and the BOM are
@@ -88,13 +92,9 @@ _PLAIN_LIST = r"^[^,\x1c-\x1f]*$"
 _OTHER_SEPARATORS = r"[；，、|｜]"
 
 
-def split_lists(values):
+def split_lists(values: pl.Series) -> pl.DataFrame:
     """split_list over a polars Series of distinct cells: a DataFrame of (value, position, item),
     a row per item, each value's items together and in order (cells without items have no row)."""
-    import polars as pl
-
-    from ..frames import position_in_runs
-
     frame = pl.DataFrame({"value": values.cast(pl.Utf8)}).filter(pl.col("value").is_not_null())
     plain = pl.col("value").str.contains(_PLAIN_LIST)
     fast = (

@@ -7,6 +7,8 @@ import unicodedata
 from operator import mul
 from typing import NamedTuple
 
+import polars as pl
+
 from .names import SPACE_RE
 
 __all__ = [
@@ -119,11 +121,9 @@ _PLAIN_RE = r"^[A-Za-z0-9. ]*$"
 _PLAIN_APP_NO_RE = r"^(?:CN)?([0-9]{12}|[0-9]{8})(?:\.?([0-9X]))?$"
 
 
-def parse_app_numbers(values, *, max_year: int | None = None):
+def parse_app_numbers(values: pl.Series, *, max_year: int | None = None) -> pl.DataFrame:
     """parse_app_no over a polars Series of text: a DataFrame with the input column `value` and
     `app_no`, `patent_type`, `year`, `error`, one row per input row, in order."""
-    import polars as pl
-
     frame = pl.DataFrame({"value": values.cast(pl.Utf8)}).with_columns(
         pl.col("value").str.contains(_PLAIN_RE).fill_null(False).alias("_plain"),
         pl.col("value").str.replace_all(" ", "", literal=True).str.to_uppercase().alias("_s"),
