@@ -85,9 +85,8 @@ def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset())
     if path.suffix.lower() == ".xlsx":
         headers, rows, encoding = _read_xlsx(path)
         return _build(path.name, headers, rows, encoding, False, canonical, known)
-    text, encoding = _load_csv_text(path)
+    text, encoding, damaged = _load_csv_text(path)
     delimiter = _sniff_delimiter(text)
-    damaged = _has_bad_bytes(text)
     plain = None if damaged else _read_plain(text, delimiter)
     if plain is not None:
         return _from_frame(path.name, plain, encoding, canonical, known)
@@ -241,8 +240,9 @@ def _escaped(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _load_csv_text(path: Path) -> tuple[str, str]:
-    """The decoded text of a CSV file and its encoding; a file that is not CSV text stops the run."""
+def _load_csv_text(path: Path) -> tuple[str, str, bool]:
+    """The decoded text of a CSV file, its encoding and whether it holds invalid bytes; a file that
+    is not CSV text stops the run."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -252,10 +252,10 @@ def _load_csv_text(path: Path) -> tuple[str, str]:
         raise InputError(f"{path.name}: is an xlsx/zip workbook, not CSV text; rename it to .xlsx")
     if b"\x00" in head:
         raise InputError(f"{path.name}: is not a CSV text file (it holds binary data)")
-    text, encoding = decode(data)
+    text, encoding, damaged = decode(data)
     if not text.strip():
         raise InputError(f"{path.name}: is empty; expected a header row")
-    return text, encoding
+    return text, encoding, damaged
 
 
 def _csv_rows(text: str, delimiter: str, source: str) -> tuple[list[str], object]:
@@ -286,20 +286,24 @@ def _guarded(reader, source: str):
         raise InputError(f"{source}: line {start} cannot be parsed as CSV ({exc})") from None
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding name of a raw file: UTF-8 (BOM or not) or GB18030, the two the contract allows.
+def decode(data: bytes) -> tuple[str, str, bool]:
+    """Text, encoding name and whether bytes were invalid, for a raw file in UTF-8 (BOM or not) or
+    GB18030, the two the contract allows.
 
     A file that is neither cleanly is decoded as the likelier of the two, with its bad bytes kept as
     lone surrogates so that only the rows holding them are rejected.
     """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", "surrogateescape"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig", False
+        except UnicodeDecodeError:
+            return data[3:].decode("utf-8", "surrogateescape"), "utf-8-sig", True
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", False
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("gb18030"), "gb18030"
+        return data.decode("gb18030"), "gb18030", False
     except UnicodeDecodeError:
         pass
     as_utf8 = data.decode("utf-8", "surrogateescape")
@@ -307,12 +311,12 @@ def decode(data: bytes) -> tuple[str, str]:
     good = sum(1 for ch in as_utf8 if ord(ch) > 0x7F) - bad
     # GB18030 bytes read as UTF-8 fail at almost every character; a damaged UTF-8 file mostly decodes.
     if good >= bad:
-        return as_utf8, "utf-8"
+        return as_utf8, "utf-8", True
     as_gb = data.decode("gb18030", "surrogateescape")
     # Without evidence for GB18030 (an ASCII file with one stray byte fails both alike) it is UTF-8.
     if _count_bad(as_gb) >= bad:
-        return as_utf8, "utf-8"
-    return as_gb, "gb18030"
+        return as_utf8, "utf-8", True
+    return as_gb, "gb18030", True
 
 
 def _count_bad(text: str) -> int:
