@@ -1,0 +1,122 @@
+"""The group metrics of data contract §3, for any choice of dimensions, as a polars DataFrame."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import InputError
+from .columns import DIMENSIONS, METRICS, TECH_MODES, TOTAL, region_order, tech_order
+from .engine import Engine
+
+
+@dataclass(frozen=True)
+class SnapshotOptions:
+    """What the universe is: the snapshot year (None: the latest application year), tech mode, patents."""
+
+    as_of: int | None = None
+    tech_mode: str = "primary"
+    min_patents: int = 1
+
+    def __post_init__(self) -> None:
+        if self.tech_mode not in TECH_MODES:
+            raise InputError(f"unknown tech mode '{self.tech_mode}'; valid: {', '.join(TECH_MODES)}")
+        if isinstance(self.min_patents, bool) or not isinstance(self.min_patents, int) or self.min_patents < 0:
+            raise InputError(f"min_patents must be a whole number >= 0, not {self.min_patents!r}")
+        if self.as_of is not None and (isinstance(self.as_of, bool) or not isinstance(self.as_of, int)):
+            raise InputError(f"as_of must be a year, not {self.as_of!r}")
+
+
+@dataclass
+class Snapshot:
+    """One data folder at one snapshot year: computes the metrics for as many groupings as asked."""
+
+    engine: Engine
+    options: SnapshotOptions = field(default_factory=SnapshotOptions)
+    as_of: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        as_of = self.options.as_of
+        if as_of is None:
+            as_of = self.engine.frame("snapshot_year", {}).item()
+            if as_of is None:
+                raise InputError("the patents table is empty, so there is no default snapshot year; give --as-of")
+        self.as_of = int(as_of)
+
+    def metrics(self, by: Sequence[str], *, with_total: bool = False, sort: str | None = None,
+                selection: Mapping[str, Iterable[str]] | None = None) -> pl.DataFrame:
+        dims = parse_dimensions(by)
+        if sort is not None and sort not in METRICS:
+            raise InputError(f"unknown sort metric '{sort}'; valid: {', '.join(METRICS)}")
+        self.engine.select(selection or {})
+        groups = order_rows(self._grouped(dims), dims, sort)
+        if not with_total:
+            return groups
+        total = self._grouped(()).with_columns(pl.lit(TOTAL, pl.String).alias(d) for d in dims)
+        return pl.concat([groups, total.select(groups.columns)])
+
+    def _grouped(self, dims: Sequence[str]) -> pl.DataFrame:
+        params = {
+            "as_of": self.as_of,
+            "min_patents": self.options.min_patents,
+            "tech_mode": self.options.tech_mode,
+            **{f"by_{d}": d in dims for d in DIMENSIONS},
+        }
+        frame = self.engine.frame("group_metrics", params)
+        return frame.select(
+            *(pl.col(d).cast(pl.String) for d in dims),
+            *(pl.col(m).cast(pl.Float64 if METRICS[m].kind in ("ratio", "mean1", "mean2") else pl.Int64)
+              for m in METRICS),
+        )
+
+
+def parse_dimensions(by: str | Sequence[str]) -> tuple[str, ...]:
+    """`region,tech` or ["region", "tech"] -> ("region", "tech"), checked against the fixed list."""
+    items = [p.strip() for p in by.split(",")] if isinstance(by, str) else [str(p).strip() for p in by]
+    items = [p for p in items if p]
+    valid = ", ".join(DIMENSIONS)
+    for item in items:
+        if item not in DIMENSIONS:
+            raise InputError(f"unknown dimension '{item}'; valid: {valid}")
+    repeated = sorted({d for d in items if items.count(d) > 1})
+    if repeated:
+        raise InputError(f"dimension '{repeated[0]}' given twice; valid: {valid}")
+    return tuple(items)
+
+
+def order_rows(frame: pl.DataFrame, dims: Sequence[str], sort: str | None = None) -> pl.DataFrame:
+    """Regions in the report's order and tech classes in the taxonomy's, other dimensions by value
+    (code point, the same on every machine), nulls last; with `sort`, that metric first, descending."""
+    keys: list[pl.Expr] = []
+    descending: list[bool] = []
+    if sort is not None:
+        keys.append(pl.col(sort))
+        descending.append(True)
+    for d in dims:
+        fixed = region_order() if d == "region" else tech_order() if d == "tech" else None
+        if fixed is not None:
+            keys.append(pl.col(d).replace_strict(fixed, default=len(fixed) + 500, return_dtype=pl.Int64))
+            descending.append(False)
+        keys.append(pl.col(d))
+        descending.append(False)
+    if not keys:
+        return frame
+    return frame.sort(keys, descending=descending, nulls_last=True, maintain_order=True)
+
+
+def aggregate(data_dir: str | Path = "data/parquet", by: str | Sequence[str] = ("region",), *,
+              as_of: int | None = None, tech_mode: str = "primary", min_patents: int = 1,
+              with_total: bool = False, sort: str | None = None,
+              regions: Iterable[str] | None = None, cities: Iterable[str] | None = None) -> pl.DataFrame:
+    """The metrics of data contract §3 for each group of `by` (any of region, province, city, tech).
+
+    `regions` and `cities` keep only the firms in those regions or cities (the universe and the
+    total shrink with them). Returns one row per group, the dimensions first, then the metrics.
+    """
+    options = SnapshotOptions(as_of, tech_mode, min_patents)
+    selection = {k: list(v) for k, v in (("region", regions), ("city", cities)) if v is not None}
+    with Engine(Path(data_dir)) as engine:
+        return Snapshot(engine, options).metrics(by, with_total=with_total, sort=sort, selection=selection)

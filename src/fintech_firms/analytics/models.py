@@ -1,0 +1,51 @@
+"""The SQL models in `sql/`: which exist, what each reads, and the parameters each binds.
+
+Python never writes SQL from user text: a model is chosen from this fixed list, and the values it needs
+are bound as named parameters (`$as_of`, ...).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+_PARAMETER = re.compile(r"\$([a-z_]+)\b")
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    sql: str
+    depends_on: tuple[str, ...]
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """Named parameters in order of first use; DuckDB refuses values for parameters a query lacks."""
+        seen: dict[str, None] = {}
+        for name in _PARAMETER.findall(_without_comments(self.sql)):
+            seen.setdefault(name)
+        return tuple(seen)
+
+
+# The models other models read are materialised first, as temporary tables of the same name.
+DEPENDENCIES: dict[str, tuple[str, ...]] = {
+    "snapshot_year": (),
+    "dim_firm_universe": (),
+    "dim_firm_tech": (),
+    "fct_firm_patents": (),
+    "group_metrics": ("dim_firm_universe", "dim_firm_tech", "fct_firm_patents"),
+}
+
+
+@cache
+def model(name: str) -> Model:
+    if name not in DEPENDENCIES:
+        raise KeyError(f"no SQL model named {name!r}; models: {', '.join(DEPENDENCIES)}")
+    sql = resources.files("fintech_firms.sql").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    return Model(name, sql, DEPENDENCIES[name])
+
+
+def _without_comments(sql: str) -> str:
+    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())

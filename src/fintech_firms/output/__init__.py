@@ -1,0 +1,1 @@
+"""Writing results for people (aligned text, Markdown, XLSX) and for programs (CSV, JSON, Parquet)."""
