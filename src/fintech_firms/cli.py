@@ -6,11 +6,19 @@ from pathlib import Path
 
 import typer
 
+from .analytics.adhoc import run_query
+from .analytics.chapter import DEFAULT_TOP_REGIONS, build_tables
+from .analytics.columns import TECH_MODES
+from .analytics.engine import Engine
+from .analytics.metrics import Snapshot, SnapshotOptions
 from .errors import InputError
 from .fuzzy import FuzzyOptions
 from .ingest.pipeline import IngestOptions, ingest
 from .ingest.progress import Quiet, for_terminal
 from .ingest.summary import summary_lines
+from .output.cells import Result, known_columns, plain_columns
+from .output.formats import FORMATS, check_format, render, write_bytes
+from .output.tables import write_tables
 
 app = typer.Typer(
     help="Fintech firm patent and technology analytics (China Fintech FIRE Index, chapter 4).",
@@ -73,6 +81,156 @@ def ingest_command(
     if not quiet:
         for line in summary_lines(report, out):
             typer.echo(line)
+
+
+# Options shared by the analytics commands, defined once.
+DATA = typer.Option(Path("data/parquet"), "--data", "-d", help="Folder of Parquet tables written by `firms ingest`.")
+FORMAT = typer.Option("table", "--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")
+OUT = typer.Option(None, "--out", "-o", help="Write to this file instead of the terminal (needed for parquet, xlsx).")
+AS_OF = typer.Option(None, "--as-of", help="Snapshot year Y (default: the latest application year in the patents).")
+TECH_MODE = typer.Option("primary", "--tech-mode", help="primary: a firm's first known track's class; any: every class.")
+MIN_PATENTS = typer.Option(1, "--min-patents", min=0, help="Patents (applied for by Y) a firm needs to be counted; 0: all firms.")
+
+
+@app.command("aggregate")
+def aggregate_command(
+    by: str = typer.Option(..., "--by", "-b", help="Comma-separated dimensions: region, province, city, tech."),
+    data: Path = DATA,
+    as_of: int | None = AS_OF,
+    tech_mode: str = TECH_MODE,
+    min_patents: int = MIN_PATENTS,
+    with_total: bool = typer.Option(False, "--with-total", help="Add a row over all firms (dimensions \"ALL\")."),
+    sort: str | None = typer.Option(None, "--sort", help="Order by this metric, highest first (default: by the dimensions)."),
+    region: list[str] | None = typer.Option(None, "--region", help="Keep only firms in this region (repeatable)."),
+    city: list[str] | None = typer.Option(None, "--city", help="Keep only firms in this city (repeatable)."),
+    fmt: str = FORMAT,
+    out: Path | None = OUT,
+) -> None:
+    """Firm, patent, R&D and financing metrics for each group (data contract §3).
+
+    One row per group: the dimensions, then firms, hightech_firms, hightech_ratio, patents,
+    invention_patents, invention_share, rd_staff, rd_per_firm, financing_events, c_plus_events,
+    top_vc_leads, top_vc_leads_per_firm. The table, md and xlsx formats are for people (Chinese
+    labels, percentages, rounded means); csv, json and parquet keep the keys and exact values.
+
+    \b
+    Examples:
+      firms aggregate --by region,tech
+      firms aggregate --by city --sort firms --with-total
+      firms aggregate --by tech --tech-mode any --as-of 2020 --min-patents 0
+      firms aggregate --by region --region 京津冀 --region 长三角 --city 北京
+      firms aggregate --by region --data build/parquet --format csv --out region.csv
+      firms aggregate --by tech -f xlsx -o tech.xlsx
+    """
+    with _errors():
+        check_format(fmt, out)
+        selection = {k: v for k, v in (("region", region), ("city", city)) if v}
+        with Engine(data) as engine:
+            snapshot = Snapshot(engine, _snapshot_options(as_of, tech_mode, min_patents))
+            frame = snapshot.metrics(by, with_total=with_total, sort=sort, selection=selection)
+        _emit(Result(frame, known_columns(frame), "aggregate"), fmt, out)
+
+
+@app.command("sql")
+def sql_command(
+    query: str | None = typer.Argument(None, help="One SELECT query over the tables (or use --file)."),
+    file: Path | None = typer.Option(None, "--file", help="Read the query from this file."),
+    data: Path = DATA,
+    max_rows: int = typer.Option(100, "--max-rows", min=1, help="Rows the table and md formats show."),
+    fmt: str = FORMAT,
+    out: Path | None = OUT,
+) -> None:
+    """Run one read-only SQL query (DuckDB) over the tables of data contract §4.
+
+    The tables firms, firm_tracks, patents, patent_applicants, financing, hightech, quarantine and
+    cell_issues are views over the Parquet files in --data. Only queries run: statements that
+    write, attach, install or load, or that read files outside the data folder, are refused.
+
+    \b
+    Examples:
+      firms sql "select region, count(*) as firms from firms group by region order by firms desc"
+      firms sql "describe patents"
+      firms sql --file query.sql --format csv --out result.csv
+      firms sql "select * from quarantine" --data build/parquet --max-rows 20
+      firms sql "from financing" -f parquet -o financing.parquet
+    """
+    with _errors():
+        if (query is None) == (file is None):
+            raise InputError("give the query as an argument or with --file, not both and not neither")
+        if file is not None:
+            query = _read_query(file)
+        check_format(fmt, out)
+        frame = run_query(data, query)
+        shown = frame.head(max_rows) if fmt in ("table", "md") else frame
+        _emit(Result(shown, plain_columns(shown), "query", null="NULL"), fmt, out)
+        if shown.height < frame.height:
+            typer.echo(f"({shown.height} of {frame.height} rows shown; --max-rows or --format csv for all)",
+                       err=True)
+
+
+@app.command("tables")
+def tables_command(
+    out: Path = typer.Option(Path("data/tables"), "--out", "-o", help="Folder for the CSV, XLSX and Markdown files."),
+    data: Path = DATA,
+    as_of: int | None = AS_OF,
+    tech_mode: str = TECH_MODE,
+    min_patents: int = MIN_PATENTS,
+    top_regions: str = typer.Option(",".join(DEFAULT_TOP_REGIONS), "--top-regions",
+                                    help="Comma-separated regions whose combined share of each tech is shown."),
+    top_n: int = typer.Option(3, "--top-n", min=1, help="How many leading regions and cities the top-share table combines."),
+) -> None:
+    """Write the report's chapter-4 tables: one CSV per table, chapter4.xlsx and chapter4.md.
+
+    Tables: by_region (figures 8-11), by_tech (12-15), by_city, region_tech (16-17),
+    tech_concentration, tech_leaders, top_share and about (the settings used). Counts and ratios
+    come with their rank and share of the national total; CSV headers are the English keys, the
+    workbook and Markdown show the Chinese labels over them.
+
+    \b
+    Examples:
+      firms tables
+      firms tables --out report/2022 --as-of 2021
+      firms tables --data build/parquet --tech-mode any --min-patents 0
+      firms tables --top-regions 京津冀,长三角,粤港澳大湾区,成渝 --top-n 5
+    """
+    with _errors():
+        tables = build_tables(data, as_of=as_of, tech_mode=tech_mode, min_patents=min_patents,
+                              top_regions=top_regions.split(","), top_n=top_n)
+        for path in write_tables(tables, out):
+            typer.echo(f"Wrote {path}")
+
+
+def _snapshot_options(as_of: int | None, tech_mode: str, min_patents: int) -> SnapshotOptions:
+    if tech_mode not in TECH_MODES:
+        raise InputError(f"unknown tech mode '{tech_mode}'; valid: {', '.join(TECH_MODES)}")
+    return SnapshotOptions(as_of, tech_mode, min_patents)
+
+
+def _read_query(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _emit(result: Result, fmt: str, out: Path | None) -> None:
+    data = render(result, fmt)
+    if out is None:
+        typer.echo(data.decode(), nl=False)
+    else:
+        write_bytes(data, out)
+
+
+class _errors:
+    """Library errors become one line on stderr and exit code 2, never a traceback."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if isinstance(exc, InputError):
+            _fail(str(exc))
+        return False
 
 
 def _fail(message: str) -> None:

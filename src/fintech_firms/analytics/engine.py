@@ -50,7 +50,7 @@ def open_connection(data_dir: Path) -> duckdb.DuckDBPyConnection:
     try:
         for name, path in paths.items():
             # The relation API takes the path as a value: no path is ever pasted into SQL text.
-            con.read_parquet(str(path)).create_view(name)
+            con.read_parquet(str(path.resolve())).create_view(name)
     except duckdb.Error as exc:
         con.close()
         raise AnalyticsError(f"cannot read the tables in {data_dir}: {duckdb_message(exc)}") from None

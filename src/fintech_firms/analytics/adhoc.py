@@ -1,0 +1,62 @@
+"""`firms sql`: one read-only query over the tables of data contract §4.
+
+Two locks: the statement must be a single query (DuckDB's own parser says which kind it is), and the
+connection itself reads files only inside the data folder and cannot be reconfigured, so that a query
+cannot reach other files through read_csv, glob or a path in FROM.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ..errors import InputError
+from .engine import AnalyticsError, duckdb_message, lock_down, open_connection
+
+# DuckDB parses SELECT, WITH … SELECT, FROM-first queries, VALUES, SHOW, DESCRIBE and SUMMARIZE as SELECT.
+_ALLOWED = {"SELECT"}
+
+
+def run_query(data_dir: Path, query: str) -> pl.DataFrame:
+    if not query.strip():
+        raise InputError("the query is empty")
+    con = open_connection(data_dir)
+    try:
+        _check_statement(con, query)
+        lock_down(con, data_dir)
+        try:
+            return con.sql(query).pl()
+        except duckdb.PermissionException as exc:
+            raise AnalyticsError(
+                f"refused: firms sql reads only the tables in {data_dir} "
+                f"({duckdb_message(exc)})") from None
+        except duckdb.Error as exc:
+            raise AnalyticsError(duckdb_message(exc)) from None
+    finally:
+        con.close()
+
+
+def _check_statement(con: duckdb.DuckDBPyConnection, query: str) -> None:
+    try:
+        statements = con.extract_statements(query)
+    except duckdb.Error as exc:
+        raise AnalyticsError(duckdb_message(exc)) from None
+    if not statements:
+        raise InputError("the query is empty")
+    if len(statements) > 1:
+        raise InputError(f"refused: firms sql runs one query at a time, and this text holds {len(statements)}")
+    kind = statements[0].type.name
+    if kind not in _ALLOWED:
+        raise InputError(
+            f"refused: firms sql is read-only and runs only queries (SELECT, WITH, FROM, SHOW, DESCRIBE, "
+            f"SUMMARIZE), not {_keyword(query, kind)}. To save a result use --format and --out; "
+            f"to build tables of your own use the Python API (fintech_firms.connect)")
+
+
+def _keyword(query: str, kind: str) -> str:
+    """The statement's first word as the user wrote it (INSTALL, not DuckDB's LOAD), for the message."""
+    code = "\n".join(line.split("--", 1)[0] for line in query.splitlines())
+    word = code.split(None, 1)[0].strip("(;").upper() if code.split() else ""
+    return word if word.isalpha() else kind
