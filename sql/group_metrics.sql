@@ -8,7 +8,8 @@
 --
 -- Parameters: $by_region, $by_province, $by_city, $by_tech (booleans).
 -- Reads: dim_firm_universe, dim_firm_tech, fct_firm_patents, ff_selection (the firms to keep: rows
--- (dimension, value); no row for a dimension keeps every value of it).
+-- (dimension, value); no row for a dimension keeps every value of it, and a NULL value, which no
+-- firm's value equals, keeps none).
 
 with params as (
     select

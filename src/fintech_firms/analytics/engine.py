@@ -83,9 +83,15 @@ class Engine:
         self.close()
 
     def select(self, selection: Mapping[str, Iterable[str]]) -> None:
-        """Keep only firms whose dimension values are among these (e.g. {"region": ["京津冀"]})."""
+        """Keep only firms whose dimension values are among these (e.g. {"region": ["京津冀"]}).
+
+        An empty list keeps no firm: its dimension gets one NULL value, which no firm's value equals.
+        """
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {SELECTION_TABLE} (dimension VARCHAR, value VARCHAR)")
-        rows = [(dimension, value) for dimension, values in selection.items() for value in values]
+        rows = []
+        for dimension, values in selection.items():
+            values = list(values)
+            rows += [(dimension, value) for value in values] or [(dimension, None)]
         if rows:
             self.con.executemany(f"INSERT INTO {SELECTION_TABLE} VALUES (?, ?)", rows)
 

@@ -66,11 +66,18 @@ class Snapshot:
             **{f"by_{d}": d in dims for d in DIMENSIONS},
         }
         frame = self.engine.frame("group_metrics", params)
+        if not dims and frame.is_empty():
+            # SQL's GROUP BY gives no row over no firms; the total over no firms is still a row.
+            frame = pl.DataFrame([_empty_total()])
         return frame.select(
             *(pl.col(d).cast(pl.String) for d in dims),
             *(pl.col(m).cast(pl.Float64 if METRICS[m].kind in ("ratio", "mean1", "mean2") else pl.Int64)
               for m in METRICS),
         )
+
+
+def _empty_total() -> dict[str, int | None]:
+    return {m: None if METRICS[m].kind in ("ratio", "mean1", "mean2") else 0 for m in METRICS}
 
 
 def parse_dimensions(by: str | Sequence[str]) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import unicodedata
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import polars as pl
@@ -55,12 +56,18 @@ def display(value: Any, column: Column, null: str) -> str:
     if value == TOTAL and column.key in DIMENSIONS:
         return TOTAL_LABEL
     if kind == "ratio":
-        return f"{value * 100:.1f}%"
+        return f"{_half_up(Decimal(repr(value)) * 100, 1)}%"
     if kind == "mean1":
-        return f"{value:.1f}"
+        return str(_half_up(Decimal(repr(value)), 1))
     if kind == "mean2":
-        return f"{value:.2f}"
+        return str(_half_up(Decimal(repr(value)), 2))
     return plain(value)
+
+
+def _half_up(value: Decimal, places: int) -> Decimal:
+    """Rounded as a report prints it (41.25 -> 41.3), from the shortest decimal form of the float:
+    Python's own formatting would round the binary value half to even (41.25 -> 41.2)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def plain(value: Any) -> str:
