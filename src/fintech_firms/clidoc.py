@@ -1,0 +1,44 @@
+"""docs/cli.md, generated from the commands' --help so that the reference never drifts from the code.
+
+    python -m fintech_firms.clidoc > docs/cli.md
+"""
+
+from __future__ import annotations
+
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from .cli import app
+
+WIDTH = "100"  # fixed, so that the text does not depend on the terminal that generates it
+
+
+def render() -> str:
+    parts = [
+        "# Command-line reference",
+        "",
+        "Generated from `firms --help` by `python -m fintech_firms.clidoc > docs/cli.md`; a test fails when",
+        "this file is stale. The data contract behind the commands is in [data-contract.md](data-contract.md),",
+        "the metrics in [metrics.md](metrics.md).",
+        "",
+        "## firms",
+        "",
+        "```text",
+        _help(),
+        "```",
+    ]
+    for name in get_command(app).list_commands(None):
+        parts += ["", f"## firms {name}", "", "```text", _help(name), "```"]
+    return "\n".join(parts) + "\n"
+
+
+def _help(*command: str) -> str:
+    result = CliRunner().invoke(app, [*command, "--help"], prog_name="firms",
+                                env={"COLUMNS": WIDTH, "TERM": "dumb", "NO_COLOR": "1"})
+    if result.exit_code != 0:
+        raise RuntimeError(f"firms {' '.join(command)} --help failed: {result.output}")
+    return result.output.rstrip()
+
+
+if __name__ == "__main__":
+    print(render(), end="")

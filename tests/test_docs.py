@@ -1,0 +1,45 @@
+"""The reference docs and the packaging stay in step with the code."""
+
+import re
+import tomllib
+from pathlib import Path
+
+from fintech_firms import clidoc
+from fintech_firms.analytics.models import DEPENDENCIES, model
+
+ROOT = Path(__file__).parents[1]
+
+
+def _words(text: str) -> list[str]:
+    # Compare word for word: line wrapping may differ with the terminal, the words may not.
+    return text.split()
+
+
+def test_cli_reference_is_generated_from_the_current_help():
+    written = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert _words(written) == _words(clidoc.render()), (
+        "docs/cli.md is stale: run `python -m fintech_firms.clidoc > docs/cli.md`")
+
+
+def test_every_command_is_in_the_cli_reference():
+    written = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert re.findall(r"^## (firms.*)$", written, re.M) == [
+        "firms", "firms ingest", "firms aggregate", "firms sql", "firms tables"]
+
+
+def test_every_sql_model_is_known_and_every_known_model_exists():
+    on_disk = sorted(p.stem for p in (ROOT / "sql").glob("*.sql"))
+    assert on_disk == sorted(DEPENDENCIES)
+    for name in DEPENDENCIES:
+        sql = model(name).sql
+        assert sql.rstrip().endswith("select * from final"), f"{name}.sql should end with the final CTE"
+        for dependency in model(name).depends_on:
+            assert re.search(rf"\bfrom {dependency}\b|\bjoin {dependency}\b", sql), (name, dependency)
+
+
+def test_pyproject_lists_every_package():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    found = sorted("fintech_firms" + ("." + ".".join(p.parent.relative_to(ROOT / "src" / "fintech_firms").parts)
+                                      if p.parent != ROOT / "src" / "fintech_firms" else "")
+                   for p in (ROOT / "src" / "fintech_firms").rglob("__init__.py"))
+    assert sorted(config["packages"]) == sorted([*found, "fintech_firms.sql"])
