@@ -71,6 +71,7 @@ class Engine:
         self.data_dir = Path(data_dir)
         self.con = open_connection(self.data_dir)
         self._materialised: dict[str, tuple[tuple[str, Any], ...]] = {}
+        self._selection: list[tuple[str, str | None]] | None = None
         self.select({})
 
     def close(self) -> None:
@@ -87,11 +88,14 @@ class Engine:
 
         An empty list keeps no firm: its dimension gets one NULL value, which no firm's value equals.
         """
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {SELECTION_TABLE} (dimension VARCHAR, value VARCHAR)")
         rows = []
         for dimension, values in selection.items():
             values = list(values)
             rows += [(dimension, value) for value in values] or [(dimension, None)]
+        if rows == self._selection:
+            return
+        self._selection = rows
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {SELECTION_TABLE} (dimension VARCHAR, value VARCHAR)")
         if rows:
             self.con.executemany(f"INSERT INTO {SELECTION_TABLE} VALUES (?, ?)", rows)
 
