@@ -360,3 +360,38 @@ def test_parquet_output_is_byte_identical_across_runs(data, tmp_path):
         assert run("aggregate", "--by", "region,tech", "--data", data, "-f", "parquet", "-o", out).exit_code == 0
     assert first.read_bytes() == second.read_bytes()
     assert pl.read_parquet(io.BytesIO(first.read_bytes())).height == 8  # one group per firm here
+
+
+def test_a_region_or_city_no_firm_has_is_named_with_the_valid_ones(data):
+    result = run("aggregate", "--by", "city", "--region", "京津翼", "--data", data)
+    assert result.exit_code == 2
+    assert result.output == ("Error: no firm has region '京津翼'; region values in the data: "
+                             "京津冀, 长三角, 粤港澳大湾区, 成渝, 其他, 未知\n")
+    result = run("aggregate", "--by", "city", "--city", "深圳市", "--data", data)
+    assert result.output == ("Error: no firm has city '深圳市'; city values in the data: "
+                             "上海, 北京, 广州, 惠州, 成都, 杭州, 深圳\n")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--top-regions", "京津冀,华南"], "no firm has region '华南'; region values in the data: "
+                                       "京津冀, 长三角, 粤港澳大湾区, 成渝, 其他, 未知"),
+    (["--top-regions", " , "], "--top-regions needs at least one region"),
+    (["--tech-mode", "every"], "unknown tech mode 'every'; valid: primary, any"),
+    (["--as-of", "1990"], None),
+])
+def test_tables_bad_options(data, tmp_path, args, message):
+    result = run("tables", "--data", data, "--out", tmp_path / "t", *args)
+    if message is None:  # a year before every patent: an empty universe is a result, not an error
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "t" / "by_region.csv").read_text(encoding="utf-8").splitlines()[1].startswith("ALL,0,")
+        return
+    assert result.exit_code == 2
+    assert result.output == f"Error: {message}\n"
+    assert not (tmp_path / "t").exists()
+
+
+def test_tables_out_must_be_a_folder(data, tmp_path):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    result = run("tables", "--data", data, "--out", tmp_path / "file")
+    assert result.exit_code == 2
+    assert result.output == f"Error: {tmp_path / 'file'} is a file; --out takes a folder\n"

@@ -16,7 +16,7 @@ import polars as pl
 from .. import __version__
 from ..errors import InputError
 from ..refdata import REGION_OTHER, REGION_UNKNOWN, UNCLASSIFIED
-from .columns import DIMENSIONS, METRICS, TECH_LABELS, TOTAL, Column
+from .columns import DIMENSIONS, METRICS, TOTAL, Column
 from .engine import Engine
 from .metrics import Snapshot, SnapshotOptions, order_rows
 
@@ -202,4 +202,3 @@ def _about(snap: Snapshot, top_regions: tuple[str, ...], top_n: int) -> Table:
     return Table("about", "口径说明", frame, columns)
 
 
-__all__ = ["DEFAULT_TOP_REGIONS", "TECH_LABELS", "Table", "build_tables"]

@@ -51,12 +51,27 @@ class Snapshot:
         dims = parse_dimensions(by)
         if sort is not None and sort not in METRICS:
             raise InputError(f"unknown sort metric '{sort}'; valid: {', '.join(METRICS)}")
-        self.engine.select(selection or {})
+        selection = {d: list(v) for d, v in (selection or {}).items()}
+        self._check_selection(selection)
+        self.engine.select(selection)
         groups = order_rows(self._grouped(dims), dims, sort)
         if not with_total:
             return groups
         total = self._grouped(()).with_columns(pl.lit(TOTAL, pl.String).alias(d) for d in dims)
         return pl.concat([groups, total.select(groups.columns)])
+
+    def _check_selection(self, selection: Mapping[str, list[str]]) -> None:
+        """A region or city that no firm has is most likely a typo: say so rather than print zeros."""
+        for dimension, values in selection.items():
+            if dimension not in ("region", "city"):
+                raise InputError(f"cannot select by '{dimension}'; valid: region, city")
+            known = self.engine.values(dimension)
+            unknown = [v for v in values if v not in set(known)]
+            if unknown:
+                shown = order_rows(pl.DataFrame({dimension: known}), (dimension,)).get_column(dimension).to_list()
+                more = f" … ({len(shown) - 40} more)" if len(shown) > 40 else ""
+                raise InputError(f"no firm has {dimension} '{unknown[0]}'; {dimension} values in the data: "
+                                 f"{', '.join(shown[:40])}{more}")
 
     def _grouped(self, dims: Sequence[str]) -> pl.DataFrame:
         params = {
