@@ -237,7 +237,8 @@ def test_sql_formats(data, fmt, expected):
 def test_sql_binary_formats_round_trip(data, tmp_path):
     query = "select region, count(*) as firms from firms group by region order by firms desc, region"
     assert run("sql", query, "--data", data, "-f", "parquet", "-o", tmp_path / "q.parquet").exit_code == 0
-    expected = ff.connect(data).sql(query).pl()
+    con = ff.connect(data)  # kept: DuckDB 1.2 closes a connection nothing refers to, under its relation
+    expected = con.sql(query).pl()
     assert pl.read_parquet(tmp_path / "q.parquet").equals(expected)
     assert run("sql", query, "--data", data, "-f", "xlsx", "-o", tmp_path / "q.xlsx").exit_code == 0
     rows = list(load_workbook(tmp_path / "q.xlsx").active.iter_rows(values_only=True))
@@ -290,7 +291,7 @@ REFUSED = "Error: refused: firms sql is read-only and runs only queries (SELECT,
     ("DELETE FROM firms", "DELETE"),
     ("DROP VIEW firms", "DROP"),
     ("SET enable_external_access = true", "SET"),
-    ("PRAGMA version", "PRAGMA"),
+    ("PRAGMA enable_profiling", "PRAGMA"),
     ("CALL pragma_version()", "CALL"),
     ("EXPORT DATABASE '{tmp}/export'", "EXPORT"),
     ("-- a comment first\ncopy firms to '{tmp}/c.csv'", "COPY"),

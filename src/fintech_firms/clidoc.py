@@ -5,12 +5,15 @@
 
 from __future__ import annotations
 
+import typer
 from typer.main import get_command
 from typer.testing import CliRunner
 
 from .cli import app
 
 WIDTH = "100"  # fixed, so that the text does not depend on the terminal that generates it
+# Typer's help layout changes between versions; the file records the version that rendered it.
+RENDERED_WITH = "rendered with typer "
 
 
 def render() -> str:
@@ -20,6 +23,8 @@ def render() -> str:
         "Generated from `firms --help` by `python -m fintech_firms.clidoc > docs/cli.md`; a test fails when",
         "this file is stale. The data contract behind the commands is in [data-contract.md](data-contract.md),",
         "the metrics in [metrics.md](metrics.md).",
+        "",
+        f"<!-- {RENDERED_WITH}{typer.__version__} -->",
         "",
         "## firms",
         "",
