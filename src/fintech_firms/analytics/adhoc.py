@@ -7,6 +7,7 @@ cannot reach other files through read_csv, glob or a path in FROM.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -27,7 +28,7 @@ def run_query(data_dir: Path, query: str) -> pl.DataFrame:
         _check_statement(con, query)
         lock_down(con, data_dir)
         try:
-            return con.sql(query).pl()
+            return _frame(con.sql(query))
         except duckdb.PermissionException as exc:
             raise AnalyticsError(
                 f"refused: firms sql reads only the tables in {data_dir} "
@@ -36,6 +37,28 @@ def run_query(data_dir: Path, query: str) -> pl.DataFrame:
             raise AnalyticsError(duckdb_message(exc)) from None
     finally:
         con.close()
+
+
+# Types that polars reads from DuckDB's Arrow output; any other column is shown as DuckDB's text for it.
+_READABLE = re.compile(r"(BOOLEAN|U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|VARCHAR|UUID|DATE|TIME"
+                       r"|TIMESTAMP( WITH TIME ZONE|_S|_MS|_NS)?|DECIMAL\(\d+,\d+\)|BLOB)(\[\])*")
+
+
+def _frame(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
+    names = relation.columns
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputError(f"the result has more than one column named '{repeated[0]}': "
+                         "give each column its own name with AS")
+    types = [str(t) for t in relation.types]
+    if all(_READABLE.fullmatch(t) for t in types):
+        return relation.pl()
+    # INTERVAL, MAP, UNION, STRUCT, BIT, …: polars cannot read some of them (and panics rather than
+    # raising), so they are cast to text by column objects, not by SQL text.
+    columns = [duckdb.ColumnExpression(n) for n in names]
+    return relation.select(*(
+        column if _READABLE.fullmatch(t) else column.cast(duckdb.sqltype("VARCHAR")).alias(n)
+        for column, t, n in zip(columns, types, names))).pl()
 
 
 def _check_statement(con: duckdb.DuckDBPyConnection, query: str) -> None:

@@ -38,7 +38,7 @@ def plain_columns(frame: pl.DataFrame) -> tuple[Column, ...]:
 def _kind(dtype: pl.DataType) -> str:
     if dtype.is_integer():
         return "count"
-    if dtype.is_float():
+    if dtype.is_numeric():  # floats and decimals
         return "float"
     return "text"
 
@@ -53,7 +53,7 @@ def display(value: Any, column: Column, null: str) -> str:
         return DIMENSIONS[value].label if value in DIMENSIONS else str(value)
     if column.key == "tech" and isinstance(value, str):
         return TECH_LABELS.get(value, TOTAL_LABEL if value == TOTAL else value)
-    if value == TOTAL and column.key in DIMENSIONS:
+    if isinstance(value, str) and value == TOTAL and column.key in DIMENSIONS:
         return TOTAL_LABEL
     if kind == "ratio":
         return f"{_half_up(Decimal(repr(value)) * 100, 1)}%"
@@ -80,6 +80,8 @@ def plain(value: Any) -> str:
         return repr(value)
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
     if isinstance(value, pl.Series):
         value = value.to_list()
     if isinstance(value, (list, dict, tuple)):

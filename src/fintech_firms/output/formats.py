@@ -51,8 +51,8 @@ def render(result: Result, fmt: str) -> bytes:
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
-    # CSV has no nested values: lists and structs are written as JSON text.
-    nested = [name for name, dtype in frame.schema.items() if dtype.is_nested()]
+    # CSV has no nested or binary values: lists and structs are written as JSON text, bytes as hex.
+    nested = [name for name, dtype in frame.schema.items() if dtype.is_nested() or dtype == pl.Binary]
     if nested:
         frame = frame.with_columns(
             pl.col(name).map_elements(plain, return_dtype=pl.String, skip_nulls=True) for name in nested)
@@ -67,7 +67,8 @@ def json_bytes(frame: pl.DataFrame) -> bytes:
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return float(value)
+        # HUGEINT sums arrive as whole decimals: keep them whole numbers in JSON.
+        return int(value) if value.as_tuple().exponent >= 0 else float(value)
     if isinstance(value, bytes):
         return value.hex()
     return plain(value)

@@ -10,6 +10,7 @@ import io
 import re
 import zipfile
 from collections.abc import Sequence
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -38,29 +39,34 @@ def workbook_bytes(results: Sequence[Result]) -> bytes:
 def _add_sheet(book: Workbook, result: Result) -> None:
     sheet = book.create_sheet(_SHEET_BAD.sub("_", result.title)[:31])
     sheet.append([c.label for c in result.columns])
-    sheet.append([c.key for c in result.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for cell in sheet[2]:
-        cell.font = Font(italic=True, color="808080")
+    # Labels over keys; an ad-hoc query's columns are their own labels and get one header row.
+    header_rows = 1 if all(c.label == c.key for c in result.columns) else 2
+    if header_rows == 2:
+        sheet.append([c.key for c in result.columns])
+        for cell in sheet[2]:
+            cell.font = Font(italic=True, color="808080")
     for row in result.frame.iter_rows():
         sheet.append([_cell(v, c, result.null) for v, c in zip(row, result.columns)])
     for j, column in enumerate(result.columns, start=1):
         fmt = _NUMBER_FORMATS.get(column.kind)
         letter = get_column_letter(j)
         if fmt and result.frame.height:
-            for (cell,) in sheet.iter_rows(min_row=3, min_col=j, max_col=j):
+            for (cell,) in sheet.iter_rows(min_row=header_rows + 1, min_col=j, max_col=j):
                 cell.number_format = fmt
                 cell.alignment = Alignment(horizontal="right")
         longest = max([width(column.label), len(column.key)]
                       + [width(display(v, column, "")) for v in result.frame.get_column(column.key).head(200)])
         sheet.column_dimensions[letter].width = min(60, longest + 2)
-    sheet.freeze_panes = "A3"
+    sheet.freeze_panes = f"A{header_rows + 1}"
 
 
 def _cell(value, column, null):
     if value is None:
         return None
+    if isinstance(value, Decimal):
+        value = int(value) if value.as_tuple().exponent >= 0 else float(value)
     if is_numeric(column) and isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     if column.kind == "text":
