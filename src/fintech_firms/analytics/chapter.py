@@ -96,8 +96,8 @@ def _share(value: pl.Expr, total: int | None) -> pl.Expr:
 def _with_rank(frame: pl.DataFrame, metric: str, dim: str) -> pl.DataFrame:
     """Competition ranking (1, 2, 2, 4), highest first, among the groups that are places or classes."""
     eligible = pl.col(dim).is_not_null() & ~pl.col(dim).is_in(list(NOT_RANKED[dim])) & pl.col(metric).is_not_null()
-    ranks = pl.when(eligible).then(
-        pl.when(eligible).then(pl.col(metric)).rank("min", descending=True)).cast(pl.Int64)
+    # Values of groups that are not ranked become null first, so that they take no rank from others.
+    ranks = pl.when(eligible).then(pl.col(metric)).rank("min", descending=True).cast(pl.Int64)
     return frame.with_columns(ranks.alias(f"{metric}_rank"))
 
 
