@@ -70,3 +70,65 @@ def test_pyproject_lists_every_package():
                                       if p.parent != ROOT / "src" / "fintech_firms" else "")
                    for p in (ROOT / "src" / "fintech_firms").rglob("__init__.py"))
     assert sorted(config["packages"]) == sorted([*found, "fintech_firms.sql"])
+
+
+# The worked example of docs/metrics.md: its raw files are in the doc, and so are its results.
+EXAMPLE_CALLS = [
+    {"by": ["region"], "with_total": True},
+    {"by": ["tech"], "with_total": True},
+    {"by": ["tech"], "tech_mode": "any", "with_total": True},
+    {"by": ["region"], "as_of": 2020, "with_total": True},
+]
+
+
+def _metrics_doc_example(tmp_path: Path) -> tuple[Path, list[list[list[str]]]]:
+    text = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name, body in re.findall(r"^    # (\w+\.csv)\n((?:    .+\n)+)", text, re.M):
+        (raw / name).write_text("".join(line[4:] + "\n" for line in body.splitlines()), encoding="utf-8")
+    tables = []
+    for block in re.findall(r"^(\| (?:region|tech) \| firms \|.*\n(?:\|.*\n)+)", text, re.M):
+        rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in block.splitlines()]
+        tables.append([rows[0], *rows[2:]])
+    return raw, tables
+
+
+def test_the_worked_example_in_metrics_md_is_what_the_code_computes(tmp_path):
+    from fintech_firms import aggregate
+    from fintech_firms.ingest.pipeline import IngestOptions, ingest
+    from fintech_firms.ingest.progress import Quiet
+
+    raw, tables = _metrics_doc_example(tmp_path)
+    assert sorted(p.name for p in raw.iterdir()) == ["financing.csv", "firms.csv", "hightech.csv", "patents.csv"]
+    assert len(tables) == len(EXAMPLE_CALLS)
+    ingest(raw, tmp_path / "parquet", IngestOptions(), Quiet())
+    for call, (header, *rows) in zip(EXAMPLE_CALLS, tables):
+        got = aggregate(tmp_path / "parquet", **call)
+        assert got.height == len(rows), call
+        assert got.columns == header
+        # the doc rounds ratios to 4 decimals
+        shown = [[_as_doc(v, written) for v, written in zip(row, doc_row)]
+                 for row, doc_row in zip(got.iter_rows(), rows)]
+        assert shown == rows, call
+
+
+def _as_doc(value, written: str) -> str:
+    if isinstance(value, float):
+        decimals = len(written.split(".")[1]) if "." in written else 0
+        return f"{value:.{decimals}f}"
+    return "" if value is None else str(value)
+
+
+def test_the_readme_notebook_example_runs(tmp_path, monkeypatch):
+    from fintech_firms.ingest.pipeline import IngestOptions, ingest
+    from fintech_firms.ingest.progress import Quiet
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"\*\*In a notebook:\*\*\n\n```python\n(.*?)```", readme, re.S).group(1)
+    ingest(ROOT / "examples" / "raw", tmp_path / "data" / "parquet", IngestOptions(), Quiet())
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    assert scope["df"].columns[:2] == ["region", "tech"] and scope["df"]["region"][-1] == "ALL"
+    assert scope["tables"]["by_region"].frame.height > 1
