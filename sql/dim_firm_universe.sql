@@ -3,7 +3,7 @@
 -- its place, R&D headcount, high-tech status in $as_of and its financing counts up to $as_of.
 --
 -- Parameters: $as_of (year), $min_patents (whole number >= 0).
--- Reads: firms, patents, patent_applicants, hightech, financing.
+-- Reads: firms, fct_firm_patents (as of the same year), hightech, financing.
 
 with params as (
     select
@@ -12,16 +12,13 @@ with params as (
 ),
 
 firm_patent_counts as (
-    -- A firm named twice on one application (two spellings linked to it) still has one patent.
+    -- fct_firm_patents holds each (firm, application) once, so a firm named twice on one application
+    -- (two spellings linked to it) still has one patent there.
     select
-        pa.firm_id,
-        count(distinct p.app_no) as patents
-    from patent_applicants as pa
-    inner join patents as p on p.app_no = pa.app_no
-    cross join params
-    where pa.firm_id is not null
-        and p.app_year <= params.as_of
-    group by pa.firm_id
+        fp.firm_id,
+        count(*) as patents
+    from fct_firm_patents as fp
+    group by fp.firm_id
 ),
 
 hightech_in_year as (

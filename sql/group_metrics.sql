@@ -66,17 +66,30 @@ firm_totals as (
     group by region, province, city, tech
 ),
 
-patent_totals as (
-    select
+group_patents as (
+    -- Each application once per group, however many of the group's firms share it. (Deduplicating
+    -- first and counting rows after is count(distinct …), in a form that runs in parallel.)
+    select distinct
         g.region,
         g.province,
         g.city,
         g.tech,
-        count(distinct p.app_no) as patents,
-        count(distinct case when p.is_invention then p.app_no end) as invention_patents
+        p.app_no,
+        p.is_invention
     from firm_groups as g
     inner join fct_firm_patents as p on p.firm_id = g.firm_id
-    group by g.region, g.province, g.city, g.tech
+),
+
+patent_totals as (
+    select
+        region,
+        province,
+        city,
+        tech,
+        count(*) as patents,
+        sum(case when is_invention then 1 else 0 end) as invention_patents
+    from group_patents
+    group by region, province, city, tech
 ),
 
 final as (

@@ -115,8 +115,7 @@ class Engine:
         return self._run(name, params, lambda sql, values: self.con.sql(sql, params=values).pl())
 
     def _materialise(self, name: str, params: Mapping[str, Any]) -> None:
-        bound = _bound(name, params)
-        key = tuple(sorted(bound.items()))
+        key = _key(name, params)
         if self._materialised.get(name) == key:
             return
         for dependency in model(name).depends_on:
@@ -130,6 +129,14 @@ class Engine:
             return run(model(name).sql, _bound(name, params))
         except duckdb.Error as exc:
             raise AnalyticsError(f"SQL model {name} (sql/{name}.sql) failed: {duckdb_message(exc)}") from None
+
+
+def _key(name: str, params: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """The values a materialised model depends on: its own parameters and its dependencies'."""
+    values = dict(_bound(name, params))
+    for dependency in model(name).depends_on:
+        values.update(_key(dependency, params))
+    return tuple(sorted(values.items()))
 
 
 def _bound(name: str, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -32,9 +32,9 @@ class Model:
 # The models other models read are materialised first, as temporary tables of the same name.
 DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "snapshot_year": (),
-    "dim_firm_universe": (),
-    "dim_firm_tech": (),
     "fct_firm_patents": (),
+    "dim_firm_universe": ("fct_firm_patents",),
+    "dim_firm_tech": (),
     "group_metrics": ("dim_firm_universe", "dim_firm_tech", "fct_firm_patents"),
 }
 
