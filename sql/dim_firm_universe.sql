@@ -3,7 +3,7 @@
 -- its place, R&D headcount, high-tech status in $as_of and its financing counts up to $as_of.
 --
 -- Parameters: $as_of (year), $min_patents (whole number >= 0).
--- Reads: firms, fct_firm_patents (as of the same year), hightech, financing.
+-- Reads: firms, fct_firm_patents and fct_firm_financing (as of the same year), hightech.
 
 with params as (
     select
@@ -31,17 +31,13 @@ hightech_in_year as (
 ),
 
 financing_counts as (
-    -- Each row of financing is one deduplicated event of one firm.
     select
-        f.firm_id,
+        ff.firm_id,
         count(*) as financing_events,
-        sum(case when f.is_c_plus then 1 else 0 end) as c_plus_events,
-        sum(case when f.is_top_vc_led then 1 else 0 end) as top_vc_leads
-    from financing as f
-    cross join params
-    where f.firm_id is not null
-        and f.year <= params.as_of
-    group by f.firm_id
+        sum(case when ff.is_c_plus then 1 else 0 end) as c_plus_events,
+        sum(case when ff.is_top_vc_led then 1 else 0 end) as top_vc_leads
+    from fct_firm_financing as ff
+    group by ff.firm_id
 ),
 
 final as (

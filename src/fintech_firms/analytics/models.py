@@ -33,7 +33,8 @@ class Model:
 DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "snapshot_year": (),
     "fct_firm_patents": (),
-    "dim_firm_universe": ("fct_firm_patents",),
+    "fct_firm_financing": (),
+    "dim_firm_universe": ("fct_firm_patents", "fct_firm_financing"),
     "dim_firm_tech": (),
     "group_metrics": ("dim_firm_universe", "dim_firm_tech", "fct_firm_patents"),
 }
