@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
 from .analytics.adhoc import run_query
 from .analytics.chapter import DEFAULT_TOP_REGIONS, build_tables
-from .analytics.columns import TECH_MODES
-from .analytics.engine import Engine
-from .analytics.metrics import Snapshot, SnapshotOptions
+from .analytics.metrics import aggregate
 from .errors import InputError
 from .fuzzy import FuzzyOptions
 from .ingest.pipeline import IngestOptions, ingest
@@ -124,10 +124,8 @@ def aggregate_command(
     """
     with _errors():
         check_format(fmt, out)
-        selection = {k: v for k, v in (("region", region), ("city", city)) if v}
-        with Engine(data) as engine:
-            snapshot = Snapshot(engine, _snapshot_options(as_of, tech_mode, min_patents))
-            frame = snapshot.metrics(by, with_total=with_total, sort=sort, selection=selection)
+        frame = aggregate(data, by, as_of=as_of, tech_mode=tech_mode, min_patents=min_patents,
+                          with_total=with_total, sort=sort, regions=region or None, cities=city or None)
         _emit(Result(frame, known_columns(frame), "aggregate"), fmt, out)
 
 
@@ -200,12 +198,6 @@ def tables_command(
             typer.echo(f"Wrote {path}")
 
 
-def _snapshot_options(as_of: int | None, tech_mode: str, min_patents: int) -> SnapshotOptions:
-    if tech_mode not in TECH_MODES:
-        raise InputError(f"unknown tech mode '{tech_mode}'; valid: {', '.join(TECH_MODES)}")
-    return SnapshotOptions(as_of, tech_mode, min_patents)
-
-
 def _read_query(file: Path) -> str:
     try:
         return file.read_text(encoding="utf-8-sig")
@@ -221,16 +213,13 @@ def _emit(result: Result, fmt: str, out: Path | None) -> None:
         write_bytes(data, out)
 
 
-class _errors:
+@contextmanager
+def _errors() -> Iterator[None]:
     """Library errors become one line on stderr and exit code 2, never a traceback."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, exc, tb) -> bool:
-        if isinstance(exc, InputError):
-            _fail(str(exc))
-        return False
+    try:
+        yield
+    except InputError as exc:
+        _fail(str(exc))
 
 
 def _fail(message: str) -> None:
