@@ -15,6 +15,7 @@ import polars as pl
 
 from ..errors import InputError
 from .engine import AnalyticsError, duckdb_message, lock_down, open_connection
+from .models import without_comments
 
 # DuckDB parses SELECT, WITH … SELECT, FROM-first queries, VALUES, SHOW, DESCRIBE and SUMMARIZE as SELECT.
 _ALLOWED = {"SELECT"}
@@ -80,6 +81,6 @@ def _check_statement(con: duckdb.DuckDBPyConnection, query: str) -> None:
 
 def _keyword(query: str, kind: str) -> str:
     """The statement's first word as the user wrote it (INSTALL, not DuckDB's LOAD), for the message."""
-    code = "\n".join(line.split("--", 1)[0] for line in query.splitlines())
+    code = without_comments(query)
     word = code.split(None, 1)[0].strip("(;").upper() if code.split() else ""
     return word if word.isalpha() else kind

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
+from .chapter import Table, build_tables
 from .engine import open_connection
 
 
@@ -18,8 +18,6 @@ def connect(data_dir: str | Path = "data/parquet") -> duckdb.DuckDBPyConnection:
     return open_connection(Path(data_dir))
 
 
-def chapter_tables(data_dir: str | Path = "data/parquet", **options) -> dict[str, pl.DataFrame]:
-    """The chapter-4 tables, keyed by their file names (see `firms tables`)."""
-    from .chapter import build_tables
-
+def chapter_tables(data_dir: str | Path = "data/parquet", **options) -> dict[str, Table]:
+    """The chapter-4 tables, keyed by their file names (see `firms tables`); `.frame` holds the data."""
     return build_tables(Path(data_dir), **options)

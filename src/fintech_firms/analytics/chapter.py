@@ -49,35 +49,37 @@ def build_tables(data_dir: Path, *, as_of: int | None = None, tech_mode: str = "
     with Engine(Path(data_dir)) as engine:
         snap = Snapshot(engine, options)
         total = snap.metrics(())
-        by_tech = snap.metrics(("tech",))
+        # Each grouping once: several tables read the same one.
+        by = {dims: snap.metrics(dims) for dims in (
+            ("region",), ("tech",), ("city",), ("region", "city"), ("tech", "region"), ("tech", "city"))}
         tables = [
-            _profile("by_region", "分区域金融科技企业概况（图8–11）", snap, ("region",), total),
-            _profile("by_tech", "分技术类别金融科技企业概况（图12–15）", snap, ("tech",), total),
-            _profile("by_city", "分城市金融科技企业概况", snap, ("region", "city"), total),
-            _region_tech(snap, by_tech),
-            _concentration(snap, by_tech, top_regions),
-            _leaders(snap, by_tech),
-            _top_share(snap, total, top_n),
+            _profile("by_region", "分区域金融科技企业概况（图8–11）", by[("region",)], ("region",), total),
+            _profile("by_tech", "分技术类别金融科技企业概况（图12–15）", by[("tech",)], ("tech",), total),
+            _profile("by_city", "分城市金融科技企业概况", by[("region", "city")], ("region", "city"), total),
+            _region_tech(by[("tech", "region")], by[("tech",)]),
+            _concentration(snap, by[("tech",)], total, top_regions),
+            _leaders(by[("tech",)], {"city": by[("tech", "city")], "region": by[("tech", "region")]}),
+            _top_share(snap, {"region": by[("region",)], "city": by[("city",)]}, total, top_n),
             _about(snap, top_regions, top_n),
         ]
     return {t.key: t for t in tables}
 
 
-def _profile(key: str, title: str, snap: Snapshot, dims: tuple[str, ...], total: pl.DataFrame) -> Table:
+def _profile(key: str, title: str, groups: pl.DataFrame, dims: tuple[str, ...], total: pl.DataFrame) -> Table:
     """One row per group (ranked by its last dimension), then the national row."""
-    frame = snap.metrics(dims).select(*dims, *PROFILE)
+    frame = groups.select(*dims, *PROFILE)
     columns = [DIMENSIONS[d] for d in dims]
     for metric in PROFILE:
         label = METRICS[metric].label
         frame = _with_rank(frame, metric, dims[-1])
         columns += [METRICS[metric], Column(f"{metric}_rank", f"{label}排名", "rank")]
         if metric in SHARED:
-            frame = frame.with_columns(_share(pl.col(metric), total.item(0, metric)).alias(f"{metric}_share"))
+            frame = frame.with_columns(_of_total(metric, total).alias(f"{metric}_share"))
             columns.append(Column(f"{metric}_share", f"{label}占全国比重", "ratio"))
     national = total.with_columns(
         *(pl.lit(TOTAL, pl.String).alias(d) for d in dims),
         *(pl.lit(None, pl.Int64).alias(f"{m}_rank") for m in PROFILE),
-        *(_share(pl.col(m), total.item(0, m)).alias(f"{m}_share") for m in SHARED),
+        *(_of_total(m, total).alias(f"{m}_share") for m in SHARED),
     )
     keys = [c.key for c in columns]
     frame = pl.concat([order_rows(frame, dims, "firms").select(keys), national.select(keys)])
@@ -89,20 +91,24 @@ def _ratio(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
     return pl.when(whole != 0).then(part.cast(pl.Float64) / whole)
 
 
-def _share(value: pl.Expr, total: int | None) -> pl.Expr:
-    return value.cast(pl.Float64) / total if total else pl.lit(None, pl.Float64)
+def _of_total(metric: str, total: pl.DataFrame) -> pl.Expr:
+    return _ratio(pl.col(metric), pl.lit(total.item(0, metric)))
+
+
+def _is_place(dim: str) -> pl.Expr:
+    """A real place or class: not 其他, 未知, a blank city or unclassified."""
+    return pl.col(dim).is_not_null() & ~pl.col(dim).is_in(list(NOT_RANKED[dim]))
 
 
 def _with_rank(frame: pl.DataFrame, metric: str, dim: str) -> pl.DataFrame:
     """Competition ranking (1, 2, 2, 4), highest first, among the groups that are places or classes."""
-    eligible = pl.col(dim).is_not_null() & ~pl.col(dim).is_in(list(NOT_RANKED[dim])) & pl.col(metric).is_not_null()
+    eligible = _is_place(dim) & pl.col(metric).is_not_null()
     # Values of groups that are not ranked become null first, so that they take no rank from others.
     ranks = pl.when(eligible).then(pl.col(metric)).rank("min", descending=True).cast(pl.Int64)
     return frame.with_columns(ranks.alias(f"{metric}_rank"))
 
 
-def _region_tech(snap: Snapshot, by_tech: pl.DataFrame) -> Table:
-    groups = snap.metrics(("tech", "region"))
+def _region_tech(groups: pl.DataFrame, by_tech: pl.DataFrame) -> Table:
     tech_totals = by_tech.select("tech", *(pl.col(m).alias(f"_{m}_tech") for m in SHARED))
     frame = groups.join(tech_totals, on="tech", how="left").with_columns(
         _ratio(pl.col(m), pl.col(f"_{m}_tech")).alias(f"{m}_share_of_tech") for m in SHARED)
@@ -113,9 +119,10 @@ def _region_tech(snap: Snapshot, by_tech: pl.DataFrame) -> Table:
     return Table("region_tech", "各技术类别的区域分布（图16–17）", frame, tuple(columns))
 
 
-def _concentration(snap: Snapshot, by_tech: pl.DataFrame, top_regions: tuple[str, ...]) -> Table:
+def _concentration(snap: Snapshot, by_tech: pl.DataFrame, total: pl.DataFrame,
+                   top_regions: tuple[str, ...]) -> Table:
     inside = snap.metrics(("tech",), with_total=True, selection={"region": top_regions})
-    everyone = snap.metrics(("tech",), with_total=True)
+    everyone = pl.concat([by_tech, total.with_columns(pl.lit(TOTAL, pl.String).alias("tech")).select(by_tech.columns)])
     frame = everyone.select("tech", *(pl.col(m).alias(f"{m}_all") for m in SHARED)).join(
         inside.select("tech", *(pl.col(m).alias(f"{m}_top") for m in SHARED)), on="tech", how="left")
     frame = frame.with_columns(
@@ -132,9 +139,9 @@ def _concentration(snap: Snapshot, by_tech: pl.DataFrame, top_regions: tuple[str
     return Table("tech_concentration", "各技术类别在重点区域的集中度（图16）", frame, tuple(columns))
 
 
-def _leaders(snap: Snapshot, by_tech: pl.DataFrame) -> Table:
+def _leaders(by_tech: pl.DataFrame, by_place: dict[str, pl.DataFrame]) -> Table:
+    """by_place: the metrics by tech and city, and by tech and region."""
     rows = []
-    by_place = {dim: snap.metrics(("tech", dim)) for dim in ("city", "region")}
     techs = by_tech.get_column("tech").to_list()
     for tech in techs:
         for metric in ("firms", "hightech_firms", "patents", "invention_patents", "rd_staff", "top_vc_leads"):
@@ -160,7 +167,7 @@ def _leaders(snap: Snapshot, by_tech: pl.DataFrame) -> Table:
 
 def _leader(frame: pl.DataFrame, dim: str, metric: str) -> tuple[str | None, int | None]:
     """The group(s) with the highest value; ties are all named, joined by 、 in dimension order."""
-    places = frame.filter(pl.col(dim).is_not_null() & ~pl.col(dim).is_in(list(NOT_RANKED[dim])))
+    places = frame.filter(_is_place(dim))
     if places.is_empty() or not places.get_column(metric).max():
         return None, None
     best = places.get_column(metric).max()
@@ -168,15 +175,19 @@ def _leader(frame: pl.DataFrame, dim: str, metric: str) -> tuple[str | None, int
     return "、".join(names), int(best)
 
 
-def _top_share(snap: Snapshot, total: pl.DataFrame, top_n: int) -> Table:
+def _top_share(snap: Snapshot, by_dim: dict[str, pl.DataFrame], total: pl.DataFrame, top_n: int) -> Table:
+    """by_dim: the metrics by region and by city."""
     rows = []
+    combined: dict[tuple[str, tuple[str, ...]], pl.DataFrame] = {}  # the same top groups often lead several metrics
     for dim in ("region", "city"):
-        groups = snap.metrics((dim,))
-        places = groups.filter(pl.col(dim).is_not_null() & ~pl.col(dim).is_in(list(NOT_RANKED[dim])))
+        places = by_dim[dim].filter(_is_place(dim))
         for metric in SHARED:
             top = order_rows(places.filter(pl.col(metric) > 0), (dim,), metric).head(top_n)
             members = top.get_column(dim).to_list()
-            value = snap.metrics((), selection={dim: members}).item(0, metric) if members else 0
+            key = (dim, tuple(members))
+            if members and key not in combined:
+                combined[key] = snap.metrics((), selection={dim: members})
+            value = combined[key].item(0, metric) if members else 0
             national = total.item(0, metric)
             rows.append({"dimension": dim, "metric": metric, "members": "+".join(members), "value": value,
                          "total": national, "share": value / national if national else None})

@@ -38,6 +38,8 @@ METRICS: dict[str, Column] = {c.key: c for c in (
     Column("top_vc_leads_per_firm", "企业平均头部资本领投次数", "mean2"),
 )}
 
+# Kinds whose values are fractions (Float64); every other metric is a count (Int64).
+FRACTION_KINDS = ("ratio", "mean1", "mean2")
 TECH_MODES = ("primary", "any")
 # The dimension value of the row over all firms (--with-total) in machine formats.
 TOTAL = "ALL"

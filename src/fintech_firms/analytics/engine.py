@@ -72,7 +72,7 @@ class Engine:
         self.con = open_connection(self.data_dir)
         self._materialised: dict[str, tuple[tuple[str, Any], ...]] = {}
         self._selection: list[tuple[str, str | None]] | None = None
-        self._values: dict[str, list[str]] = {}
+        self._values: dict[str, frozenset[str]] = {}
         self.select({})
 
     def close(self) -> None:
@@ -100,12 +100,12 @@ class Engine:
         if rows:
             self.con.executemany(f"INSERT INTO {SELECTION_TABLE} VALUES (?, ?)", rows)
 
-    def values(self, column: str) -> list[str]:
+    def values(self, column: str) -> frozenset[str]:
         """The distinct non-null values of a firms column (one of the fixed dimensions)."""
         if column not in self._values:
             # The relation API names the column as a value: no SQL text is written here.
             frame = self.con.table("firms").select(column).distinct().pl()
-            self._values[column] = sorted(frame.get_column(column).drop_nulls().to_list())
+            self._values[column] = frozenset(frame.get_column(column).drop_nulls().to_list())
         return self._values[column]
 
     def frame(self, name: str, params: Mapping[str, Any]) -> pl.DataFrame:

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputError
-from .columns import DIMENSIONS, METRICS, TECH_MODES, TOTAL, region_order, tech_order
+from .columns import DIMENSIONS, FRACTION_KINDS, METRICS, TECH_MODES, TOTAL, region_order, tech_order
 from .engine import Engine
 
 
@@ -66,9 +66,9 @@ class Snapshot:
             if dimension not in ("region", "city"):
                 raise InputError(f"cannot select by '{dimension}'; valid: region, city")
             known = self.engine.values(dimension)
-            unknown = [v for v in values if v not in set(known)]
+            unknown = [v for v in values if v not in known]
             if unknown:
-                shown = order_rows(pl.DataFrame({dimension: known}), (dimension,)).get_column(dimension).to_list()
+                shown = order_rows(pl.DataFrame({dimension: sorted(known)}), (dimension,)).get_column(dimension).to_list()
                 more = f" … ({len(shown) - 40} more)" if len(shown) > 40 else ""
                 raise InputError(f"no firm has {dimension} '{unknown[0]}'; {dimension} values in the data: "
                                  f"{', '.join(shown[:40])}{more}")
@@ -86,13 +86,12 @@ class Snapshot:
             frame = pl.DataFrame([_empty_total()])
         return frame.select(
             *(pl.col(d).cast(pl.String) for d in dims),
-            *(pl.col(m).cast(pl.Float64 if METRICS[m].kind in ("ratio", "mean1", "mean2") else pl.Int64)
-              for m in METRICS),
+            *(pl.col(m).cast(pl.Float64 if METRICS[m].kind in FRACTION_KINDS else pl.Int64) for m in METRICS),
         )
 
 
 def _empty_total() -> dict[str, int | None]:
-    return {m: None if METRICS[m].kind in ("ratio", "mean1", "mean2") else 0 for m in METRICS}
+    return {m: None if METRICS[m].kind in FRACTION_KINDS else 0 for m in METRICS}
 
 
 def parse_dimensions(by: str | Sequence[str]) -> tuple[str, ...]:

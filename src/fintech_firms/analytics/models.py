@@ -24,7 +24,7 @@ class Model:
     def parameters(self) -> tuple[str, ...]:
         """Named parameters in order of first use; DuckDB refuses values for parameters a query lacks."""
         seen: dict[str, None] = {}
-        for name in _PARAMETER.findall(_without_comments(self.sql)):
+        for name in _PARAMETER.findall(without_comments(self.sql)):
             seen.setdefault(name)
         return tuple(seen)
 
@@ -48,5 +48,6 @@ def model(name: str) -> Model:
     return Model(name, sql, DEPENDENCIES[name])
 
 
-def _without_comments(sql: str) -> str:
+def without_comments(sql: str) -> str:
+    """The text without `--` line comments (a `--` inside a string literal also ends the line)."""
     return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())

@@ -64,6 +64,11 @@ def display(value: Any, column: Column, null: str) -> str:
     return plain(value)
 
 
+def decimal_number(value: Decimal) -> int | float:
+    """A DECIMAL as a plain number; whole ones (HUGEINT sums) stay whole."""
+    return int(value) if value.as_tuple().exponent >= 0 else float(value)
+
+
 def _half_up(value: Decimal, places: int) -> Decimal:
     """Rounded as a report prints it (41.25 -> 41.3), from the shortest decimal form of the float:
     Python's own formatting would round the binary value half to even (41.25 -> 41.2)."""

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from ..errors import InputError
-from .cells import Result, plain
+from .cells import Result, decimal_number, plain
 from .text import markdown_table, text_table
 from .xlsx import workbook_bytes
 
@@ -67,8 +67,7 @@ def json_bytes(frame: pl.DataFrame) -> bytes:
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
-        # HUGEINT sums arrive as whole decimals: keep them whole numbers in JSON.
-        return int(value) if value.as_tuple().exponent >= 0 else float(value)
+        return decimal_number(value)
     if isinstance(value, bytes):
         return value.hex()
     return plain(value)

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from .cells import Result, display, is_numeric, plain, width
+from .cells import Result, decimal_number, display, is_numeric, plain, width
 
 _NUMBER_FORMATS = {"ratio": "0.0%", "mean1": "0.0", "mean2": "0.00", "count": "0", "rank": "0"}
 _FIXED_TIME = "2000-01-01T00:00:00Z"
@@ -66,7 +66,7 @@ def _cell(value, column, null):
     if value is None:
         return None
     if isinstance(value, Decimal):
-        value = int(value) if value.as_tuple().exponent >= 0 else float(value)
+        value = decimal_number(value)
     if is_numeric(column) and isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     if column.kind == "text":
