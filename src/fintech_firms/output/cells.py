@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from ..analytics.columns import DIMENSIONS, METRICS, TECH_LABELS, TOTAL, TOTAL_LABEL, Column
+from ..analytics.columns import DIMENSIONS, FRACTION_KINDS, METRICS, TECH_LABELS, TOTAL, TOTAL_LABEL, Column
 
 
 @dataclass(frozen=True)
@@ -24,9 +24,9 @@ class Result:
     null: str = "—"
 
 
-def known_columns(frame: pl.DataFrame, extra: dict[str, Column] | None = None) -> tuple[Column, ...]:
+def known_columns(frame: pl.DataFrame) -> tuple[Column, ...]:
     """Specs for the dimensions and metrics by key; any other column is shown as it comes."""
-    known = {**DIMENSIONS, **METRICS, **(extra or {})}
+    known = {**DIMENSIONS, **METRICS}
     return tuple(known.get(name) or Column(name, name, _kind(frame.schema[name])) for name in frame.columns)
 
 
@@ -95,7 +95,7 @@ def plain(value: Any) -> str:
 
 
 def is_numeric(column: Column) -> bool:
-    return column.kind in ("count", "float", "ratio", "mean1", "mean2", "rank")
+    return column.kind in ("count", "float", "rank", *FRACTION_KINDS)
 
 
 def width(text: str) -> int:
