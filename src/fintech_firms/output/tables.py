@@ -14,6 +14,9 @@ from .xlsx import workbook_bytes
 
 WORKBOOK = "chapter4.xlsx"
 MARKDOWN = "chapter4.md"
+# What the report's prose quotes from figures 8-15: counts, shares, ratios and per-firm means.
+HEADLINE = ("firms", "hightech_ratio", "patents", "invention_share", "rd_staff", "rd_per_firm", "top_vc_leads",
+            "top_vc_leads_per_firm")
 
 
 def write_tables(tables: Mapping[str, Table], out: Path) -> list[Path]:
@@ -36,3 +39,13 @@ def markdown(tables: Mapping[str, Table]) -> str:
         parts.append(f"## {table.title} (`{table.key}`)\n")
         parts.append(markdown_table(Result(table.frame, table.columns, table.key)))
     return "\n".join(parts)
+
+
+def headline(tables: Mapping[str, Table]) -> list[Result]:
+    """The by-region and by-class tables cut to the headline columns, for a terminal."""
+    results = []
+    for key, dim in (("by_region", "region"), ("by_tech", "tech")):
+        table = tables[key]
+        columns = tuple(c for c in table.columns if c.key == dim or c.key in HEADLINE)
+        results.append(Result(table.frame.select(c.key for c in columns), columns, table.title))
+    return results
