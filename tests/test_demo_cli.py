@@ -41,6 +41,11 @@ def test_demo_runs_the_whole_job_and_reuses_the_raw_folder(tmp_path):
     assert "  already there: " in again.output
     assert (tmp_path / "raw" / "firms.csv").stat().st_mtime_ns == stamp
 
+    (tmp_path / "raw" / "financing.csv").unlink()  # a demo folder someone has tampered with is written again
+    redo = runner.invoke(app, ["demo", "--dir", str(tmp_path), "--scale", SCALE])
+    assert redo.exit_code == 0 and "  generated in " in redo.output
+    assert (tmp_path / "raw" / "financing.csv").is_file()
+
     other = runner.invoke(app, ["demo", "--dir", str(tmp_path), "--scale", SCALE, "--seed", "7"])
     assert other.exit_code == 0 and "  generated in " in other.output
     manifest = json.loads((tmp_path / "raw" / "demo.json").read_text(encoding="utf-8"))
@@ -96,6 +101,14 @@ def test_out_that_is_a_file_is_refused(tmp_path):
     result = runner.invoke(app, ["demo-data", "--out", str(target), "--scale", SCALE])
     assert result.exit_code == 2
     assert result.output == f"Error: {target} is a file; the demo data needs a folder\n"
+
+
+def test_a_folder_that_cannot_be_made_is_a_clear_error(tmp_path):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    target = tmp_path / "file" / "raw"
+    result = runner.invoke(app, ["demo", "--dir", str(target), "--scale", SCALE])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == f"Error: cannot write the demo data to {target}/raw: Not a directory"
 
 
 def test_an_interrupted_generation_leaves_nothing_behind(tmp_path, monkeypatch):

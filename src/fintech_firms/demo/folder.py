@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import InputError
-from .generate import DemoSummary, generate
+from .generate import FILES, DemoSummary, generate
 from .plan import DEFAULT_SEED
 
 MANIFEST = "demo.json"
@@ -39,7 +39,8 @@ def prepare(raw: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0, force: b
     check_scale(scale)
     wanted = _identity(seed, scale)
     manifest = read_manifest(raw)
-    if not force and manifest is not None and manifest.get("identity") == wanted:
+    complete = all((raw / name).is_file() for name in FILES)
+    if not force and complete and manifest is not None and manifest.get("identity") == wanted:
         return Prepared(raw, False, 0.0, manifest["summary"])
     start = time.perf_counter()
     summary = write(raw, seed=seed, scale=scale)
@@ -54,6 +55,13 @@ def write(raw: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0) -> DemoSum
     if raw.is_dir() and read_manifest(raw) is None and _holds_raw_files(raw):
         raise InputError(f"{raw} holds raw files that the demo did not write; choose another folder "
                          f"or remove them")
+    try:
+        return _write(raw, seed, scale)
+    except OSError as exc:
+        raise InputError(f"cannot write the demo data to {raw}: {exc.strerror or exc}") from None
+
+
+def _write(raw: Path, seed: int, scale: float) -> DemoSummary:
     raw.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{raw.name}.", dir=raw.parent))
     try:
