@@ -73,7 +73,11 @@ def ingest_command(
     """
     if workers == 0 or workers < -1:
         _fail("--workers must be a positive number of cores or -1 for all")
-    options = IngestOptions(fuzzy=FuzzyOptions(fuzzy_threshold, fuzzy_margin, workers))
+    _ingest(raw_dir, out, IngestOptions(fuzzy=FuzzyOptions(fuzzy_threshold, fuzzy_margin, workers)), quiet)
+
+
+def _ingest(raw_dir: Path, out: Path, options: IngestOptions, quiet: bool) -> None:
+    """Ingest with a progress display, then print the summary (unless quiet)."""
     progress = Quiet() if quiet else for_terminal()
     try:
         report = ingest(raw_dir, out, options, progress)
@@ -263,16 +267,7 @@ def demo_command(
         done = f"generated in {prepared.seconds:.1f} s" if prepared.generated else "already there"
         typer.echo(f"  {done}: {prepared.summary['firm_records']:,} firm records, "
                    f"{prepared.summary['patent_rows']:,} patent rows")
-    progress = for_terminal()
-    try:
-        report = ingest(raw, parquet, IngestOptions(), progress)
-    except InputError as exc:
-        progress.close()
-        _fail(str(exc))
-    finally:
-        progress.close()
-    for line in summary_lines(report, parquet):
-        typer.echo(line)
+    _ingest(raw, parquet, IngestOptions(), quiet=False)
     with _errors():
         tables = build_tables(parquet)
         written = write_tables(tables, tables_dir)

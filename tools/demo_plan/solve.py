@@ -115,11 +115,12 @@ def read(path: Path) -> list[Figure]:
 class Translator:
     """Figures and assumptions -> constraints."""
 
-    def __init__(self, model: Model, firm_totals: dict[tuple[str, str], int]):
+    def __init__(self, model: Model, firm_totals: dict[tuple[str, str], int], fixed_leads: dict[str, int]):
         self.m = model
         self.labels = {label: key for key, label in TECH_CLASSES.items()}
         self.regions = list(dict.fromkeys(r for _, r in model.cities))
         self.firm_totals = firm_totals             # (dim, group) -> fixed firm count
+        self.fixed_leads = fixed_leads             # region -> its stated top-tier-led rounds
         self.ranked: dict[tuple[str, str], list[tuple[int, str, float, float]]] = defaultdict(list)
         self.unvalued_first: dict[tuple[str, str], str] = {}
 
@@ -309,8 +310,6 @@ class Translator:
     def _rd_leader_region(self, fig: Figure) -> None:
         self._leader(fig, "R", "region")
 
-    fixed_leads: dict[str, int] = {}
-
 
 def seed_values(model: Model, figures: list[Figure], assumptions: list[Figure]) -> np.ndarray:
     """A plausible starting point: for firms, patents and R&D staff a region × class table raked to the
@@ -427,8 +426,8 @@ def solve(figures_path: Path, out: Path, time_limit: float) -> None:
     for f in figures + assumptions:
         if f.metric == "firms" and f.kind == "exact" and f.dim in ("region", "tech"):
             firm_totals[f.dim, labels[f.key] if f.dim == "tech" else f.key] = int(f.value)
-    tr = Translator(model, firm_totals)
-    tr.fixed_leads = {f.key: int(f.value) for f in figures if f.metric == "top_vc_leads" and f.dim == "region"}
+    fixed_leads = {f.key: int(f.value) for f in figures if f.metric == "top_vc_leads" and f.dim == "region"}
+    tr = Translator(model, firm_totals, fixed_leads)
     for f in figures + assumptions:
         tr.add(f)
     tr.ranks()

@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
+from ..refdata import aliases_of
 from ..rules.names import normalize_name
 from . import names as nm
 from .firms import Firms
@@ -55,14 +56,15 @@ class FinancingCounts:
     unknown_firm_rows: int = 0
 
 
+def top_vc_spellings() -> list[list[str]]:
+    """Per investor of the default top_vc.csv, its name then its aliases."""
+    top = reference_table("top_vc")
+    return [[name, *aliases_of(aliases)] for name, aliases in zip(top["name"], top["aliases"])]
+
+
 def top_vc_names() -> list[str]:
     """Every name and alias of the default top_vc.csv."""
-    top = reference_table("top_vc")
-    out: list[str] = []
-    for name, aliases in zip(top["name"], top["aliases"]):
-        out.append(name)
-        out.extend(a.strip() for a in (aliases or "").split(";") if a.strip())
-    return out
+    return [spelling for spellings in top_vc_spellings() for spelling in spellings]
 
 
 def non_top_investors() -> list[str]:
@@ -76,11 +78,7 @@ def non_top_investors() -> list[str]:
 
 def _top_pick(rng: np.random.Generator, n: int) -> np.ndarray:
     """Top-tier investors as exports write them: the name or one of its aliases."""
-    top = reference_table("top_vc")
-    names = []
-    for name, aliases in zip(top["name"], top["aliases"]):
-        spellings = [name] + [a.strip() for a in (aliases or "").split(";") if a.strip()]
-        names.append(spellings)
+    names = top_vc_spellings()
     out = np.empty(n, dtype=object)
     who = rng.integers(0, len(names), n)
     u = rng.random(n)

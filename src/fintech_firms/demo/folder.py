@@ -36,7 +36,6 @@ class Prepared:
 
 def prepare(raw: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0, force: bool = False) -> Prepared:
     """The demo raw folder at `raw` for this seed and scale: reused if it is there, else (re)written."""
-    check_scale(scale)
     wanted = _identity(seed, scale)
     manifest = read_manifest(raw)
     complete = all((raw / name).is_file() for name in FILES)

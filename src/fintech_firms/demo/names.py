@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from ..refdata import aliases_of
 from ..rules.names import normalize_name
 from .plan import TECHS
 
@@ -230,11 +231,11 @@ def track_choices(tracks: pl.DataFrame) -> dict[str, list[tuple[str, list[str]]]
     first_claim: dict[str, str] = {}
     names = {normalize_name(t) for t in tracks["track"]}
     for row in tracks.iter_rows(named=True):
-        for alias in (row["aliases"] or "").split(";"):
+        for alias in aliases_of(row["aliases"]):
             first_claim.setdefault(normalize_name(alias), row["track"])
     out: dict[str, list[tuple[str, list[str]]]] = {t: [] for t in TECHS}
     for row in tracks.iter_rows(named=True):
-        aliases = [a.strip() for a in (row["aliases"] or "").split(";") if a.strip()]
+        aliases = aliases_of(row["aliases"])
         usable = [a for a in aliases if first_claim[normalize_name(a)] == row["track"]
                   and normalize_name(a) not in names and "," not in a]
         out[row["tech_class"]].append((row["track"], usable))

@@ -554,7 +554,7 @@ def _correct_type(kinds: np.ndarray, rng: np.random.Generator | None = None) -> 
 
 
 def _by_owner(shared: pl.DataFrame):
-    grouped = shared.with_row_index("i").group_by("owner", maintain_order=True).agg("guest", "invention")
+    grouped = shared.group_by("owner", maintain_order=True).agg("guest", "invention")
     owners = grouped["owner"].to_list()
     pairs = [(np.asarray(g, dtype=np.int64), np.asarray(v, dtype=bool))
              for g, v in zip(grouped["guest"].to_list(), grouped["invention"].to_list())]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-import fintech_firms
+from ..refdata import load
 
 __all__ = [
     "AS_OF",
@@ -50,9 +50,8 @@ _SCHEMA = {c: (pl.Utf8 if c in ("region", "city", "tech") else pl.Int64) for c i
 
 
 def reference_table(stem: str) -> pl.DataFrame:
-    """A packaged default reference table (regions, tracks, top_vc) as strings."""
-    path = Path(fintech_firms.__file__).parent / "reference" / f"{stem}.csv"
-    return pl.read_csv(path, infer_schema=False)
+    """A packaged default reference table (regions, tracks, top_vc) as strings, read as ingest reads it."""
+    return load(stem, None).frame.drop("_row")
 
 
 def load_plan(path: str | Path | None = None) -> pl.DataFrame:
