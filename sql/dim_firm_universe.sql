@@ -1,9 +1,10 @@
 -- The firm universe as of the snapshot year: one row per firm that holds at least $min_patents distinct
 -- patents applied for in or before $as_of (data contract §2; $min_patents = 0 takes every firm), with
--- its place, R&D headcount, high-tech status in $as_of and its financing counts up to $as_of.
+-- its place, R&D headcount, high-tech status in $as_of, and its patent and financing counts up to
+-- $as_of (patents: all, inventions, and the solo ones that no other linked firm shares).
 --
 -- Parameters: $as_of (year), $min_patents (whole number >= 0).
--- Reads: firms, fct_firm_patents and fct_firm_financing (as of the same year), hightech.
+-- Reads: firms, fct_firm_patent_years, fct_firm_financing (as of the same year), hightech.
 
 with params as (
     select
@@ -12,13 +13,18 @@ with params as (
 ),
 
 firm_patent_counts as (
-    -- fct_firm_patents holds each (firm, application) once, so a firm named twice on one application
-    -- (two spellings linked to it) still has one patent there.
+    -- fct_firm_patent_years holds each (firm, application) once, so a firm named twice on one
+    -- application (two spellings linked to it) still has one patent there.
     select
-        fp.firm_id,
-        count(*) as patents
-    from fct_firm_patents as fp
-    group by fp.firm_id
+        fpy.firm_id,
+        sum(fpy.patents) as patents,
+        sum(fpy.invention_patents) as invention_patents,
+        sum(fpy.solo_patents) as solo_patents,
+        sum(fpy.solo_invention_patents) as solo_invention_patents
+    from fct_firm_patent_years as fpy
+    cross join params
+    where fpy.app_year <= params.as_of
+    group by fpy.firm_id
 ),
 
 hightech_in_year as (
@@ -51,6 +57,9 @@ final as (
         cast(coalesce(firms.rd_staff, 0) as bigint) as rd_staff,
         hightech_in_year.firm_id is not null as is_hightech,
         cast(coalesce(firm_patent_counts.patents, 0) as bigint) as patents,
+        cast(coalesce(firm_patent_counts.invention_patents, 0) as bigint) as invention_patents,
+        cast(coalesce(firm_patent_counts.solo_patents, 0) as bigint) as solo_patents,
+        cast(coalesce(firm_patent_counts.solo_invention_patents, 0) as bigint) as solo_invention_patents,
         cast(coalesce(financing_counts.financing_events, 0) as bigint) as financing_events,
         cast(coalesce(financing_counts.c_plus_events, 0) as bigint) as c_plus_events,
         cast(coalesce(financing_counts.top_vc_leads, 0) as bigint) as top_vc_leads

@@ -4,15 +4,17 @@
 -- in every row, so that one GROUP BY serves every choice of dimensions (all off: one row over all
 -- firms). The caller keeps only the dimensions it asked for.
 -- A firm counts once per group. A patent counts once per group however many of the group's firms
--- share it, and in every group one of its applicants belongs to.
+-- share it, and in every group one of its applicants belongs to. A patent that only one linked firm
+-- holds (solo) is counted from that firm's sums; only the shared ones need a distinct count per group.
 --
--- Parameters: $by_region, $by_province, $by_city, $by_tech (booleans).
--- Reads: dim_firm_universe, dim_firm_tech, fct_firm_patents, ff_selection (the firms to keep: rows
+-- Parameters: $as_of (year), $by_region, $by_province, $by_city, $by_tech (booleans).
+-- Reads: dim_firm_universe, dim_firm_tech, fct_shared_patents, ff_selection (the firms to keep: rows
 -- (dimension, value); no row for a dimension keeps every value of it, and a NULL value, which no
 -- firm's value equals, keeps none).
 
 with params as (
     select
+        cast($as_of as integer) as as_of,
         cast($by_region as boolean) as by_region,
         cast($by_province as boolean) as by_province,
         cast($by_city as boolean) as by_city,
@@ -42,6 +44,8 @@ firm_groups as (
         case when params.by_tech then t.tech end as tech,
         f.rd_staff,
         f.is_hightech,
+        f.solo_patents,
+        f.solo_invention_patents,
         f.financing_events,
         f.c_plus_events,
         f.top_vc_leads
@@ -59,6 +63,8 @@ firm_totals as (
         count(*) as firms,
         sum(case when is_hightech then 1 else 0 end) as hightech_firms,
         sum(rd_staff) as rd_staff,
+        sum(solo_patents) as solo_patents,
+        sum(solo_invention_patents) as solo_invention_patents,
         sum(financing_events) as financing_events,
         sum(c_plus_events) as c_plus_events,
         sum(top_vc_leads) as top_vc_leads
@@ -66,21 +72,23 @@ firm_totals as (
     group by region, province, city, tech
 ),
 
-group_patents as (
-    -- Each application once per group, however many of the group's firms share it. (Deduplicating
+shared_group_patents as (
+    -- Each shared application once per group, however many of the group's firms share it. (Deduplicating
     -- first and counting rows after is count(distinct …), in a form that runs in parallel.)
     select distinct
         g.region,
         g.province,
         g.city,
         g.tech,
-        p.app_no,
-        p.is_invention
+        sp.patent_key,
+        sp.is_invention
     from firm_groups as g
-    inner join fct_firm_patents as p on p.firm_id = g.firm_id
+    inner join fct_shared_patents as sp on sp.firm_id = g.firm_id
+    cross join params
+    where sp.app_year <= params.as_of
 ),
 
-patent_totals as (
+shared_totals as (
     select
         region,
         province,
@@ -88,7 +96,7 @@ patent_totals as (
         tech,
         count(*) as patents,
         sum(case when is_invention then 1 else 0 end) as invention_patents
-    from group_patents
+    from shared_group_patents
     group by region, province, city, tech
 ),
 
@@ -101,9 +109,10 @@ final as (
         cast(f.firms as bigint) as firms,
         cast(f.hightech_firms as bigint) as hightech_firms,
         cast(f.hightech_firms as double) / nullif(f.firms, 0) as hightech_ratio,
-        cast(coalesce(p.patents, 0) as bigint) as patents,
-        cast(coalesce(p.invention_patents, 0) as bigint) as invention_patents,
-        cast(p.invention_patents as double) / nullif(p.patents, 0) as invention_share,
+        cast(f.solo_patents + coalesce(s.patents, 0) as bigint) as patents,
+        cast(f.solo_invention_patents + coalesce(s.invention_patents, 0) as bigint) as invention_patents,
+        cast(f.solo_invention_patents + coalesce(s.invention_patents, 0) as double)
+            / nullif(f.solo_patents + coalesce(s.patents, 0), 0) as invention_share,
         cast(f.rd_staff as bigint) as rd_staff,
         cast(f.rd_staff as double) / nullif(f.firms, 0) as rd_per_firm,
         cast(f.financing_events as bigint) as financing_events,
@@ -111,11 +120,11 @@ final as (
         cast(f.top_vc_leads as bigint) as top_vc_leads,
         cast(f.top_vc_leads as double) / nullif(f.firms, 0) as top_vc_leads_per_firm
     from firm_totals as f
-    left join patent_totals as p
-        on f.region is not distinct from p.region
-        and f.province is not distinct from p.province
-        and f.city is not distinct from p.city
-        and f.tech is not distinct from p.tech
+    left join shared_totals as s
+        on f.region is not distinct from s.region
+        and f.province is not distinct from s.province
+        and f.city is not distinct from s.city
+        and f.tech is not distinct from s.tech
 )
 
 select * from final

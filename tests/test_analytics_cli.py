@@ -261,11 +261,11 @@ def test_sql_table_shows_max_rows_and_says_so(data):
     assert result.stderr == "(2 of 9 rows shown; --max-rows or --format csv for all)\n"
 
 
-def test_sql_sees_every_contract_table(data):
+def test_sql_sees_every_contract_table_and_the_stored_models(data):
     result = run("sql", "show tables", "--data", data, "-f", "csv")
     assert result.output.splitlines() == [
-        "name", "cell_issues", "financing", "firm_tracks", "firms", "hightech", "patent_applicants",
-        "patents", "quarantine"]
+        "name", "cell_issues", "fct_firm_patent_years", "fct_shared_patents", "financing", "firm_tracks",
+        "firms", "hightech", "patent_applicants", "patents", "quarantine"]
 
 
 def test_sql_may_read_files_inside_the_data_folder(data):

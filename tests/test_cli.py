@@ -59,9 +59,9 @@ def test_ingest_examples_prints_what_happened_to_every_file(tmp_path):
         "Full report: OUT/ingest_report.json",
     ]
     assert sorted(p.name for p in out.iterdir()) == [
-        "cell_issues.parquet", "financing.parquet", "firm_tracks.parquet", "firms.parquet",
-        "hightech.parquet", "ingest_report.json", "patent_applicants.parquet", "patents.parquet",
-        "quarantine.parquet"]
+        "cell_issues.parquet", "fct_firm_patent_years.parquet", "fct_shared_patents.parquet",
+        "financing.parquet", "firm_tracks.parquet", "firms.parquet", "hightech.parquet",
+        "ingest_report.json", "patent_applicants.parquet", "patents.parquet", "quarantine.parquet"]
 
 
 def test_fuzzy_threshold_101_leaves_the_typo_unlinked(tmp_path):

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 
 import polars as pl
 import pytest
@@ -24,6 +25,7 @@ from reference_metrics import DIMENSIONS, METRICS, reference_aggregate
 from fintech_firms import aggregate
 from fintech_firms.analytics.engine import Engine
 from fintech_firms.analytics.metrics import Snapshot, SnapshotOptions
+from fintech_firms.analytics.models import STORED
 from fintech_firms.ingest.pipeline import IngestOptions, ingest
 from fintech_firms.ingest.progress import Quiet
 
@@ -319,3 +321,33 @@ def test_aggregate_api_matches_reference(generated, case):
     kwargs = {"by": by, "as_of": as_of, "tech_mode": tech_mode, "min_patents": min_patents,
               "with_total": with_total}
     assert_same(aggregate(generated, **kwargs), reference_aggregate(generated, **kwargs), by)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The models that ingest stores beside the tables (models.STORED), and folders written without them.
+
+@pytest.fixture(scope="module")
+def without_stored(generated, tmp_path_factory):
+    """The generated folder as an ingest from before the stored models would have left it."""
+    folder = tmp_path_factory.mktemp("without_stored") / "parquet"
+    shutil.copytree(generated, folder)
+    for name in STORED:
+        (folder / f"{name}.parquet").unlink()
+    return folder
+
+
+@pytest.mark.parametrize("name", STORED)
+def test_stored_model_equals_the_model_run_on_the_tables(generated, without_stored, name):
+    stored = pl.read_parquet(generated / f"{name}.parquet")
+    with Engine(without_stored) as engine:
+        computed = engine.frame(name, {})
+    assert stored.height > 0
+    assert_frame_equal(stored, computed.sort(computed.columns, nulls_last=True))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c[4]][::7], ids=case_id)
+def test_a_folder_without_the_stored_models_gives_the_same_metrics(generated, without_stored, case):
+    by, tech_mode, as_of, min_patents, with_total = case
+    kwargs = {"by": by, "as_of": as_of, "tech_mode": tech_mode, "min_patents": min_patents,
+              "with_total": with_total}
+    assert_same(aggregate(without_stored, **kwargs), reference_aggregate(generated, **kwargs), by)

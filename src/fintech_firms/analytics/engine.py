@@ -5,6 +5,8 @@ A model's failure is re-raised naming the model, so that a message says where it
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ import duckdb
 import polars as pl
 
 from ..errors import InputError
-from .models import model
+from .models import STORED, model
 
 # Data contract §4: the tables every Parquet folder written by `firms ingest` holds.
 CONTRACT_TABLES = ("firms", "firm_tracks", "patents", "patent_applicants", "financing", "hightech", "quarantine")
@@ -37,10 +39,28 @@ def table_paths(data_dir: Path) -> dict[str, Path]:
     if missing:
         raise AnalyticsError(
             f"{data_dir} lacks {', '.join(missing)}: run `firms ingest` to write the tables there")
-    for name in EXTRA_TABLES:
+    for name in EXTRA_TABLES + STORED:
         if (data_dir / f"{name}.parquet").is_file():
             paths[name] = data_dir / f"{name}.parquet"
     return paths
+
+
+def stored_models(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The models that `firms ingest` stores beside the tables, computed over the tables in memory.
+
+    Rows are sorted on every column so that the same input gives the same bytes.
+    """
+    con = duckdb.connect()
+    try:
+        for name, frame in tables.items():
+            con.register(name, frame)
+        results = {}
+        for name in STORED:
+            frame = _run_model(name, {}, lambda sql, values: con.sql(sql, params=values).pl())
+            results[name] = frame.sort(frame.columns, nulls_last=True)
+        return results
+    finally:
+        con.close()
 
 
 def open_connection(data_dir: Path) -> duckdb.DuckDBPyConnection:
@@ -65,14 +85,26 @@ def lock_down(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
 
 
 class Engine:
-    """Runs the models of `sql/` over one data folder, materialising each dependency once per parameters."""
+    """Runs the models of `sql/` over one data folder.
 
-    def __init__(self, data_dir: Path) -> None:
+    With `reuse` (for many queries on one connection, as `firms tables` makes), each dependency is
+    materialised once per parameters as a temporary table. Without it (one query, as `aggregate`
+    makes), a model and the dependencies it needs run as one statement, each dependency a CTE of its
+    model's name: DuckDB then plans them together and reads only the columns the query uses, which
+    for one query is faster than writing the dependencies out first.
+    """
+
+    def __init__(self, data_dir: Path, *, reuse: bool = True) -> None:
         self.data_dir = Path(data_dir)
+        self.reuse = reuse
         self.con = open_connection(self.data_dir)
         self._materialised: dict[str, tuple[tuple[str, Any], ...]] = {}
         self._selection: list[tuple[str, str | None]] | None = None
         self._values: dict[str, frozenset[str]] = {}
+        self._default_as_of: tuple[int | None] | None = None
+        for name in STORED:
+            if (self.data_dir / f"{name}.parquet").is_file():
+                self._materialised[name] = _key(name, {})  # stored by ingest: a view already
         self.select({})
 
     def close(self) -> None:
@@ -100,6 +132,12 @@ class Engine:
         if rows:
             self.con.executemany(f"INSERT INTO {SELECTION_TABLE} VALUES (?, ?)", rows)
 
+    def default_as_of(self) -> int | None:
+        """The default snapshot year (sql/snapshot_year.sql), computed once per engine."""
+        if self._default_as_of is None:
+            self._default_as_of = (self.frame("snapshot_year", {}).item(),)
+        return self._default_as_of[0]
+
     def values(self, column: str) -> frozenset[str]:
         """The distinct non-null values of a firms column (one of the fixed dimensions)."""
         if column not in self._values:
@@ -110,9 +148,33 @@ class Engine:
 
     def frame(self, name: str, params: Mapping[str, Any]) -> pl.DataFrame:
         """Run model `name` with its dependencies and return its rows."""
+        if not self.reuse:
+            return self._composed(name, params)
         for dependency in model(name).depends_on:
             self._materialise(dependency, params)
-        return self._run(name, params, lambda sql, values: self.con.sql(sql, params=values).pl())
+        return _run_model(name, params, lambda sql, values: self.con.sql(sql, params=values).pl())
+
+    def _composed(self, name: str, params: Mapping[str, Any]) -> pl.DataFrame:
+        order: list[str] = []
+        self._unmaterialised(name, params, order)
+        # Model names come from the fixed list of models.py; the values are bound, never pasted.
+        ctes = ",\n".join(f"{step} as (\n{model(step).sql}\n)" for step in order)
+        values: dict[str, Any] = {}
+        for step in order:
+            values.update(_bound(step, params))
+        try:
+            return self.con.sql(f"with {ctes}\nselect * from {name}", params=values).pl()
+        except duckdb.Error as exc:
+            raise AnalyticsError(f"SQL model {name} (sql/{name}.sql, with the models it reads) failed: "
+                                 f"{duckdb_message(exc)}") from None
+
+    def _unmaterialised(self, name: str, params: Mapping[str, Any], order: list[str]) -> None:
+        """`name` and the dependencies not yet materialised, each after the ones it reads."""
+        if name in order or self._materialised.get(name) == _key(name, params):
+            return
+        for dependency in model(name).depends_on:
+            self._unmaterialised(dependency, params, order)
+        order.append(name)
 
     def _materialise(self, name: str, params: Mapping[str, Any]) -> None:
         key = _key(name, params)
@@ -120,15 +182,49 @@ class Engine:
             return
         for dependency in model(name).depends_on:
             self._materialise(dependency, params)
-        self._run(name, params, lambda sql, values: self.con.execute(
+        _run_model(name, params, lambda sql, values: self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", values))
         self._materialised[name] = key
 
-    def _run(self, name: str, params: Mapping[str, Any], run):
-        try:
-            return run(model(name).sql, _bound(name, params))
-        except duckdb.Error as exc:
-            raise AnalyticsError(f"SQL model {name} (sql/{name}.sql) failed: {duckdb_message(exc)}") from None
+
+
+# Engines kept for `aggregate` across calls in one process (a notebook asks many groupings of one
+# folder): opening a connection costs about as much as a small query. An engine is kept while none of
+# its folder's files changes; a few folders at most.
+_KEPT: OrderedDict[Path, tuple[tuple, Engine]] = OrderedDict()
+_KEPT_MAX = 4
+KEPT_LOCK = threading.Lock()  # hold it while using a kept engine: a DuckDB connection is not thread-safe
+
+
+def kept_engine(data_dir: Path) -> Engine:
+    """A one-query-at-a-time Engine (reuse=False) for the folder, opened again if its files changed."""
+    folder = Path(data_dir).resolve()
+    signature = _folder_signature(folder)
+    kept = _KEPT.get(folder)
+    if kept is not None and kept[0] == signature:
+        _KEPT.move_to_end(folder)
+        return kept[1]
+    if kept is not None:
+        kept[1].close()
+    engine = Engine(folder, reuse=False)
+    _KEPT[folder] = (signature, engine)
+    while len(_KEPT) > _KEPT_MAX:
+        _KEPT.popitem(last=False)[1][1].close()
+    return engine
+
+
+def _folder_signature(folder: Path) -> tuple:
+    try:
+        return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.parquet")))
+    except OSError:
+        return ()
+
+
+def _run_model(name: str, params: Mapping[str, Any], run):
+    try:
+        return run(model(name).sql, _bound(name, params))
+    except duckdb.Error as exc:
+        raise AnalyticsError(f"SQL model {name} (sql/{name}.sql) failed: {duckdb_message(exc)}") from None
 
 
 def _key(name: str, params: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:

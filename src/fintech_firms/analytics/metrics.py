@@ -10,7 +10,7 @@ import polars as pl
 
 from ..errors import InputError
 from .columns import DIMENSIONS, FRACTION_KINDS, METRICS, TECH_MODES, TOTAL, region_order, tech_order
-from .engine import Engine
+from .engine import KEPT_LOCK, Engine, kept_engine
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Snapshot:
     def __post_init__(self) -> None:
         as_of = self.options.as_of
         if as_of is None:
-            as_of = self.engine.frame("snapshot_year", {}).item()
+            as_of = self.engine.default_as_of()
             if as_of is None:
                 raise InputError("the patents table is empty, so there is no default snapshot year; give --as-of")
         self.as_of = int(as_of)
@@ -139,5 +139,8 @@ def aggregate(data_dir: str | Path = "data/parquet", by: str | Sequence[str] = (
     """
     options = SnapshotOptions(as_of, tech_mode, min_patents)
     selection = {k: list(v) for k, v in (("region", regions), ("city", cities)) if v is not None}
-    with Engine(Path(data_dir)) as engine:
+    # One grouping (two with the total): not worth materialising the models it reads. The engine is
+    # kept for the next call on the same folder (engine.kept_engine).
+    with KEPT_LOCK:
+        engine = kept_engine(Path(data_dir))
         return Snapshot(engine, options).metrics(by, with_total=with_total, sort=sort, selection=selection)

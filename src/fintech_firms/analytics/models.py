@@ -33,11 +33,18 @@ class Model:
 DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "snapshot_year": (),
     "fct_firm_patents": (),
+    "fct_firm_patent_years": (),
+    "fct_shared_patents": (),
     "fct_firm_financing": (),
-    "dim_firm_universe": ("fct_firm_patents", "fct_firm_financing"),
+    "dim_firm_universe": ("fct_firm_patent_years", "fct_firm_financing"),
     "dim_firm_tech": (),
-    "group_metrics": ("dim_firm_universe", "dim_firm_tech", "fct_firm_patents"),
+    "group_metrics": ("dim_firm_universe", "dim_firm_tech", "fct_shared_patents"),
 }
+
+# Models without parameters that only read the ingested tables: `firms ingest` stores them in the data
+# folder as NAME.parquet, so that a query sums them instead of joining every application to its
+# applicants. A folder written before they existed still works: they are then computed per connection.
+STORED: tuple[str, ...] = ("fct_firm_patent_years", "fct_shared_patents")
 
 
 @cache

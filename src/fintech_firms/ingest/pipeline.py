@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from .. import __version__
+from ..analytics.engine import stored_models
 from ..errors import InputError
 from ..fuzzy import FuzzyOptions
 from ..geo import CityMatcher
@@ -97,6 +98,9 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
     if not report["all_rows_accounted"]:
         bad = [s for s, f in report["files"].items() if not f["accounted"]]
         raise RuntimeError(f"internal error: rows not accounted for in {', '.join(bad)}")
+    with progress.step("Summing patents per firm"):
+        # Not in the report's tables: they are derived from the tables above, not read from input.
+        tables.update(stored_models(tables))
     return tables, report
 
 

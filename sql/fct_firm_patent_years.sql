@@ -1,0 +1,45 @@
+-- Each firm's patents per application year, and how many of them no other firm shares: one row per
+-- (firm, app_year). It does not depend on the snapshot year, so `firms ingest` stores it beside the
+-- tables (fct_firm_patent_years.parquet) and the models below sum it up to any year instead of joining
+-- a million applications to their applicants on every query.
+--
+-- A "solo" patent is an application with exactly one linked firm among its applicants. A group counts
+-- a solo patent once per firm of the group that holds it, which is once, so only the shared ones need
+-- the per-group distinct count of group_metrics (see fct_shared_patents.sql).
+--
+-- Parameters: none.
+-- Reads: patents, patent_applicants.
+
+with firm_applications as (
+    -- A firm named twice on one application (two spellings linked to it) holds it once.
+    select distinct
+        pa.firm_id,
+        pa.app_no
+    from patent_applicants as pa
+    where pa.firm_id is not null
+),
+
+linked_firms as (
+    select
+        fa.app_no,
+        count(*) as firms
+    from firm_applications as fa
+    group by fa.app_no
+),
+
+final as (
+    select
+        fa.firm_id,
+        p.app_year,
+        cast(count(*) as bigint) as patents,
+        cast(sum(case when p.patent_type = 'invention' then 1 else 0 end) as bigint) as invention_patents,
+        cast(sum(case when lf.firms = 1 then 1 else 0 end) as bigint) as solo_patents,
+        cast(sum(case when lf.firms = 1 and p.patent_type = 'invention' then 1 else 0 end) as bigint)
+            as solo_invention_patents
+    from firm_applications as fa
+    inner join patents as p on p.app_no = fa.app_no
+    inner join linked_firms as lf on lf.app_no = fa.app_no
+    group by fa.firm_id, p.app_year
+)
+
+select * from final
