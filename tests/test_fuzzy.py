@@ -53,6 +53,21 @@ def test_blocked_matching_equals_scoring_every_pair(choices, queries, threshold,
         (r.key, r.ambiguous) for r in brute_force(queries, choices, keys, options)]
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    choices=st.lists(st.text(alphabet="市科技有限公司云云", min_size=1, max_size=12), min_size=1, max_size=30),
+    query=st.text(alphabet="市科技有限公司云云", min_size=1, max_size=12),
+    cutoff=st.sampled_from([1.0, 30.0, 57.0, 70.0, 87.0, 97.0, 100.0]),
+)
+def test_candidates_hold_every_choice_reaching_the_cutoff(choices, query, cutoff):
+    # Repeated characters (云 twice in the alphabet) exercise the per-occurrence tokens; low cut-offs and
+    # short names the one-shared-character filter, the others the two-shared-characters one.
+    index = ChoiceIndex(choices, list(range(len(choices))))
+    found = set(index.candidates(query, cutoff).tolist())
+    reaching = {i for i, c in enumerate(index.choices) if fuzz.ratio(query, c) >= cutoff}
+    assert reaching <= found
+
+
 def test_blocked_matching_equals_brute_force_on_firm_like_names():
     rng = random.Random(7)
     chars = [chr(c) for c in range(0x4E00, 0x4E00 + 400)]

@@ -1,14 +1,19 @@
-"""Fuzzy name matching with a threshold and a margin over the runner-up, fast at 1M names x 80k firms.
+"""Fuzzy name matching with a threshold and a margin over the runner-up, fast at 1M names x 800k firms.
 
 Scores are rapidfuzz's `fuzz.ratio` (normalised Indel similarity, 0-100) on normalised names. Scoring
 every query against every choice is too slow at full size, so candidates are found with a filter that
 cannot lose a pair scoring at or above the cut-off:
 
 - ratio = 200 * LCS / (len(q) + len(c)), so only choices of nearby length can reach the cut-off;
-- the LCS is at most the characters the two names share, so a choice that reaches the cut-off shares
-  at least m characters with the query, and hence (prefix filtering) at least one of the query's
-  len(q) - m + 1 rarest characters. Those characters are rare across firm names (腾, 云 rather than
-  有限公司), so each query is scored against a few hundred candidates instead of every firm.
+- the LCS is at most the characters the two names share (as multisets), so a choice of length l that
+  reaches the cut-off shares at least m(l) of the query's n characters. Then any n - m(l) + k of the
+  query's characters hold at least k shared ones (prefix filtering, here with k = 2 whenever every
+  candidate length needs m(l) >= 2): a candidate contains at least two of the query's n - m(l) + 2
+  rarest characters. Those characters are rare across firm names (腾, 云 rather than 有限公司), and
+  requiring two of them rather than one keeps the candidates to a few per query even at 800k firms,
+  where one shared rare character still matches thousands of names.
+- A character the query holds twice counts twice only against choices that hold it twice: the index
+  has a posting per (character, occurrence) token, so the count is the multiset intersection.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ _NONE = FuzzyResult(None, None, False)
 
 
 class ChoiceIndex:
-    """Choices (names) sorted by length, with an inverted index from character to choices."""
+    """Choices (names) sorted by length, with an inverted index from (character, occurrence) to choices."""
 
     def __init__(self, choices: Sequence[str], keys: Sequence[int]):
         order = sorted(range(len(choices)), key=lambda i: (len(choices[i]), choices[i], keys[i]))
@@ -59,12 +64,12 @@ class ChoiceIndex:
         self._starts = np.searchsorted(self.lengths, np.arange(longest + 2)).tolist()
         postings: dict[str, list[int]] = {}
         for i, choice in enumerate(self.choices):
-            for ch in set(choice):
-                postings.setdefault(ch, []).append(i)
-        self.postings = {ch: np.asarray(ix, dtype=np.int64) for ch, ix in postings.items()}
+            for token in _tokens(choice):
+                postings.setdefault(token, []).append(i)
+        self.postings = {token: np.asarray(ix, dtype=np.int64) for token, ix in postings.items()}
 
     def candidates(self, query: str, cutoff: float) -> np.ndarray:
-        """Indexes of the choices that may score at least `cutoff` against `query`."""
+        """Indexes of the choices that may score at least `cutoff` against `query`, ascending."""
         n = len(query)
         lo, hi = _length_window(n, cutoff)
         start, stop = self._first_at_least(math.ceil(lo)), self._first_at_least(math.floor(hi) + 1)
@@ -72,32 +77,43 @@ class ChoiceIndex:
             return np.empty(0, dtype=np.int64)
         if cutoff <= 0:
             return np.arange(start, stop, dtype=np.int64)
-        # For a choice of length l, the query's n - m(l) + 1 rarest characters must include a shared
-        # one, m(l) = ceil(cutoff * (n + l) / 200). That prefix shrinks as l grows, so the k-th rarest
-        # character need only be looked up among choices short enough for the prefix to reach it.
-        rarest = sorted(query, key=lambda ch: (len(self.postings.get(ch, ())), ch))
+        # k shared tokens among the query's n - m(l) + k rarest, m(l) = ceil(cutoff * (n + l) / 200);
+        # k = 2 needs m(l) >= 2 for the shortest candidate length (m grows with l).
+        k = 2 if math.ceil(cutoff * (n + math.ceil(lo)) / 200) >= 2 else 1
+        # That prefix shrinks as l grows, so the token of rank r need only be looked up among choices
+        # short enough for the prefix to reach it: r < n - m(l) + k  <=>  l <= 200 (n - r + k - 1) / cutoff - n.
+        rarest = sorted(_tokens(query), key=lambda t: (len(self.postings.get(t, ())), t))
         parts = []
-        seen: set[str] = set()
-        for k, ch in enumerate(rarest):
-            # longest l whose prefix still covers rank k: n - m(l) + 1 > k  <=>  m(l) <= n - k
-            longest = 200 * (n - k) / cutoff - n + 1e-9
+        for rank, token in enumerate(rarest):
+            longest = 200 * (n - rank + k - 1) / cutoff - n + 1e-9
             limit = self._first_at_least(math.floor(min(hi, longest)) + 1)
             if limit <= start:
                 break
-            if ch in seen or ch not in self.postings:
-                continue
-            seen.add(ch)
-            posting = self.postings[ch]
-            a, b = posting.searchsorted(start), posting.searchsorted(limit)
-            parts.append(posting[a:b])
-        if not parts:
+            posting = self.postings.get(token)
+            if posting is not None:
+                parts.append(posting[posting.searchsorted(start):posting.searchsorted(limit)])
+        if len(parts) < k:
             return np.empty(0, dtype=np.int64)
-        return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+        if k == 1:
+            return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+        found, counts = np.unique(np.concatenate(parts), return_counts=True)
+        return found[counts >= 2]
 
     def _first_at_least(self, length: int) -> int:
         if length <= 0:
             return 0
         return self._starts[length] if length < len(self._starts) else len(self.choices)
+
+
+def _tokens(text: str) -> list[str]:
+    """Each character with its occurrence number: 市 for the first 市, 市\x002 for the second, ..."""
+    seen: dict[str, int] = {}
+    out = []
+    for ch in text:
+        count = seen.get(ch, 0) + 1
+        seen[ch] = count
+        out.append(ch if count == 1 else f"{ch}\x00{count}")
+    return out
 
 
 def match_best(
