@@ -5,24 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from .analytics.adhoc import run_query
 from .analytics.chapter import DEFAULT_TOP_REGIONS, build_tables
 from .analytics.metrics import aggregate
-from .demo.folder import prepare
-from .demo.folder import write as write_demo
 from .demo.plan import DEFAULT_SEED
 from .errors import InputError
-from .fuzzy import FuzzyOptions
-from .ingest.pipeline import IngestOptions, ingest
 from .ingest.progress import Quiet, for_terminal
 from .ingest.summary import summary_lines
 from .output.cells import Result, known_columns, plain_columns
 from .output.formats import FORMATS, check_format, render, write_bytes
 from .output.tables import headline, write_tables
 from .output.text import text_table
+
+if TYPE_CHECKING:
+    from .ingest.pipeline import IngestOptions
 
 app = typer.Typer(
     help="Fintech firm patent and technology analytics (China Fintech FIRE Index, chapter 4).",
@@ -73,11 +73,19 @@ def ingest_command(
     """
     if workers == 0 or workers < -1:
         _fail("--workers must be a positive number of cores or -1 for all")
+    from .fuzzy import FuzzyOptions
+    from .ingest.pipeline import IngestOptions
+
     _ingest(raw_dir, out, IngestOptions(fuzzy=FuzzyOptions(fuzzy_threshold, fuzzy_margin, workers)), quiet)
 
 
+# The ingest and demo modules (numpy, rapidfuzz, the readers, the generator) are imported by the
+# commands that use them, so that `firms aggregate` and `firms sql` start in well under a second.
+
 def _ingest(raw_dir: Path, out: Path, options: IngestOptions, quiet: bool) -> None:
     """Ingest with a progress display, then print the summary (unless quiet)."""
+    from .ingest.pipeline import ingest
+
     progress = Quiet() if quiet else for_terminal()
     try:
         report = ingest(raw_dir, out, options, progress)
@@ -235,6 +243,8 @@ def demo_data_command(
       firms demo-data --scale 10 -o big/raw         # ten times the report's counts
     """
     with _errors():
+        from .demo.folder import write as write_demo
+
         summary = write_demo(out, seed=seed, scale=scale)
     typer.echo(f"Wrote {out}/ ({', '.join(summary.files)}): {summary.firm_records:,} firm records, "
                f"{summary.patent_rows:,} patent rows, {summary.financing_rows:,} financing rows, "
@@ -263,10 +273,14 @@ def demo_command(
     raw, parquet, tables_dir = folder / "raw", folder / "parquet", folder / "tables"
     with _errors():
         typer.echo(f"Demo raw data in {raw}/ (seed {seed}, scale {scale:g}) ...")
+        from .demo.folder import prepare
+
         prepared = prepare(raw, seed=seed, scale=scale, force=regenerate)
         done = f"generated in {prepared.seconds:.1f} s" if prepared.generated else "already there"
         typer.echo(f"  {done}: {prepared.summary['firm_records']:,} firm records, "
                    f"{prepared.summary['patent_rows']:,} patent rows")
+    from .ingest.pipeline import IngestOptions
+
     _ingest(raw, parquet, IngestOptions(), quiet=False)
     with _errors():
         tables = build_tables(parquet)

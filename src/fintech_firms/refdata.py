@@ -10,13 +10,16 @@ import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from .errors import InputError
-from .fuzzy import ChoiceIndex, FuzzyOptions, match_best
 from .ingest.reader import find_file, read_table
 from .rules.names import normalize_name
+
+if TYPE_CHECKING:
+    from .fuzzy import FuzzyOptions
 
 TECH_CLASSES: dict[str, str] = {
     "big_data": "大数据",
@@ -99,6 +102,10 @@ class AliasIndex:
     then an alias, then fuzzy against both. A name wins over another entry's identical alias."""
 
     def __init__(self, names: list[str], aliases: list[list[str]], fuzzy: FuzzyOptions):
+        # Imported here: the analytics read this module's tables and constants, and should not pay for
+        # loading rapidfuzz and numpy at every start of `firms aggregate`.
+        from .fuzzy import ChoiceIndex
+
         self._fuzzy = fuzzy
         self._names: dict[str, int] = {}
         self._aliases: dict[str, int] = {}
@@ -121,6 +128,8 @@ class AliasIndex:
                 out[name] = AliasMatch(self._aliases[key], "alias", 100.0)
             else:
                 residue.append(name)
+        from .fuzzy import match_best
+
         results = match_best([normalize_name(n) for n in residue], self._index, self._fuzzy)
         for name, result in zip(residue, results):
             out[name] = None if result.key is None else AliasMatch(result.key, "fuzzy", result.score)

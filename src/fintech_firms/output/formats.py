@@ -19,7 +19,6 @@ import polars as pl
 from ..errors import InputError
 from .cells import Result, decimal_number, plain
 from .text import markdown_table, text_table
-from .xlsx import workbook_bytes
 
 FORMATS = ("table", "csv", "json", "parquet", "md", "xlsx")
 BINARY_FORMATS = ("parquet", "xlsx")
@@ -46,6 +45,8 @@ def render(result: Result, fmt: str) -> bytes:
         result.frame.write_parquet(raw, compression="zstd", statistics=True)
         return raw.getvalue()
     if fmt == "xlsx":
+        from .xlsx import workbook_bytes  # openpyxl: only for this format
+
         return workbook_bytes([result])
     raise InputError(f"unknown format '{fmt}'; valid: {', '.join(FORMATS)}")
 

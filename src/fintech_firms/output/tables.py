@@ -10,7 +10,6 @@ from ..errors import InputError
 from .cells import Result
 from .formats import csv_bytes, write_bytes
 from .text import markdown_table
-from .xlsx import workbook_bytes
 
 WORKBOOK = "chapter4.xlsx"
 MARKDOWN = "chapter4.md"
@@ -20,6 +19,8 @@ HEADLINE = ("firms", "hightech_ratio", "patents", "invention_share", "rd_staff",
 
 
 def write_tables(tables: Mapping[str, Table], out: Path) -> list[Path]:
+    from .xlsx import workbook_bytes  # openpyxl is loaded only by the commands that write a workbook
+
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} is a file; --out takes a folder")
     written = []
