@@ -1,0 +1,120 @@
+"""The benchmark harness (benchmarks/run.py) at a tiny scale, so that it cannot rot; and its parts.
+
+The real runs (scales 1 and 10) are not tests: they take long and their times depend on the machine.
+Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+from measure import CommandFailed, Sample, run_command, summarise
+from run import (
+    MEASUREMENTS,
+    PeerMismatch,
+    Stats,
+    check_targets,
+    compare_with_peer,
+)
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    work = tmp_path_factory.mktemp("bench")
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run.py"), "--scales", "0.02", "--repeat", "2", "--warmup", "0",
+         "--work", str(work), "--json", str(work / "results.json"), "--markdown", str(work / "results.md")],
+        capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr
+    return work, json.loads((work / "results.json").read_text(encoding="utf-8")), result
+
+
+def test_smoke_run_measures_everything_and_checks_the_peer(smoke):
+    _, report, _ = smoke
+    (scale,) = report["scales"]
+    assert scale["scale"] == 0.02
+    assert scale["peer_equal"] is True
+    assert set(scale["stats"]) == {key for key, _ in MEASUREMENTS}
+    for key, stats in scale["stats"].items():
+        assert len(stats["runs_s"]) == 2, key
+        assert stats["min_s"] <= stats["median_s"] <= stats["max_s"]
+    # Subprocesses have a peak RSS; the in-process calls do not.
+    assert {k for k, s in scale["stats"].items() if s["peak_rss_gb"] is None} == {
+        "aggregate_api", "floor_raw", "floor_parquet"}
+    # The raw floor reads every row of the CSV files; the demo's summary says how many were written.
+    raw = scale["raw"]
+    assert scale["floor_rows"]["raw_csv"] == raw["firm_records"] + raw["patent_rows"] + raw["financing_rows"]
+    assert report["repeat"] == 2 and report["warmup"] == 0
+    assert report["targets"] == []  # the targets are for scales 1 and 10
+    assert report["machine"]["versions"]["pandas"]
+
+
+def test_smoke_run_writes_the_markdown_tables(smoke):
+    work, _, result = smoke
+    markdown = (work / "results.md").read_text(encoding="utf-8")
+    assert markdown == result.stdout
+    assert "### Scale 0.02" in markdown
+    for _, label in MEASUREMENTS:
+        assert f"| {label} |" in markdown
+    assert "| ours / pandas: (ingest + tables) / peer |" in markdown
+
+
+def test_the_peer_check_fails_on_one_changed_count(smoke, tmp_path):
+    work, _, _ = smoke
+    out = work / "demo-0.02-seed2022" / "out"
+    compare_with_peer(out / "peer.csv", out / "parquet-exact")  # as written: equal
+    lines = (out / "peer.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("patents")] = str(int(row[header.index("patents")]) + 1)
+    changed = tmp_path / "peer.csv"
+    changed.write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n", encoding="utf-8")
+    with pytest.raises(PeerMismatch, match="patents differs in 1 groups"):
+        compare_with_peer(changed, out / "parquet-exact")
+
+
+def test_stats_are_the_median_and_range_of_the_repetitions():
+    stats = summarise([Sample(3.0, 1.5), Sample(1.0, 2.5), Sample(2.0, 2.0), Sample(6.0, None)])
+    assert (stats.median, stats.low, stats.high) == (2.5, 1.0, 6.0)
+    assert stats.spread == 2.0
+    assert stats.peak_rss == 2.5
+
+
+def _stats(seconds: float, rss: float | None = None) -> Stats:
+    return Stats((seconds,), (rss,) if rss is not None else ())
+
+
+def test_targets_are_checked_where_the_scales_were_run():
+    one = {"ingest": _stats(20.0, 2.0), "aggregate_api": _stats(0.08), "aggregate_cli": _stats(1.2),
+           "tables": _stats(5.0), "peer": _stats(100.0)}
+    ten = {"ingest": _stats(250.0, 11.0), "aggregate_api": _stats(0.5)}
+    checked = {(t["scale"], t["target"]): t["met"] for t in check_targets({1: one, 10: ten})}
+    assert checked == {
+        (1, "ingest wall time"): True,
+        (1, "ingest peak RSS"): True,
+        (1, "aggregate in-process"): True,
+        (1, "aggregate through the CLI"): False,
+        (1, "(ingest + tables) / pandas peer"): False,  # 25 s is a quarter of the peer's 100 s, not a fifth
+        (10, "ingest time, scale 10 / scale 1"): False,  # 12.5x
+        (10, "ingest peak RSS"): False,
+        (10, "aggregate in-process"): True,
+    }
+    assert [t["target"] for t in check_targets({10: ten})] == ["ingest peak RSS", "aggregate in-process"]
+
+
+def test_a_command_reports_its_own_peak_memory():
+    sample = run_command([sys.executable, "-c", "x = bytearray(300_000_000); x[::4096] = b'1' * len(x[::4096])"])
+    assert sample.peak_rss_gb > 0.3
+
+
+def test_a_failing_command_stops_the_run_with_its_last_words():
+    with pytest.raises(CommandFailed, match="exited with 3: boom"):
+        run_command([sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"])
