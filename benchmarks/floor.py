@@ -18,7 +18,7 @@ AGGREGATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "firms": ("firm_id", "name", "region", "province", "city", "tech", "rd_staff"),
     "fct_firm_patent_years": ("firm_id", "app_year", "patents", "invention_patents", "solo_patents",
                               "solo_invention_patents"),
-    "fct_shared_patents": ("firm_id", "patent_key", "app_year", "is_invention"),
+    "fct_shared_patents": ("firm_id", "patent_id", "app_year", "is_invention"),
     "hightech": ("firm_id", "issue_year"),
     "financing": ("firm_id", "date", "year", "round", "is_c_plus", "is_top_vc_led"),
 }

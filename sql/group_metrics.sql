@@ -80,7 +80,7 @@ shared_group_patents as (
         g.province,
         g.city,
         g.tech,
-        sp.patent_key,
+        sp.patent_id,
         sp.is_invention
     from firm_groups as g
     inner join fct_shared_patents as sp on sp.firm_id = g.firm_id

@@ -23,7 +23,7 @@ from rawfiles import write
 from reference_metrics import DIMENSIONS, METRICS, reference_aggregate
 
 from fintech_firms import aggregate
-from fintech_firms.analytics.engine import Engine
+from fintech_firms.analytics.engine import AnalyticsError, Engine
 from fintech_firms.analytics.metrics import Snapshot, SnapshotOptions
 from fintech_firms.analytics.models import STORED
 from fintech_firms.ingest.pipeline import IngestOptions, ingest
@@ -351,3 +351,12 @@ def test_a_folder_without_the_stored_models_gives_the_same_metrics(generated, wi
     kwargs = {"by": by, "as_of": as_of, "tech_mode": tech_mode, "min_patents": min_patents,
               "with_total": with_total}
     assert_same(aggregate(without_stored, **kwargs), reference_aggregate(generated, **kwargs), by)
+
+
+def test_a_folder_from_before_patent_ids_asks_for_a_new_ingest(without_stored, tmp_path):
+    old = tmp_path / "parquet"
+    shutil.copytree(without_stored, old)
+    for table in ("patents", "patent_applicants"):
+        pl.read_parquet(old / f"{table}.parquet").drop("patent_id").write_parquet(old / f"{table}.parquet")
+    with pytest.raises(AnalyticsError, match="written by an older fintech_firms .* run `firms ingest` again"):
+        aggregate(old, by=["region"])

@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from ..errors import InputError
-from .models import STORED, model
+from .models import STORED, STORED_READS, model
 
 # Data contract §4: the tables every Parquet folder written by `firms ingest` holds.
 CONTRACT_TABLES = ("firms", "firm_tracks", "patents", "patent_applicants", "financing", "hightech", "quarantine")
@@ -52,8 +52,8 @@ def stored_models(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]
     """
     con = duckdb.connect()
     try:
-        for name, frame in tables.items():
-            con.register(name, frame)
+        for name, columns in STORED_READS.items():
+            con.register(name, tables[name].select(columns))
         results = {}
         for name in STORED:
             frame = _run_model(name, {}, lambda sql, values: con.sql(sql, params=values).pl())
@@ -105,6 +105,10 @@ class Engine:
         for name in STORED:
             if (self.data_dir / f"{name}.parquet").is_file():
                 self._materialised[name] = _key(name, {})  # stored by ingest: a view already
+        if len(self._materialised) < len(STORED) and "patent_id" not in self.con.table("patent_applicants").columns:
+            self.close()
+            raise AnalyticsError(f"{self.data_dir} was written by an older fintech_firms (its patents have no "
+                                 f"patent_id): run `firms ingest` again to rewrite it")
         self.select({})
 
     def close(self) -> None:

@@ -27,6 +27,19 @@ class PatentsResult:
     type_unknown: int
 
 
+def _patent_ids(applicant_app_nos: pl.Series, patent_app_nos: pl.Series) -> pl.Series:
+    """patents.patent_id for each applicant row, without a join on the application numbers.
+
+    Both sides are sorted by app_no and every kept patent has at least one applicant (a row without
+    one is quarantined), so the n-th distinct app_no among the applicants is the n-th patent. The
+    gather below checks that, in one vectorised comparison.
+    """
+    ids = applicant_app_nos.ne_missing(applicant_app_nos.shift(1)).fill_null(True).cum_sum().cast(pl.Int64)
+    if ids.max() != patent_app_nos.len() or not patent_app_nos.gather(ids - 1).equals(applicant_app_nos):
+        raise RuntimeError("internal error: patent applicants do not line up with the patents")
+    return ids.alias("patent_id")
+
+
 def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResult:
     account = ledger.open(table)
     frame = table.frame.with_columns(
@@ -88,6 +101,8 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
             "source_row",
         )
         .sort("app_no")
+        .with_row_index("patent_id", offset=1)
+        .select("app_no", pl.col("patent_id").cast(pl.Int64), pl.exclude("app_no", "patent_id"))
     )
     account.kept = patents.height
     account.merged_duplicates = frame.height - patents.height
@@ -105,5 +120,6 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
         .sort("app_no", maintain_order=True)  # stable: each patent's applicants keep file order
         .select("app_no", position_in_runs("app_no").alias("position"), "applicant", "applicant_key")
     )
+    applicants = applicants.with_columns(_patent_ids(applicants["app_no"], patents["app_no"]))
     return PatentsResult(patents, applicants, applicant_rows, disagreements,
                          patents.filter(pl.col("patent_type").is_null()).height)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,17 +61,18 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
     with progress.step("Merging firms"):
         cities = CityMatcher(references["regions"].frame)
         tracks = TrackMatcher(references["tracks"].frame, "tracks.csv", options.fuzzy)
-        firms = build_firms(raw["firms"], ledger, cities, tracks, year)
+        firms = build_firms(_take(raw, "firms"), ledger, cities, tracks, year)
     linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy)
     with progress.step("Parsing patents"):
-        patents = build_patents(raw["patents"], ledger, year)
+        patents = build_patents(_take(raw, "patents"), ledger, year)
     with progress.step("Fuzzy-linking applicants") as advance:
         applicants = attach_links(patents.applicants, linker, "applicant_key", None, progress=advance,
                                   on_fuzzy_total=lambda n: advance(0, total=n))
     investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
     with progress.step("Financing and certificates"):
-        financing, financing_unlinked = build_financing(raw["financing"], ledger, linker, investors, year)
-        hightech, hightech_unlinked = build_hightech(raw["hightech"], ledger, linker, year)
+        financing, financing_unlinked = build_financing(
+            _take(raw, "financing"), ledger, linker, investors, year)
+        hightech, hightech_unlinked = build_hightech(_take(raw, "hightech"), ledger, linker, year)
     unlinked = pl.concat([
         patents.applicant_rows.join(
             applicants.filter(pl.col("firm_id").is_null()).select("applicant_key").unique(),
@@ -86,8 +88,8 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
         "firm_tracks": firms.tracks,
         "patents": patents.patents,
         "patent_applicants": applicants.select(
-            "app_no", "position", "applicant", "applicant_key", "firm_id", "link_method", "link_score",
-            "unlinked"),
+            "app_no", "patent_id", "position", "applicant", "applicant_key", "firm_id", "link_method",
+            "link_score", "unlinked"),
         "financing": financing,
         "hightech": hightech,
         "quarantine": ledger.quarantine_frame(),
@@ -102,6 +104,15 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
         # Not in the report's tables: they are derived from the tables above, not read from input.
         tables.update(stored_models(tables))
     return tables, report
+
+
+def _take(raw: dict[str, RawTable], stem: str) -> RawTable:
+    """The table for the step that builds from it. `raw` keeps a copy without the cells (the report
+    needs only the file's name and counts), so that the raw cells, gigabytes at ten million patent
+    rows, are freed as soon as that step is done with them."""
+    table = raw[stem]
+    raw[stem] = dataclasses.replace(table, frame=table.frame.clear())
+    return table
 
 
 def _read_inputs(raw_dir: Path) -> dict[str, RawTable]:
