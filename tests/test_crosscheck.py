@@ -360,3 +360,13 @@ def test_a_folder_from_before_patent_ids_asks_for_a_new_ingest(without_stored, t
         pl.read_parquet(old / f"{table}.parquet").drop("patent_id").write_parquet(old / f"{table}.parquet")
     with pytest.raises(AnalyticsError, match="written by an older fintech_firms .* run `firms ingest` again"):
         aggregate(old, by=["region"])
+
+
+def test_patent_ids_number_the_patents_and_match_their_applicants(generated):
+    patents = pl.read_parquet(generated / "patents.parquet")
+    applicants = pl.read_parquet(generated / "patent_applicants.parquet")
+    assert patents["patent_id"].to_list() == list(range(1, patents.height + 1))
+    assert patents["app_no"].is_sorted()
+    joined = applicants.join(patents.select("app_no", pl.col("patent_id").alias("expected")), on="app_no")
+    assert joined.height == applicants.height
+    assert (joined["patent_id"] == joined["expected"]).all()

@@ -22,8 +22,11 @@ def map_distinct(
     lookup = {column: pl.Series(column, values, dtype=pl.Utf8)}
     for i, (name, dtype) in enumerate(fields.items()):
         lookup[name] = pl.Series(name, [r[i] for r in results], dtype=dtype)
-    return frame.join(pl.DataFrame(lookup), on=column, how="left", nulls_equal=True,
-                      maintain_order="left")
+    # Join the one column and put the results beside the frame: joining the whole frame would copy
+    # every column of it, gigabytes at ten million patent rows.
+    found = frame.select(column).join(pl.DataFrame(lookup), on=column, how="left", nulls_equal=True,
+                                      maintain_order="left")
+    return frame.with_columns(found.drop(column))
 
 
 def column_or_null(frame: pl.DataFrame, column: str) -> pl.Expr:

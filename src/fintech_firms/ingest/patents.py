@@ -35,7 +35,7 @@ def _patent_ids(applicant_app_nos: pl.Series, patent_app_nos: pl.Series) -> pl.S
     gather below checks that, in one vectorised comparison.
     """
     ids = applicant_app_nos.ne_missing(applicant_app_nos.shift(1)).fill_null(True).cum_sum().cast(pl.Int64)
-    if ids.max() != patent_app_nos.len() or not patent_app_nos.gather(ids - 1).equals(applicant_app_nos):
+    if (ids.max() or 0) != patent_app_nos.len() or not patent_app_nos.gather(ids - 1).equals(applicant_app_nos):
         raise RuntimeError("internal error: patent applicants do not line up with the patents")
     return ids.alias("patent_id")
 
