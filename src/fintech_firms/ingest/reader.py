@@ -83,6 +83,11 @@ def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset())
     """Read `path`; `canonical(header)` maps a written header to the contract's column name, and
     `known` lists the columns the file may carry (two headers meaning one of them is an error)."""
     if path.suffix.lower() == ".xlsx":
+        from .xlsx_fast import read_xlsx_fast  # imports this module: loaded on first use
+
+        fast = read_xlsx_fast(path)
+        if fast is not None:
+            return _from_xlsx_frame(path.name, *fast, canonical, known)
         headers, rows, encoding = _read_xlsx(path)
         return _build(path.name, headers, rows, encoding, False, canonical, known)
     text, encoding, damaged = _load_csv_text(path)
@@ -198,6 +203,19 @@ def _from_frame(source: str, frame: pl.DataFrame, encoding: str, canonical, know
     rows_read = body.height
     body = body.filter(~blank)
     return RawTable(source, encoding, headers, columns, body, [], rows_read, rows_read - body.height)
+
+
+def _from_xlsx_frame(
+    source: str, headers: list[str], body: pl.DataFrame, filled: pl.Series, canonical, known
+) -> RawTable:
+    """What _build makes of the same header and rows, read by xlsx_fast.read_xlsx_fast; `filled` tells the rows
+    that are not blank to _build (some cell not empty after str.strip, which strips more than polars)."""
+    headers, columns = _columns(source, headers, "xlsx", canonical, known)
+    body = body.rename(dict(zip(body.columns, columns)))
+    body = body.with_columns(pl.int_range(1, body.height + 1, dtype=pl.Int64).alias(ROW))
+    rows_read = body.height
+    body = _trimmed(body.filter(filled), columns)
+    return RawTable(source, "xlsx", headers, columns, body, [], rows_read, rows_read - body.height)
 
 
 def _clean_header(header: str, index: int) -> str:
