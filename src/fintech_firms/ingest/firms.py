@@ -1,19 +1,27 @@
-"""Firm records → merged firms, their tracks, and the linker's indexes (contract §2, firm identity)."""
+"""Firm records → merged firms, their tracks, and the linker's indexes (contract §2, firm identity).
+
+The merge runs as polars expressions over all records at once (a Python loop per record or per firm
+took seconds at 80k records). The record-by-record reading of the rules is in tests/test_firms_fast.py,
+which checks that both give the same result; `parse_usccs` and `normalize_names` pair vectorised fast
+paths with the scalar rules (rules.uscc.parse_uscc, rules.names.normalize_name), which stay the
+definitions, as rules.patents.parse_app_numbers does with parse_app_no.
+"""
 
 from __future__ import annotations
 
-import functools
+import gc
 from dataclasses import dataclass
 
 import polars as pl
 
+from ..frames import position_in_runs
 from ..geo import CityMatcher
 from ..refdata import REGION_OTHER, REGION_UNKNOWN, UNCLASSIFIED
-from ..rules.names import normalize_name, split_list, unique_in_order
-from ..rules.uscc import parse_uscc
+from ..rules.names import normalize_names, split_lists
+from ..rules.uscc import parse_usccs
 from ..rules.values import parse_bool, parse_count, parse_date
 from ..taxonomy import TrackMatcher
-from .columns import column_or_null, map_distinct
+from .columns import column_or_null, map_distinct, split_distinct
 from .ledger import Ledger
 from .reader import ROW, RawTable
 
@@ -42,7 +50,9 @@ def build_firms(
     ledger.quarantine(table, missing.with_columns(_reason=pl.lit("missing name")))
     frame = frame.filter(pl.col("name").is_not_null())
 
-    frame = map_distinct(frame, "uscc", parse_uscc, {"uscc_ok": pl.Utf8, "uscc_error": pl.Utf8})
+    usccs = parse_usccs(frame["uscc"].unique(maintain_order=True)).rename(
+        {"value": "uscc", "uscc": "uscc_ok", "error": "uscc_error"})
+    frame = frame.join(usccs, on="uscc", how="left", nulls_equal=True, maintain_order="left")
     frame = map_distinct(frame, "rd_staff", parse_count, {"rd_value": pl.Int64, "rd_error": pl.Utf8})
     frame = map_distinct(frame, "has_patent_transfer", parse_bool,
                          {"transfer_value": pl.Boolean, "transfer_error": pl.Utf8})
@@ -51,117 +61,160 @@ def build_firms(
     for column, error in (("uscc", "uscc_error"), ("rd_staff", "rd_error"),
                           ("has_patent_transfer", "transfer_error"), ("founded", "founded_error")):
         ledger.cell_issues(table, column, frame.filter(pl.col(error).is_not_null()), error)
-    groups = _group_records(frame.sort(ROW))
-    account.kept = len(groups)
-    account.merged_duplicates = frame.height - len(groups)
-    return _assemble(groups, cities, tracks)
+    records = _firm_of_records(frame.sort(ROW))
+    firm_count = records["firm_id"].max() or 0
+    account.kept = firm_count
+    account.merged_duplicates = frame.height - firm_count
+    return _assemble(records, cities, tracks)
 
 
-def _group_records(frame: pl.DataFrame) -> dict[tuple[str, str], list[dict]]:
-    """Records by firm: a valid USCC; else the one USCC firm of the same name; else the name."""
-    records = map_distinct(frame, "name", lambda v: (normalize_name(v),), {"name_key": pl.Utf8}).to_dicts()
-    usccs_by_name: dict[str, set[str]] = {}
-    for rec in records:
-        if rec["uscc_ok"]:
-            usccs_by_name.setdefault(rec["name_key"], set()).add(rec["uscc_ok"])
-    groups: dict[tuple[str, str], list[dict]] = {}
-    for rec in records:
-        if rec["uscc_ok"]:
-            key = ("uscc", rec["uscc_ok"])
-        else:
-            owners = usccs_by_name.get(rec["name_key"], ())
-            key = ("uscc", next(iter(owners))) if len(owners) == 1 else ("name", rec["name_key"])
-        groups.setdefault(key, []).append(rec)
-    return groups
+def _firm_of_records(records: pl.DataFrame) -> pl.DataFrame:
+    """`records` (in file order) with `name_key`, `firm_uscc` and `firm_id`, sorted by firm_id and
+    then file order.
+
+    A record's firm: its valid USCC; else the one USCC firm with a record of the same normalised name;
+    else its normalised name. firm_id numbers the firms in the order of their first record.
+    """
+    records = records.rename({"firm_id": "source_firm_id"}).with_columns(
+        normalize_names(records["name"]).alias("name_key"))
+    # The valid USCC of the records with the same normalised name (former names do not count),
+    # when there is exactly one.
+    valid = pl.col("uscc_ok").drop_nulls()
+    owner = pl.when(valid.n_unique() == 1).then(valid.first()).over("name_key")
+    records = records.with_columns(pl.coalesce("uscc_ok", owner).alias("firm_uscc"))
+    # A firm's records share two window keys, the USCC and (only without one) the name, so that a
+    # name is never taken for a USCC spelled the same. Numbering the firms' first rows gives firm_id.
+    by_name = pl.when(pl.col("firm_uscc").is_null()).then("name_key")
+    first_row = pl.col(ROW).min().over("firm_uscc", by_name)
+    return records.with_columns(first_row.rank("dense").cast(pl.Int64).alias("firm_id")).sort(
+        "firm_id", maintain_order=True)
 
 
-def _first(records: list[dict], field: str):
-    for rec in records:
-        if rec[field] is not None:
-            return rec[field]
-    return None
-
-
-def _founded(records: list[dict]) -> dict:
-    """Date and year from the same record: the first with a usable founded."""
-    for rec in records:
-        if rec["founded_year"] is not None:
-            return {"founded": rec["founded_date"], "founded_year": rec["founded_year"]}
-    return {"founded": None, "founded_year": None}
-
-
-def _assemble(groups, cities: CityMatcher, tracks: TrackMatcher) -> FirmsResult:
-    rows: list[dict] = []
-    # (firm_id, name) pairs, aggregated to list columns by polars: building list columns from Python
-    # lists is slow at 80k firms and more.
-    carried_pairs: list[tuple[int, str]] = []
-    former_pairs: list[tuple[int, str]] = []
-    usccs: dict[str, int] = {}
-    names: dict[str, set[int]] = {}
-    former: dict[str, set[int]] = {}
-    written_tracks: dict[int, list[str]] = {}
-    key = functools.lru_cache(maxsize=1 << 20)(normalize_name)
-    for firm_id, ((kind, code), records) in enumerate(groups.items(), start=1):
-        carried = unique_in_order((r["name"] for r in records), key)
-        former_names = unique_in_order((n for r in records for n in split_list(r["former_names"])), key)
-        written_tracks[firm_id] = unique_in_order(
-            (t for r in records for t in split_list(r["tracks"])), key)
-        city_written = _first(records, "city")
-        place = cities.match(city_written)
-        input_province = _first(records, "province")
-        listed = place.region not in (REGION_OTHER, REGION_UNKNOWN)
-        rows.append({
-            "firm_id": firm_id,
-            "name": records[0]["name"],
-            "uscc": code if kind == "uscc" else None,
-            "city": place.city,
-            "province": place.province if listed else (input_province or place.province),
-            "region": place.region,
-            "rd_staff": _first(records, "rd_value"),
-            "has_patent_transfer": _first(records, "transfer_value"),
-            **_founded(records),
-            "source_firm_id": _first(records, "firm_id"),
-            "city_written": city_written,
-            "records": len(records),
-            "source_row": records[0][ROW],
-        })
-        if kind == "uscc":
-            usccs[code] = firm_id
-        for name in carried:
-            carried_pairs.append((firm_id, name))
-            names.setdefault(key(name), set()).add(firm_id)
-        for name in former_names:
-            former_pairs.append((firm_id, name))
-            former.setdefault(key(name), set()).add(firm_id)
-
-    matches = tracks.match_all(sorted({t for ts in written_tracks.values() for t in ts}))
-    track_rows: list[tuple] = []
-    primary: dict[int, tuple[str | None, str]] = {}
-    for firm_id, written in written_tracks.items():
-        for position, name in enumerate(written, start=1):
-            m = matches[name]
-            track_rows.append((firm_id, position, name, m.track, m.tech, m.method, m.score))
-            if m.tech and firm_id not in primary:
-                primary[firm_id] = (m.track, m.tech)
-    for row in rows:
-        row["primary_track"], row["tech"] = primary.get(row["firm_id"], (None, UNCLASSIFIED))
-
-    scalars = {c: t for c, t in FIRMS_SCHEMA.items() if c not in ("former_names", "names")}
-    firms = (
-        pl.DataFrame(rows, schema=scalars)
-        .join(_lists(former_pairs, "former_names"), on="firm_id", how="left", maintain_order="left")
-        .join(_lists(carried_pairs, "names"), on="firm_id", how="left", maintain_order="left")
-        .with_columns(pl.col("former_names").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))))
-        .select(list(FIRMS_SCHEMA))
+def _assemble(records: pl.DataFrame, cities: CityMatcher, tracks: TrackMatcher) -> FirmsResult:
+    """Firms from records sorted by firm_id and file order: fields coalesced in file order (first
+    non-null wins), names, former names and tracks united in first-seen order, first spelling kept.
+    Every step keeps that order, so the rows of a firm stay together and in order without sorting."""
+    firms = records.group_by("firm_id", maintain_order=True).agg(
+        pl.col("name").first(),
+        pl.col("firm_uscc").first().alias("uscc"),
+        pl.col("city").drop_nulls().first().alias("city_written"),
+        pl.col("province").drop_nulls().first().alias("_province_written"),
+        pl.col("rd_value").drop_nulls().first().alias("rd_staff"),
+        pl.col("transfer_value").drop_nulls().first().alias("has_patent_transfer"),
+        # Date and year from the same record: the first with a usable founded.
+        pl.col("founded_date").filter(pl.col("founded_year").is_not_null()).first().alias("founded"),
+        pl.col("founded_year").drop_nulls().first(),
+        pl.col("source_firm_id").drop_nulls().first(),
+        pl.len().cast(pl.Int64).alias("records"),
+        pl.col(ROW).first().alias("source_row"),
     )
-    firm_tracks = pl.DataFrame(track_rows, schema=TRACKS_SCHEMA, orient="row")
-    return FirmsResult(firms, firm_tracks, usccs, names, former)
+    # Firms share few distinct cities, so each written city is matched once.
+    firms = map_distinct(
+        firms, "city_written", lambda v: _place(cities, v),
+        {"city": pl.Utf8, "_province_matched": pl.Utf8, "region": pl.Utf8})
+    listed = ~pl.col("region").is_in([REGION_OTHER, REGION_UNKNOWN])
+    written = pl.col("_province_written")
+    # As `written or matched` in Python: a blank written province does not count.
+    province = (
+        pl.when(listed).then("_province_matched")
+        .when(written.is_not_null() & (written != "")).then(written)
+        .otherwise("_province_matched")
+    )
+    firms = firms.with_columns(province.alias("province"))
+
+    carried = records.select("firm_id", "name", "name_key").unique(
+        ["firm_id", "name_key"], keep="first", maintain_order=True)
+    former_names = _united(records, "former_names", "former")
+    written_tracks = _united(records, "tracks", "track_written")
+
+    firm_tracks = _match_tracks(written_tracks, tracks)
+    primary = (
+        firm_tracks.filter(pl.col("tech").is_not_null() & (pl.col("tech") != ""))
+        .group_by("firm_id").agg(pl.col("track").first().alias("primary_track"), pl.col("tech").first())
+    )
+    firms = (
+        firms.join(primary, on="firm_id", how="left", maintain_order="left")
+        .with_columns(pl.col("tech").fill_null(pl.lit(UNCLASSIFIED)))
+        .join(_lists(former_names, "former", "former_names"), on="firm_id", how="left",
+              maintain_order="left")
+        .join(_lists(carried, "name", "names"), on="firm_id", how="left", maintain_order="left")
+        .with_columns(pl.col("former_names").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))))
+        .select(pl.col(c).cast(t) for c, t in FIRMS_SCHEMA.items())
+    )
+    usccs = firms.filter(pl.col("uscc").is_not_null())
+    return FirmsResult(
+        firms, firm_tracks, dict(zip(usccs["uscc"].to_list(), usccs["firm_id"].to_list())),
+        _firms_by_key(carried, "name_key"), _firms_by_key(former_names, "_key"))
 
 
-def _lists(pairs: list[tuple[int, str]], column: str) -> pl.DataFrame:
-    """(firm_id, value) pairs as one list per firm, in pair order."""
-    flat = pl.DataFrame(pairs, schema={"firm_id": pl.Int64, column: pl.Utf8}, orient="row")
-    return flat.group_by("firm_id", maintain_order=True).agg(pl.col(column))
+def _place(cities: CityMatcher, written: str | None) -> tuple:
+    place = cities.match(written)
+    return place.city, place.province, place.region
+
+
+def _united(records: pl.DataFrame, column: str, item: str) -> pl.DataFrame:
+    """(firm_id, item, _key) rows: the items of each firm's list cells, in file order, without repeats
+    by normalised name (the first spelling stays), firms in firm_id order."""
+    cells = records.filter(pl.col(column).is_not_null()).select("firm_id", column)
+    items, _ = split_distinct(cells, column, split_lists, item)
+    # Few distinct items (track names above all): each is normalised once, and its key numbered so
+    # that the repeats are found on two integers rather than on text.
+    distinct = items[item].unique(maintain_order=True)
+    keys = pl.DataFrame({item: distinct, "_key": normalize_names(distinct)}).with_columns(
+        pl.col("_key").rank("dense").alias("_key_no"))
+    return (
+        items.join(keys, on=item, how="left", maintain_order="left")
+        .unique(["firm_id", "_key_no"], keep="first", maintain_order=True)
+        .select("firm_id", item, "_key")
+    )
+
+
+def _match_tracks(written: pl.DataFrame, tracks: TrackMatcher) -> pl.DataFrame:
+    names = sorted(written["track_written"].unique().to_list())
+    matches = tracks.match_all(names)
+    lookup = pl.DataFrame(
+        {
+            "track_written": names,
+            "track": [matches[n].track for n in names],
+            "tech": [matches[n].tech for n in names],
+            "match_method": [matches[n].method for n in names],
+            "match_score": [matches[n].score for n in names],
+        },
+        schema={c: TRACKS_SCHEMA[c] for c in ("track_written", "track", "tech", "match_method",
+                                              "match_score")},
+    )
+    return (
+        written.join(lookup, on="track_written", how="left", maintain_order="left")
+        .with_columns(position_in_runs("firm_id").alias("position"))
+        .select(pl.col(c).cast(t) for c, t in TRACKS_SCHEMA.items())
+    )
+
+
+def _lists(pairs: pl.DataFrame, column: str, alias: str) -> pl.DataFrame:
+    """One list per firm of `column`, in row order."""
+    return pairs.group_by("firm_id", maintain_order=True).agg(pl.col(column).alias(alias))
+
+
+def _firms_by_key(pairs: pl.DataFrame, key: str) -> dict[str, set[int]]:
+    """Normalised name → the firms that carry it; keys in order of first use (firms in firm_id order)."""
+    # A plain loop: three times faster than a polars group_by whose list column becomes Python sets.
+    # The cyclic garbage collector is paused: it would otherwise walk the heap again and again while
+    # hundreds of thousands of new sets (none of them garbage) pile up, doubling the time at 800k firms.
+    out: dict[str, set[int]] = {}
+    keys, firm_ids = pairs[key].to_list(), pairs["firm_id"].to_list()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for k, firm_id in zip(keys, firm_ids):
+            firms = out.get(k)
+            if firms is None:
+                out[k] = {firm_id}
+            else:
+                firms.add(firm_id)
+    finally:
+        if enabled:
+            gc.enable()
+    return out
 
 
 FIRMS_SCHEMA = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..frames import position_in_runs
-from ..rules.names import normalize_name, split_lists
+from ..rules.names import normalize_names, split_lists
 from ..rules.patents import parse_app_numbers, patent_type_from_text
 from ..rules.values import parse_date
 from .columns import column_or_null, map_distinct, split_distinct
@@ -111,8 +111,7 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
         listed.join(frame.select(ROW, pl.col("canon").alias("app_no")), on=ROW, how="inner",
                     maintain_order="left")
     )
-    applicants = map_distinct(applicants, "applicant", lambda v: (normalize_name(v),),
-                              {"applicant_key": pl.Utf8})
+    applicants = applicants.with_columns(normalize_names(applicants["applicant"]).alias("applicant_key"))
     applicant_rows = applicants.select(ROW, "applicant", "applicant_key").unique(
         [ROW, "applicant_key"], keep="first", maintain_order=True)
     applicants = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections.abc import Callable, Iterable
 
@@ -10,7 +11,7 @@ import polars as pl
 
 from ..frames import position_in_runs
 
-__all__ = ["normalize_name", "split_list", "split_lists", "unique_in_order"]
+__all__ = ["normalize_name", "normalize_names", "split_list", "split_lists", "unique_in_order"]
 
 # \s covers Unicode whitespace (\u3000, NBSP, tabs, newlines); the zero-width characters and the BOM are
 # not whitespace to Python but are invisible in exports and would otherwise split one firm into two.
@@ -110,3 +111,26 @@ def split_lists(values: pl.Series) -> pl.DataFrame:
     # Each value's items stay together and in order, which is all the positions need.
     return pl.concat([fast.select("value", "item"), slow]).select(
         "value", position_in_runs("value").alias("position"), "item")
+
+
+# Names made only of CJK unified ideographs, printable ASCII, full-width parentheses, the ideographic
+# space and the zero-width characters (nearly every Chinese firm name): there NFKC only turns （） into ()
+# and \u3000 into a space, casefold only lower-cases ASCII letters, and the white space to remove is the
+# ASCII and ideographic space and the zero-width characters; so one replace_many gives normalize_name's
+# key (faster than str.to_lowercase, which handles all of Unicode). Other names go through normalize_name.
+_PLAIN_NAME = r"^[\x20-\x7e\u4e00-\u9fff（）\u3000\u200b\u200c\u200d\u2060\ufeff]*$"
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_NAME_FROM = ["（", "）", " ", "\u3000", *_ZERO_WIDTH, *string.ascii_uppercase]
+_NAME_TO = ["(", ")", "", "", *[""] * len(_ZERO_WIDTH), *string.ascii_lowercase]
+
+
+def normalize_names(values: pl.Series) -> pl.Series:
+    """normalize_name over a polars Series of text, one key per input row, in order."""
+    frame = pl.DataFrame({"value": values.cast(pl.Utf8)}).with_columns(
+        pl.col("value").str.contains(_PLAIN_NAME).fill_null(True).alias("_plain"))
+    fast = pl.col("value").str.replace_many(_NAME_FROM, _NAME_TO).fill_null("")
+    others = frame.filter(~pl.col("_plain"))["value"].unique(maintain_order=True).to_list()
+    lookup = pl.DataFrame({"value": others, "_slow": [normalize_name(v) for v in others]},
+                          schema={"value": pl.Utf8, "_slow": pl.Utf8})
+    frame = frame.join(lookup, on="value", how="left", nulls_equal=True, maintain_order="left")
+    return frame.select(pl.when("_plain").then(fast).otherwise("_slow").alias(values.name)).to_series()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import polars as pl
+
 from .names import SPACE_RE, until_stable
 
-__all__ = ["normalize_uscc", "is_valid_uscc", "check_char", "parse_uscc", "INVALID_USCC"]
+__all__ = ["normalize_uscc", "is_valid_uscc", "check_char", "parse_uscc", "parse_usccs", "INVALID_USCC"]
 
 INVALID_USCC = "invalid USCC (fails the GB 32100-2015 check)"
 
@@ -57,3 +59,50 @@ def parse_uscc(value: str | None) -> tuple[str | None, str | None]:
     if not code:
         return None, None
     return (code, None) if is_valid_uscc(code) else (None, INVALID_USCC)
+
+
+# ASCII text without \x1c-\x1f (white space to Python's \s and str.strip, not to polars): there
+# normalize_uscc is "remove [\t\n\v\f\r ] and upper-case", which polars does the same way. Other text
+# (full-width digits, ideographic spaces, ...) goes through parse_uscc itself.
+_PLAIN_USCC = r"^[\x00-\x1b\x20-\x7f]*$"
+_USCC_SPACE = r"[\t\n\x0b\x0c\r ]"
+_USCC_SHAPE = r"^[0-9A-HJ-NP-RTUW-Y]{18}$"
+# The code set and weights of the scalar rule, so that both paths share one definition. A character's
+# value is its position in the code set, which is the physical index of an Enum of the code set (a
+# cast to it costs half a replace_strict); characters outside the set become null.
+_USCC_CHARS = pl.Enum(list(_CHARSET))
+
+
+def parse_usccs(values: pl.Series) -> pl.DataFrame:
+    """parse_uscc over a polars Series of text: a DataFrame of `value`, `uscc` (the normalised code
+    when valid) and `error`, one row per input row, in order."""
+    frame = pl.DataFrame({"value": values.cast(pl.Utf8)}).with_columns(
+        pl.col("value").str.contains(_PLAIN_USCC).fill_null(True).alias("_plain"),
+        pl.col("value").str.replace_all(_USCC_SPACE, "").str.to_uppercase().alias("_code"),
+    )
+    code = pl.col("_code")
+    total = pl.sum_horizontal(
+        code.str.slice(i, 1).cast(_USCC_CHARS, strict=False).to_physical().cast(pl.Int64) * w
+        for i, w in enumerate(_WEIGHTS)
+    )
+    check = ((31 - total % 31) % 31).replace_strict(
+        dict(enumerate(_CHARSET)), return_dtype=pl.Utf8)
+    shaped = code.str.contains(_USCC_SHAPE)
+    valid = pl.when(shaped).then(code.str.slice(17, 1) == check).otherwise(False)
+    fast = frame.with_columns(valid.alias("_valid")).with_columns(
+        pl.when("_valid").then(code).alias("uscc"),
+        pl.when(code.is_not_null() & (code != "") & ~pl.col("_valid")).then(pl.lit(INVALID_USCC))
+        .alias("error"),
+    )
+    others = fast.filter(~pl.col("_plain"))["value"].unique(maintain_order=True).to_list()
+    parsed = [parse_uscc(v) for v in others]
+    lookup = pl.DataFrame(
+        {"value": others, "_uscc": [p[0] for p in parsed], "_error": [p[1] for p in parsed]},
+        schema={"value": pl.Utf8, "_uscc": pl.Utf8, "_error": pl.Utf8},
+    )
+    fast = fast.join(lookup, on="value", how="left", nulls_equal=True, maintain_order="left")
+    return fast.select(
+        "value",
+        *(pl.when(pl.col("_plain")).then(pl.col(name)).otherwise(pl.col(f"_{name}")).alias(name)
+          for name in ("uscc", "error")),
+    )
