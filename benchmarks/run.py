@@ -10,7 +10,8 @@ ours and the peer alike, so their ratio holds.
 
 - ingest: `firms ingest RAW --quiet` (wall time, peak RSS);
 - aggregate (CLI): `firms aggregate --by region,tech --format csv`;
-- aggregate (API): `fintech_firms.aggregate(data, by=["region", "tech"])` in this process;
+- aggregate (API): `fintech_firms.aggregate(data, by=["region", "tech"])` in this process, the first
+  call after the round's ingest (which opens the folder) and the next one;
 - tables: `firms tables`;
 - pandas peer: benchmarks/peer_pandas.py, from the raw folder to the region x tech table;
 - floor, raw: DuckDB counting the rows of the raw CSV files; floor, Parquet: DuckDB scanning the
@@ -55,7 +56,8 @@ RATIO_COLUMNS = {"hightech_ratio", "invention_share", "rd_per_firm"}
 MEASUREMENTS = [
     ("ingest", "firms ingest"),
     ("aggregate_cli", "firms aggregate --by region,tech (CLI)"),
-    ("aggregate_api", "fintech_firms.aggregate (in-process)"),
+    ("aggregate_api_first", "fintech_firms.aggregate (in-process, first call after the ingest)"),
+    ("aggregate_api", "fintech_firms.aggregate (in-process, next call)"),
     ("tables", "firms tables"),
     ("peer", "pandas peer (raw to region x tech table)"),
     ("floor_raw", "floor: DuckDB count over read_csv (raw CSV)"),
@@ -82,13 +84,13 @@ class Target:
 TARGETS = [
     Target(1, "ingest wall time", lambda r: r[1]["ingest"].median, 30, "s"),
     Target(1, "ingest peak RSS", lambda r: r[1]["ingest"].peak_rss, 3, "GB"),
-    Target(1, "aggregate in-process", lambda r: r[1]["aggregate_api"].median, 0.1, "s"),
+    Target(1, "aggregate in-process (next call)", lambda r: r[1]["aggregate_api"].median, 0.1, "s"),
     Target(1, "aggregate through the CLI", lambda r: r[1]["aggregate_cli"].median, 1, "s"),
     Target(1, "(ingest + tables) / pandas peer", lambda r: _ours_over_peer(r[1]), 1 / 5, "x"),
     Target(10, "ingest time, scale 10 / scale 1", lambda r: r[10]["ingest"].median / r[1]["ingest"].median,
            12, "x", needs=(1,)),
     Target(10, "ingest peak RSS", lambda r: r[10]["ingest"].peak_rss, 10, "GB"),
-    Target(10, "aggregate in-process", lambda r: r[10]["aggregate_api"].median, 1, "s"),
+    Target(10, "aggregate in-process (next call)", lambda r: r[10]["aggregate_api"].median, 1, "s"),
 ]
 
 
@@ -114,6 +116,9 @@ def bench_scale(scale: float, args: argparse.Namespace, log: Callable[[str], Non
         "ingest": lambda: run_command([*FIRMS, "ingest", str(raw), "--out", str(parquet), "--quiet"]),
         "aggregate_cli": lambda: run_command([*FIRMS, "aggregate", "--by", ",".join(BY), "--data", str(parquet),
                                               "--format", "csv", "--out", str(out / "aggregate.csv")]),
+        # Each round's ingest rewrites the folder, so the first call opens it again; the next call is what
+        # a notebook's later calls cost.
+        "aggregate_api_first": lambda: time_call(lambda: ff.aggregate(parquet, by=BY)),
         "aggregate_api": lambda: time_call(lambda: ff.aggregate(parquet, by=BY)),
         "tables": lambda: run_command([*FIRMS, "tables", "--data", str(parquet), "--out", str(out / "tables")]),
         "peer": lambda: run_command([sys.executable, str(PEER), str(raw), "--out", str(out / "peer.csv")]),
