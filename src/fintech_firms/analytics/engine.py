@@ -105,7 +105,8 @@ class Engine:
         for name in STORED:
             if (self.data_dir / f"{name}.parquet").is_file():
                 self._materialised[name] = _key(name, {})  # stored by ingest: a view already
-        if len(self._materialised) < len(STORED) and "patent_id" not in self.con.table("patent_applicants").columns:
+        computed_here = len(self._materialised) < len(STORED)
+        if computed_here and "patent_id" not in self.con.table("patent_applicants").columns:
             self.close()
             raise AnalyticsError(f"{self.data_dir} was written by an older fintech_firms (its patents have no "
                                  f"patent_id): run `firms ingest` again to rewrite it")
