@@ -175,7 +175,9 @@ def _first_sheet(path: Path):
         part = reader.package.find(SHARED_STRINGS)
         strings = [] if part is None else [part.PartName[1:]]
         # calamine must read the shared strings openpyxl reads (it looks for them at this path)
-        related = [r.target for r in reader.parser.rels.values() if str(r.Type).endswith("/sharedStrings")]
+        rels = reader.parser.rels  # a dict in recent openpyxl, a RelationshipList in 3.1.0
+        related = [r.Target for r in (rels.values() if hasattr(rels, "values") else rels.Relationship)
+                   if str(r.Type).endswith("/sharedStrings")]
         present = [n for n in reader.valid_files if n.lower().endswith("sharedstrings.xml")]
         if strings not in ([], ["xl/sharedStrings.xml"]) or strings != related or strings != present:
             return None
@@ -196,6 +198,10 @@ def _first_sheet(path: Path):
             style_id = int(style_id)
         if data_type == "n":
             number = _cast_number(value)
+            if style_id in timedelta_formats:
+                # openpyxl reads a duration as a timedelta from 3.1.3 on and as a datetime before:
+                # left to the openpyxl that is installed (raises here)
+                raise ValueError("a duration cell")
             if style_id in date_formats:
                 if type(number) is int and number >= 60 and style_id not in timedelta_formats:
                     # what from_excel gives for a whole serial past the 1900 leap-year bug: midnight
