@@ -6,41 +6,21 @@
 -- A "solo" patent is an application with exactly one linked firm among its applicants. A group counts
 -- a solo patent once per firm of the group that holds it, which is once, so only the shared ones need
 -- the per-group distinct count of group_metrics (see fct_shared_patents.sql).
--- Applications are joined on patent_id, the number ingest gives each application (the 13-character
--- app_no would do the same, several times slower at ten million rows).
 --
 -- Parameters: none.
--- Reads: patents, patent_applicants.
+-- Reads: fct_firm_applications, patents.
 
-with firm_applications as (
-    -- A firm named twice on one application (two spellings linked to it) holds it once.
-    select distinct
-        pa.firm_id,
-        pa.patent_id
-    from patent_applicants as pa
-    where pa.firm_id is not null
-),
-
-linked_firms as (
-    select
-        fa.patent_id,
-        count(*) as firms
-    from firm_applications as fa
-    group by fa.patent_id
-),
-
-final as (
+with final as (
     select
         fa.firm_id,
         p.app_year,
         cast(count(*) as bigint) as patents,
         cast(sum(case when p.patent_type = 'invention' then 1 else 0 end) as bigint) as invention_patents,
-        cast(sum(case when lf.firms = 1 then 1 else 0 end) as bigint) as solo_patents,
-        cast(sum(case when lf.firms = 1 and p.patent_type = 'invention' then 1 else 0 end) as bigint)
+        cast(sum(case when fa.linked_firms = 1 then 1 else 0 end) as bigint) as solo_patents,
+        cast(sum(case when fa.linked_firms = 1 and p.patent_type = 'invention' then 1 else 0 end) as bigint)
             as solo_invention_patents
-    from firm_applications as fa
+    from fct_firm_applications as fa
     inner join patents as p on p.patent_id = fa.patent_id
-    inner join linked_firms as lf on lf.patent_id = fa.patent_id
     group by fa.firm_id, p.app_year
 )
 

@@ -5,33 +5,18 @@
 -- (fct_shared_patents.parquet).
 --
 -- Parameters: none.
--- Reads: patents, patent_applicants.
+-- Reads: fct_firm_applications, patents.
 
-with firm_applications as (
-    select distinct
-        pa.firm_id,
-        pa.patent_id
-    from patent_applicants as pa
-    where pa.firm_id is not null
-),
-
-shared as (
-    select fa.patent_id
-    from firm_applications as fa
-    group by fa.patent_id
-    having count(*) > 1
-),
-
-final as (
+with final as (
     select
         fa.firm_id,
         fa.patent_id,
         p.app_no,
         p.app_year,
         coalesce(p.patent_type = 'invention', false) as is_invention
-    from firm_applications as fa
-    inner join shared as s on s.patent_id = fa.patent_id
+    from fct_firm_applications as fa
     inner join patents as p on p.patent_id = fa.patent_id
+    where fa.linked_firms > 1
 )
 
 select * from final

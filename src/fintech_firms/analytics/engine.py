@@ -55,7 +55,10 @@ def stored_models(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]
         for name, columns in STORED_READS.items():
             con.register(name, tables[name].select(columns))
         results = {}
+        made: dict[str, tuple] = {}
         for name in STORED:
+            for dependency in model(name).depends_on:  # what the models share is made once
+                _materialise(con, dependency, {}, made)
             frame = _run_model(name, {}, lambda sql, values: con.sql(sql, params=values).pl())
             results[name] = frame.sort(frame.columns, nulls_last=True)
         return results
@@ -156,7 +159,7 @@ class Engine:
         if not self.reuse:
             return self._composed(name, params)
         for dependency in model(name).depends_on:
-            self._materialise(dependency, params)
+            _materialise(self.con, dependency, params, self._materialised)
         return _run_model(name, params, lambda sql, values: self.con.sql(sql, params=values).pl())
 
     def _composed(self, name: str, params: Mapping[str, Any]) -> pl.DataFrame:
@@ -180,17 +183,6 @@ class Engine:
         for dependency in model(name).depends_on:
             self._unmaterialised(dependency, params, order)
         order.append(name)
-
-    def _materialise(self, name: str, params: Mapping[str, Any]) -> None:
-        key = _key(name, params)
-        if self._materialised.get(name) == key:
-            return
-        for dependency in model(name).depends_on:
-            self._materialise(dependency, params)
-        _run_model(name, params, lambda sql, values: self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", values))
-        self._materialised[name] = key
-
 
 
 # Engines kept for `aggregate` across calls in one process (a notebook asks many groupings of one
@@ -220,9 +212,24 @@ def kept_engine(data_dir: Path) -> Engine:
 
 def _folder_signature(folder: Path) -> tuple:
     try:
-        return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.parquet")))
+        stats = {p.name: p.stat() for p in folder.glob("*.parquet")}
     except OSError:
         return ()
+    return tuple(sorted((name, st.st_mtime_ns, st.st_size) for name, st in stats.items()))
+
+
+def _materialise(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any],
+                 made: dict[str, tuple]) -> None:
+    """Store model `name`, after the models it reads, as a temporary table of its name; `made` holds
+    the parameters each was made with, so that each is made once per parameters."""
+    key = _key(name, params)
+    if made.get(name) == key:
+        return
+    for dependency in model(name).depends_on:
+        _materialise(con, dependency, params, made)
+    _run_model(name, params, lambda sql, values: con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", values))
+    made[name] = key
 
 
 def _run_model(name: str, params: Mapping[str, Any], run):

@@ -33,8 +33,9 @@ class Model:
 DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "snapshot_year": (),
     "fct_firm_patents": (),
-    "fct_firm_patent_years": (),
-    "fct_shared_patents": (),
+    "fct_firm_applications": (),
+    "fct_firm_patent_years": ("fct_firm_applications",),
+    "fct_shared_patents": ("fct_firm_applications",),
     "fct_firm_financing": (),
     "dim_firm_universe": ("fct_firm_patent_years", "fct_firm_financing"),
     "dim_firm_tech": (),
