@@ -20,7 +20,7 @@ import polars as pl
 from rapidfuzz import fuzz, process
 from synthetic import cached
 
-from fintech_firms.fuzzy import ChoiceIndex, FuzzyOptions, match_best
+from fintech_firms.rules.fuzzy import ChoiceIndex, FuzzyOptions, match_best
 from fintech_firms.rules.names import normalize_name, split_list
 
 

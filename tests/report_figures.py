@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from fintech_firms.refdata import TECH_CLASSES
+from fintech_firms.reference.tables import TECH_CLASSES
 
 FIGURES = Path(__file__).parent / "fixtures" / "report-2022-ch4-figures.csv"
 TECH_KEYS = {label: key for key, label in TECH_CLASSES.items()}

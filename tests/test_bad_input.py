@@ -376,7 +376,7 @@ def test_blank_lines_are_counted_not_dropped(raw: Path) -> None:
 
 def test_utf8_file_with_one_damaged_row(raw: Path) -> None:
     data = csv_text(FIRMS_HEADER, FIRMS_ROWS).encode("utf-8")
-    damaged = data.replace(YI.encode("utf-8"), YI.encode("utf-8")[:2] + "科技有限公司".encode("utf-8"))
+    damaged = data.replace(YI.encode("utf-8"), YI.encode("utf-8")[:2] + "科技有限公司".encode())
     assert damaged != data
     (raw / "firms.csv").write_bytes(damaged)
     result = run(raw)

@@ -23,11 +23,11 @@ from rawfiles import write
 from reference_metrics import DIMENSIONS, METRICS, reference_aggregate
 
 from fintech_firms import aggregate
-from fintech_firms.analytics.engine import AnalyticsError, Engine
 from fintech_firms.analytics.metrics import Snapshot, SnapshotOptions
-from fintech_firms.analytics.models import STORED
 from fintech_firms.ingest.pipeline import IngestOptions, ingest
 from fintech_firms.ingest.progress import Quiet
+from fintech_firms.models.catalog import STORED
+from fintech_firms.models.runner import AnalyticsError, Engine
 
 SUBSETS = [list(c) for r in range(len(DIMENSIONS) + 1) for c in itertools.combinations(DIMENSIONS, r)]
 ORDERS = [["tech", "region"], ["city", "province"], ["province", "region"],

@@ -12,12 +12,12 @@ import json
 
 import polars as pl
 import pytest
+from report_figures import check, figures, from_tables
 
 from fintech_firms import chapter_tables
 from fintech_firms.demo.generate import generate
 from fintech_firms.ingest.pipeline import IngestOptions, ingest
 from fintech_firms.ingest.progress import Quiet
-from report_figures import check, figures, from_tables
 
 FIGURES = figures()
 

@@ -5,9 +5,9 @@ output for the generated records."""
 from __future__ import annotations
 
 import pytest
+from report_figures import check, figures, from_plan
 
 from fintech_firms.demo.plan import SHARED_PATENTS, load_plan
-from report_figures import check, figures, from_plan
 
 FIGURES = figures()
 

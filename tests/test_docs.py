@@ -10,7 +10,7 @@ from typer.main import get_command
 
 from fintech_firms import clidoc
 from fintech_firms.cli import app
-from fintech_firms.analytics.models import DEPENDENCIES, model
+from fintech_firms.models.catalog import DEPENDENCIES, model
 
 ROOT = Path(__file__).parents[1]
 

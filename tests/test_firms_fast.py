@@ -16,16 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from fintech_firms.fuzzy import FuzzyOptions
-from fintech_firms.geo import CityMatcher
 from fintech_firms.ingest.firms import FIRMS_SCHEMA, TRACKS_SCHEMA, build_firms
 from fintech_firms.ingest.ledger import Ledger
-from fintech_firms.ingest.reader import ROW, RawTable
-from fintech_firms.refdata import REGION_OTHER, REGION_UNKNOWN, UNCLASSIFIED, load
+from fintech_firms.reference.geo import CityMatcher
+from fintech_firms.reference.tables import REGION_OTHER, REGION_UNKNOWN, UNCLASSIFIED, load
+from fintech_firms.reference.taxonomy import TrackMatcher
+from fintech_firms.rules.fuzzy import FuzzyOptions
 from fintech_firms.rules.names import normalize_name, normalize_names, split_list, unique_in_order
 from fintech_firms.rules.uscc import INVALID_USCC, check_char, parse_uscc, parse_usccs
 from fintech_firms.rules.values import parse_bool, parse_count, parse_date
-from fintech_firms.taxonomy import TrackMatcher
+from fintech_firms.tabular.reader import ROW, RawTable
 
 CITIES = CityMatcher(load("regions", None).frame)
 TRACKS = TrackMatcher(load("tracks", None).frame, "tracks.csv", FuzzyOptions())

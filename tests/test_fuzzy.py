@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from fintech_firms.fuzzy import ChoiceIndex, FuzzyOptions, FuzzyResult, match_best
+from fintech_firms.rules.fuzzy import ChoiceIndex, FuzzyOptions, FuzzyResult, match_best
 
 
 def brute_force(queries, choices, keys, options):

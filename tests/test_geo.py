@@ -2,8 +2,8 @@
 
 import pytest
 
-from fintech_firms.geo import CityMatcher, Place
-from fintech_firms.refdata import load
+from fintech_firms.reference.geo import CityMatcher, Place
+from fintech_firms.reference.tables import load
 
 CITIES = CityMatcher(load("regions", None).frame)
 

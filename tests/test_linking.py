@@ -4,9 +4,9 @@
 import polars as pl
 from rawfiles import write
 
-from fintech_firms.fuzzy import FuzzyOptions
 from fintech_firms.ingest.linking import AMBIGUOUS, NO_MATCH, Link, Linker
 from fintech_firms.ingest.pipeline import ingest
+from fintech_firms.rules.fuzzy import FuzzyOptions
 
 A, B = "甲科技有限公司", "乙科技有限公司"
 

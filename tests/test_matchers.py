@@ -8,11 +8,11 @@ from rawfiles import write
 from typer.testing import CliRunner
 
 from fintech_firms.cli import app
-from fintech_firms.fuzzy import FuzzyOptions
 from fintech_firms.ingest.investors import InvestorMatcher
 from fintech_firms.ingest.pipeline import ingest
-from fintech_firms.refdata import load
-from fintech_firms.taxonomy import TrackMatch, TrackMatcher
+from fintech_firms.reference.tables import load
+from fintech_firms.reference.taxonomy import TrackMatch, TrackMatcher
+from fintech_firms.rules.fuzzy import FuzzyOptions
 
 TRACKS = TrackMatcher(load("tracks", None).frame, "tracks.csv", FuzzyOptions())
 

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from fintech_firms.ingest.reader import _build, _csv_rows, _from_frame, _read_plain
+from fintech_firms.tabular.reader import _build, _csv_rows, _from_frame, _read_plain
 
 CELL = st.text(alphabet=st.sampled_from(list("ab 甲乙\t|;、")), max_size=4)
 

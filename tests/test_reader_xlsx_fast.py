@@ -19,15 +19,15 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from polars.testing import assert_frame_equal
 
 from fintech_firms.errors import InputError
-from fintech_firms.ingest import xlsx_fast
-from fintech_firms.ingest.reader import (
+from fintech_firms.tabular import xlsx_fast
+from fintech_firms.tabular.reader import (
     MAX_CELL_CHARS,
     _build,
     _from_xlsx_frame,
     _read_xlsx,
     read_table,
 )
-from fintech_firms.ingest.xlsx_fast import read_xlsx_fast as _read_xlsx_fast
+from fintech_firms.tabular.xlsx_fast import read_xlsx_fast as _read_xlsx_fast
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 

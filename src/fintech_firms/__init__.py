@@ -7,10 +7,8 @@ For notebooks:
     df = ff.aggregate("data/parquet", by=["region", "tech"])   # polars DataFrame
 """
 
-# Before the imports: modules below read it while this package is still being imported.
-__version__ = "0.1.0"
-
-from .analytics.api import chapter_tables, connect  # noqa: E402
-from .analytics.metrics import aggregate  # noqa: E402
+from .analytics.api import chapter_tables, connect
+from .analytics.metrics import aggregate
+from .version import __version__
 
 __all__ = ["__version__", "aggregate", "chapter_tables", "connect"]

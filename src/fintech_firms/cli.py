@@ -73,8 +73,8 @@ def ingest_command(
     """
     if workers == 0 or workers < -1:
         _fail("--workers must be a positive number of cores or -1 for all")
-    from .fuzzy import FuzzyOptions
     from .ingest.pipeline import IngestOptions
+    from .rules.fuzzy import FuzzyOptions
 
     _ingest(raw_dir, out, IngestOptions(fuzzy=FuzzyOptions(fuzzy_threshold, fuzzy_margin, workers)), quiet)
 

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
 from fintech_firms.demo.plan import PLAN_COLUMNS, SHARED_PATENTS  # noqa: E402
-from fintech_firms.refdata import TECH_CLASSES  # noqa: E402
+from fintech_firms.reference.tables import TECH_CLASSES  # noqa: E402
 
 HERE = Path(__file__).parent
 FIGURES = ROOT / "tests" / "fixtures" / "report-2022-ch4-figures.csv"

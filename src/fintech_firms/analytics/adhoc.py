@@ -14,8 +14,8 @@ import duckdb
 import polars as pl
 
 from ..errors import InputError
-from .engine import AnalyticsError, duckdb_message, lock_down, open_connection
-from .models import without_comments
+from ..models.catalog import without_comments
+from ..models.runner import AnalyticsError, duckdb_message, lock_down, open_connection
 
 # DuckDB parses SELECT, WITH … SELECT, FROM-first queries, VALUES, SHOW, DESCRIBE and SUMMARIZE as SELECT.
 _ALLOWED = {"SELECT"}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from ..models.runner import open_connection
 from .chapter import Table, build_tables
-from .engine import open_connection
 
 
 def connect(data_dir: str | Path = "data/parquet") -> duckdb.DuckDBPyConnection:

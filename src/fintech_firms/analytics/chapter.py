@@ -13,11 +13,11 @@ from pathlib import Path
 
 import polars as pl
 
-from .. import __version__
 from ..errors import InputError
-from ..refdata import REGION_OTHER, REGION_UNKNOWN, UNCLASSIFIED
+from ..models.runner import Engine
+from ..reference.tables import REGION_OTHER, REGION_UNKNOWN, UNCLASSIFIED
+from ..version import __version__
 from .columns import DIMENSIONS, METRICS, TOTAL, Column
-from .engine import Engine
 from .metrics import Snapshot, SnapshotOptions, order_rows
 
 DEFAULT_TOP_REGIONS = ("京津冀", "长三角", "粤港澳大湾区")

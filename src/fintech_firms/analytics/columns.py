@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from ..refdata import REGION_OTHER, REGION_UNKNOWN, TECH_CLASSES, UNCLASSIFIED, load
+from ..reference.tables import REGION_OTHER, REGION_UNKNOWN, TECH_CLASSES, UNCLASSIFIED, load
 
 
 @dataclass(frozen=True)

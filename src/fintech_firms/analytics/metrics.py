@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputError
+from ..models.runner import Engine, kept_engine
 from .columns import DIMENSIONS, FRACTION_KINDS, METRICS, TECH_MODES, TOTAL, region_order, tech_order
-from .engine import KEPT_LOCK, Engine, kept_engine
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,6 @@ def aggregate(data_dir: str | Path = "data/parquet", by: str | Sequence[str] = (
     options = SnapshotOptions(as_of, tech_mode, min_patents)
     selection = {k: list(v) for k, v in (("region", regions), ("city", cities)) if v is not None}
     # One grouping (two with the total): not worth materialising the models it reads. The engine is
-    # kept for the next call on the same folder (engine.kept_engine).
-    with KEPT_LOCK:
-        engine = kept_engine(Path(data_dir))
+    # kept for the next call on the same folder (models.runner.kept_engine).
+    with kept_engine(Path(data_dir)) as engine:
         return Snapshot(engine, options).metrics(by, with_total=with_total, sort=sort, selection=selection)

@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
-from ..refdata import aliases_of
+from ..reference.tables import aliases_of
 from ..rules.names import normalize_name
 from . import names as nm
 from .firms import Firms

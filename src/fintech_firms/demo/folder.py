@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
-from .. import __version__
 from ..errors import InputError
+from ..version import __version__
 from .generate import FILES, DemoSummary, generate
 from .plan import DEFAULT_SEED
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ..refdata import aliases_of
+from ..reference.tables import aliases_of
 from ..rules.names import normalize_name
 from .plan import TECHS
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..refdata import load
+from ..reference.tables import load
 
 __all__ = [
     "AS_OF",

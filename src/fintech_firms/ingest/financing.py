@@ -7,11 +7,11 @@ import polars as pl
 from ..rules.names import split_list, unique_in_order
 from ..rules.rounds import is_c_plus, normalize_round
 from ..rules.values import parse_date
+from ..tabular.reader import ROW, RawTable
 from .columns import column_or_null, map_distinct
 from .investors import InvestorMatcher
 from .ledger import Ledger
 from .linking import Linker, attach_links, firm_identity, unlinked_rows, with_name_keys
-from .reader import ROW, RawTable
 
 
 def build_financing(

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..frames import position_in_runs
-from ..geo import CityMatcher
-from ..refdata import REGION_OTHER, REGION_UNKNOWN, UNCLASSIFIED
+from ..reference.geo import CityMatcher
+from ..reference.tables import REGION_OTHER, REGION_UNKNOWN, UNCLASSIFIED
+from ..reference.taxonomy import TrackMatcher
 from ..rules.names import normalize_names, split_lists
 from ..rules.uscc import parse_usccs
 from ..rules.values import parse_bool, parse_count, parse_date
-from ..taxonomy import TrackMatcher
+from ..tabular.reader import ROW, RawTable
 from .columns import column_or_null, map_distinct, split_distinct
 from .ledger import Ledger
-from .reader import ROW, RawTable
 
 FIRM_FIELDS = ("firm_id", "uscc", "province", "rd_staff", "has_patent_transfer", "founded")
 

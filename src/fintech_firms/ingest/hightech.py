@@ -6,10 +6,10 @@ import polars as pl
 
 from ..rules.certs import cert_year
 from ..rules.values import parse_date
+from ..tabular.reader import ROW, RawTable
 from .columns import column_or_null, map_distinct
 from .ledger import Ledger
 from .linking import Linker, attach_links, firm_identity, unlinked_rows, with_name_keys
-from .reader import ROW, RawTable
 
 VALID_YEARS = 3
 NO_YEAR = "no issue year (issue_date blank or invalid, cert_no without a GR year)"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..fuzzy import FuzzyOptions
-from ..refdata import AliasIndex, aliases_of
+from ..reference.tables import AliasIndex, aliases_of
+from ..rules.fuzzy import FuzzyOptions
 
 
 class InvestorMatcher:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from .reader import ROW, RawTable
+from ..tabular.reader import ROW, RawTable
 
 QUARANTINE_SCHEMA = {"source": pl.Utf8, "row": pl.Int64, "reason": pl.Utf8, "record": pl.Utf8}
 CELL_ISSUE_SCHEMA = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ..fuzzy import ChoiceIndex, FuzzyOptions, match_best
+from ..rules.fuzzy import ChoiceIndex, FuzzyOptions, match_best
 from ..rules.names import normalize_name
 from ..rules.uscc import is_valid_uscc, normalize_uscc, parse_uscc
 from .columns import map_distinct

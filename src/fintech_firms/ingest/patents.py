@@ -10,9 +10,9 @@ from ..frames import position_in_runs
 from ..rules.names import normalize_names, split_lists
 from ..rules.patents import parse_app_numbers, patent_type_from_text
 from ..rules.values import parse_date
+from ..tabular.reader import ROW, RawTable
 from .columns import column_or_null, map_distinct, split_distinct
 from .ledger import Ledger
-from .reader import ROW, RawTable
 
 NO_APPLICANTS = "no applicants"
 UNKNOWN_TYPE = "unknown patent type"

@@ -9,14 +9,15 @@ from pathlib import Path
 
 import polars as pl
 
-from .. import __version__
-from ..analytics.engine import stored_models
 from ..errors import InputError
-from ..fuzzy import FuzzyOptions
-from ..geo import CityMatcher
-from ..refdata import REGION_OTHER, load
+from ..models.runner import stored_models
+from ..reference.geo import CityMatcher
+from ..reference.tables import REGION_OTHER, load
+from ..reference.taxonomy import TrackMatcher
+from ..rules.fuzzy import FuzzyOptions
 from ..rules.uscc import INVALID_USCC
-from ..taxonomy import TrackMatcher
+from ..tabular.reader import RawTable, find_file, read_table
+from ..version import __version__
 from . import schema
 from .financing import build_financing
 from .firms import build_firms
@@ -26,7 +27,6 @@ from .ledger import Ledger
 from .linking import METHODS, Linker, attach_links
 from .patents import build_patents
 from .progress import Quiet
-from .reader import RawTable, find_file, read_table
 from .writer import write_output
 
 # Cities and tracks the reference tables miss: the most frequent are listed.

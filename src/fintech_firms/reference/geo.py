@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .refdata import REGION_OTHER, REGION_UNKNOWN
+from .tables import REGION_OTHER, REGION_UNKNOWN
 
 # Province-level units, so that a prefix can be stripped from cities the regions table does not list.
 PROVINCES = (

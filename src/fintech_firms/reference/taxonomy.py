@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .fuzzy import FuzzyOptions
-from .refdata import AliasIndex, aliases_of, tech_key
+from ..rules.fuzzy import FuzzyOptions
+from .tables import AliasIndex, aliases_of, tech_key
 
 
 @dataclass(frozen=True)

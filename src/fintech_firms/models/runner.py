@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import duckdb
 import polars as pl
 
 from ..errors import InputError
-from .models import STORED, STORED_READS, model
+from .catalog import STORED, STORED_READS, model
 
 # Data contract §4: the tables every Parquet folder written by `firms ingest` holds.
 CONTRACT_TABLES = ("firms", "firm_tracks", "patents", "patent_applicants", "financing", "hightech", "quarantine")
@@ -190,11 +191,18 @@ class Engine:
 # its folder's files changes; a few folders at most.
 _KEPT: OrderedDict[Path, tuple[tuple, Engine]] = OrderedDict()
 _KEPT_MAX = 4
-KEPT_LOCK = threading.Lock()  # hold it while using a kept engine: a DuckDB connection is not thread-safe
+_KEPT_LOCK = threading.Lock()  # a DuckDB connection is not thread-safe: one caller at a time
 
 
-def kept_engine(data_dir: Path) -> Engine:
-    """A one-query-at-a-time Engine (reuse=False) for the folder, opened again if its files changed."""
+@contextmanager
+def kept_engine(data_dir: Path) -> Iterator[Engine]:
+    """A one-query-at-a-time Engine (reuse=False) for the folder, opened again if its files changed,
+    held for this thread alone until the `with` block ends."""
+    with _KEPT_LOCK:
+        yield _kept(data_dir)
+
+
+def _kept(data_dir: Path) -> Engine:
     folder = Path(data_dir).resolve()
     signature = _folder_signature(folder)
     kept = _KEPT.get(folder)

@@ -8,7 +8,6 @@ reason so that every data row is accounted for. Problems with the file as a whol
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import re
@@ -19,11 +18,8 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputError
+from .cells import MAX_CELL_CHARS, xlsx_cell
 
-# A cell longer than this is not a value any column of the contract can hold (the longest real ones,
-# applicant lists of big consortia, stay far below); the row goes to quarantine instead of into memory
-# several times over.
-MAX_CELL_CHARS = 100_000
 ROW = "_row"
 _SNIFF_BYTES = 64 * 1024
 
@@ -361,7 +357,7 @@ def _read_xlsx(path: Path) -> tuple[list[str], object, str]:
         raise InputError(f"{path.name}: the workbook has no worksheet; expected the data on the first sheet")
     rows = _workbook_rows(path, workbook, workbook.worksheets[0])
     for first in rows:
-        headers = [_xlsx_cell(v) for v in first]
+        headers = [xlsx_cell(v) for v in first]
         if any(h.strip() for h in headers):
             break
     else:
@@ -373,7 +369,7 @@ def _read_xlsx(path: Path) -> tuple[list[str], object, str]:
     def data_rows():
         try:
             for values in rows:
-                yield [_xlsx_cell(v) for v in values]
+                yield [xlsx_cell(v) for v in values]
         finally:
             workbook.close()
 
@@ -391,19 +387,3 @@ def _workbook_rows(path: Path, workbook, sheet):
 def _unreadable(path: Path, exc: Exception) -> InputError:
     detail = str(exc) or type(exc).__name__
     return InputError(f"{path.name}: cannot be read as an xlsx workbook ({detail})")
-
-
-def _xlsx_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

@@ -2,7 +2,7 @@
 faster than openpyxl, and the result is exactly what reader._read_xlsx (openpyxl) gives.
 
 Numbers, dates, booleans and error values are taken from the sheet's XML and converted by openpyxl's own
-functions, so that they read as reader._xlsx_cell renders them. Whatever calamine might read differently,
+functions, so that they read as cells.xlsx_cell renders them. Whatever calamine might read differently,
 and any error, returns None: reader.read_table then reads the file with openpyxl, the reference path,
 which also words every error about a damaged workbook. tests/test_reader_xlsx_fast.py checks that both
 paths give identical tables, and that the fast path is taken where it should be.
@@ -19,8 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .reader import MAX_CELL_CHARS, _xlsx_cell
-
+from .cells import MAX_CELL_CHARS, xlsx_cell
 
 # The characters str.strip() removes (str.isspace). A row of cells made of these is blank to _build;
 # polars' strip_chars and regex \s use Unicode White_Space, which lacks \x1c-\x1f. A test checks the list.
@@ -43,7 +42,7 @@ def read_xlsx_fast(path: Path) -> tuple[list[str], pl.DataFrame, pl.Series] | No
 
     calamine (through fastexcel) reads the text cells, about nine times faster than openpyxl. Numbers,
     dates, booleans and error values are taken from the sheet's XML and converted by openpyxl's own
-    functions, so they read exactly as _xlsx_cell renders them. Anything calamine might read differently (see
+    functions, so they read exactly as xlsx_cell renders them. Anything calamine might read differently (see
     _xml_is_plain), a layout _build would treat row by row (a non-blank cell right of the header, an
     oversized cell), cells openpyxl would cut off (past the sheet's dimension) and any error send the
     file to the openpyxl path, which also reports a damaged workbook.
@@ -190,7 +189,7 @@ def _first_sheet(path: Path):
 
     def convert(data_type: str, style: str | None, value: str | None) -> str:
         # WorkSheetParser.parse_cell with data_only, for a cell that is not a shared, inline or formula
-        # string; then _xlsx_cell.
+        # string; then xlsx_cell.
         if value is None:
             return ""
         style_id = 0 if style is None else style
@@ -205,16 +204,16 @@ def _first_sheet(path: Path):
             if style_id in date_formats:
                 if type(number) is int and number >= 60 and style_id not in timedelta_formats:
                     # what from_excel gives for a whole serial past the 1900 leap-year bug: midnight
-                    # of that day, which _xlsx_cell writes as the date (a test checks it)
+                    # of that day, which xlsx_cell writes as the date (a test checks it)
                     return (epoch_day + dt.timedelta(days=number)).isoformat()
                 # out of range, openpyxl warns and gives #VALUE!: left to the openpyxl path (raises here)
-                return _xlsx_cell(from_excel(number, epoch, timedelta=style_id in timedelta_formats))
-            return _xlsx_cell(number)
+                return xlsx_cell(from_excel(number, epoch, timedelta=style_id in timedelta_formats))
+            return xlsx_cell(number)
         if data_type == "b":
-            return _xlsx_cell(bool(int(value)))
+            return xlsx_cell(bool(int(value)))
         if data_type == "d":
-            return _xlsx_cell(from_ISO8601(value))
-        return _xlsx_cell(value)
+            return xlsx_cell(from_ISO8601(value))
+        return xlsx_cell(value)
 
     return sheet.title, sheet.xml, strings_xml, sheet.max_row, sheet.max_column, convert
 

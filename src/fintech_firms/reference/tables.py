@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from .errors import InputError
-from .ingest.reader import find_file, read_table
-from .rules.names import normalize_name
+from ..errors import InputError
+from ..rules.names import normalize_name
+from ..tabular.reader import find_file, read_table
 
 if TYPE_CHECKING:
-    from .fuzzy import FuzzyOptions
+    from ..rules.fuzzy import FuzzyOptions
 
 TECH_CLASSES: dict[str, str] = {
     "big_data": "大数据",
@@ -54,7 +54,7 @@ def load(stem: str, raw_dir: Path | None) -> ReferenceTable:
     """The reference table `stem`, from raw_dir when it holds one, else the packaged default."""
     path = find_file(raw_dir, stem) if raw_dir is not None and raw_dir.is_dir() else None
     if path is None:
-        with resources.as_file(resources.files("fintech_firms") / "reference" / f"{stem}.csv") as p:
+        with resources.as_file(resources.files("fintech_firms.reference") / f"{stem}.csv") as p:
             table = read_table(p, _header, _KNOWN[stem])
         origin = "default"
     else:
@@ -104,7 +104,7 @@ class AliasIndex:
     def __init__(self, names: list[str], aliases: list[list[str]], fuzzy: FuzzyOptions):
         # Imported here: the analytics read this module's tables and constants, and should not pay for
         # loading rapidfuzz and numpy at every start of `firms aggregate`.
-        from .fuzzy import ChoiceIndex
+        from ..rules.fuzzy import ChoiceIndex
 
         self._fuzzy = fuzzy
         self._names: dict[str, int] = {}
@@ -128,7 +128,7 @@ class AliasIndex:
                 out[name] = AliasMatch(self._aliases[key], "alias", 100.0)
             else:
                 residue.append(name)
-        from .fuzzy import match_best
+        from ..rules.fuzzy import match_best
 
         results = match_best([normalize_name(n) for n in residue], self._index, self._fuzzy)
         for name, result in zip(residue, results):
