@@ -3,8 +3,8 @@
 --   'any':     every class of any of its tracks, so a firm may have several.
 -- A firm with no known track is in class 'unclassified' in both modes.
 --
+-- One row: a (firm, class) pair: one per firm in mode `primary`, one per class in mode `any`.
 -- Parameters: $tech_mode ('primary' or 'any').
--- Reads: firms, firm_tracks.
 
 with params as (
     select cast($tech_mode as varchar) as tech_mode

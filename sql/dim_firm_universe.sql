@@ -3,8 +3,9 @@
 -- its place, R&D headcount, high-tech status in $as_of, and its patent and financing counts up to
 -- $as_of (patents: all, inventions, and the solo ones that no other linked firm shares).
 --
+-- One row: a firm of the universe as of Y, with `region`, `province`, `city`, `primary_tech`, `rd_staff`
+--   (blank as 0), `is_hightech`, its patent counts and its financing counts as of Y.
 -- Parameters: $as_of (year), $min_patents (whole number >= 0).
--- Reads: firms, fct_firm_patent_years, fct_firm_financing (as of the same year), hightech.
 
 with params as (
     select

@@ -4,8 +4,9 @@
 -- Applications are identified by patent_id, the number ingest gives each application (the 13-character
 -- app_no would do the same, several times slower at ten million rows).
 --
+-- One row: a (linked firm, application) pair once, by `patent_id`, with `linked_firms` (how many linked firms
+--   the application has).
 -- Parameters: none.
--- Reads: patent_applicants.
 
 with firm_applications as (
     select distinct

@@ -2,8 +2,8 @@
 -- firm dated in or before $as_of, with its round and whether it counts as C-and-later and as led by
 -- top-tier capital (both decided at ingest, data contract §2).
 --
+-- One row: a financing event of a linked firm with year ≤ Y, with `is_c_plus` and `is_top_vc_led`.
 -- Parameters: $as_of (year).
--- Reads: financing.
 
 with params as (
     select cast($as_of as integer) as as_of

@@ -7,8 +7,9 @@
 -- a solo patent once per firm of the group that holds it, which is once, so only the shared ones need
 -- the per-group distinct count of group_metrics (see fct_shared_patents.sql).
 --
+-- One row: a (firm, application year): `patents`, `invention_patents`, and of those the `solo_…` ones that no
+--   other linked firm shares; stored by ingest.
 -- Parameters: none.
--- Reads: fct_firm_applications, patents.
 
 with final as (
     select

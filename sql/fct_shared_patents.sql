@@ -4,8 +4,9 @@
 -- does not depend on the snapshot year, so `firms ingest` stores it beside the tables
 -- (fct_shared_patents.parquet).
 --
+-- One row: a (firm, application) pair for the applications two or more linked firms share, with `patent_id`,
+--   `app_no`, `app_year` and `is_invention`; stored by ingest.
 -- Parameters: none.
--- Reads: fct_firm_applications, patents.
 
 with final as (
     select

@@ -7,10 +7,10 @@
 -- share it, and in every group one of its applicants belongs to. A patent that only one linked firm
 -- holds (solo) is counted from that firm's sums; only the shared ones need a distinct count per group.
 --
+-- One row: a group, with the 12 metrics.
+-- ff_selection holds the firms to keep: rows (dimension, value); no row for a dimension keeps every
+-- value of it, and a NULL value, which no firm's value equals, keeps none.
 -- Parameters: $as_of (year), $by_region, $by_province, $by_city, $by_tech (booleans).
--- Reads: dim_firm_universe, dim_firm_tech, fct_shared_patents, ff_selection (the firms to keep: rows
--- (dimension, value); no row for a dimension keeps every value of it, and a NULL value, which no
--- firm's value equals, keeps none).
 
 with params as (
     select

@@ -10,7 +10,8 @@ from typer.main import get_command
 
 from fintech_firms import clidoc
 from fintech_firms.cli import app
-from fintech_firms.models.catalog import DEPENDENCIES, model
+from fintech_firms.models import doc as model_doc
+from fintech_firms.models.catalog import in_run_order, model, names
 
 ROOT = Path(__file__).parents[1]
 
@@ -54,14 +55,34 @@ def test_every_command_is_in_the_cli_reference():
         "firms", "firms ingest", "firms aggregate", "firms sql", "firms tables", "firms demo-data", "firms demo"]
 
 
-def test_every_sql_model_is_known_and_every_known_model_exists():
+def test_every_sql_model_is_known_and_well_formed():
     on_disk = sorted(p.stem for p in (ROOT / "sql").glob("*.sql"))
-    assert on_disk == sorted(DEPENDENCIES)
-    for name in DEPENDENCIES:
-        sql = model(name).sql
-        assert sql.rstrip().endswith("select * from final"), f"{name}.sql should end with the final CTE"
-        for dependency in model(name).depends_on:
-            assert re.search(rf"\bfrom {dependency}\b|\bjoin {dependency}\b", sql), (name, dependency)
+    assert list(names()) == on_disk
+    assert sorted(in_run_order()) == on_disk  # no cycle among the models
+    for name in names():
+        m = model(name)
+        assert m.sql.rstrip().endswith("select * from final"), f"{name}.sql should end with the final CTE"
+        assert m.one_row, f"{name}.sql needs a `-- One row:` header line (the docs' table is made from it)"
+        # A CTE named after a model would hide the model from the derived dependencies.
+        assert not set(m.ctes) & set(names()), (name, m.ctes)
+        declared = re.search(r"^-- Parameters: (.*)$", m.sql, re.M)
+        declared_names = re.findall(r"\$([a-z_]+)", declared.group(1)) if declared else []
+        assert declared_names == list(m.parameters), (name, "the Parameters: header line", declared_names)
+
+
+def test_dependencies_are_derived_from_the_sql_text():
+    assert model("group_metrics").depends_on == ("dim_firm_universe", "dim_firm_tech", "fct_shared_patents")
+    assert model("group_metrics").reads == ("dim_firm_universe", "ff_selection", "dim_firm_tech",
+                                            "fct_shared_patents")
+    assert model("dim_firm_universe").depends_on == ("fct_firm_patent_years", "fct_firm_financing")
+    assert model("fct_firm_applications").depends_on == ()
+    assert model("snapshot_year").reads == ("patents",)
+
+
+@pytest.mark.parametrize("doc", model_doc.DOCS)
+def test_models_tables_are_generated_from_the_sql(doc):
+    written = (ROOT / doc).read_text(encoding="utf-8")
+    assert model_doc.updated(written) == written, f"{doc} is stale: run `python -m fintech_firms.models.doc`"
 
 
 def test_pyproject_lists_every_package():
