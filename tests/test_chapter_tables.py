@@ -2,7 +2,7 @@
 
 The raw folder is tests/golden_metrics/basic/raw/, the one of tests/test_metrics_golden.py; its docstring
 lists every firm's city, region, tracks, patents, financing and certificates. The numbers below are
-derived from those facts and the rules (/work/shared/data-contract.md §2–§3 and the chapter rules), not
+derived from those facts and the rules (docs/data-contract.md §2–§3, docs/metrics.md and the chapter rules in docs/tables.md), not
 copied from the code's output. As of 2022 (the default snapshot year), min_patents=1, the universe is
 F1–F8 (F9 has no patent):
 

@@ -1,7 +1,7 @@
 """`fintech_firms.aggregate` (DuckDB SQL) against an independent plain-polars reference.
 
 - The reference (tests/reference_metrics.py) is itself checked first, on a tiny raw folder whose every
-  metric is worked out by hand below from /work/shared/data-contract.md.
+  metric is worked out by hand below from docs/data-contract.md.
 - Then both implementations run on a generated folder (tests/analytics_data.py, seed 1: 300 firms,
   2,500 patent rows): every subset of {region, province, city, tech} (16, the empty one included) and
   a few other orders, both tech modes, with and without the total row, and four (as_of, min_patents)

@@ -2,7 +2,7 @@
 
 The folder is tests/golden_metrics/basic/raw/ (UTF-8, English headers, default reference tables). It is
 ingested once per module; each test calls `aggregate` and compares the whole result with a table written
-out below. The expected numbers were derived from /work/shared/data-contract.md (§2 rules, §3 metrics)
+out below. The expected numbers were derived from docs/data-contract.md (§2 rules, §3 command line) and docs/metrics.md
 and the per-firm facts listed here, not copied from the engine's output.
 
 Firms (firm_id in file order; F7 has a blank city, F9 never applies for a patent):
