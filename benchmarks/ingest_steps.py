@@ -67,7 +67,8 @@ def main() -> None:
         total = time.perf_counter() - start
     for label, seconds, peak in timed.steps:
         print(f"{label:<28} {seconds:7.2f} s   peak RSS {peak:5.2f} GB")
-    print(f"{'total':<28} {total:7.2f} s   peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9:5.2f} GB")
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
+    print(f"{'total':<28} {total:7.2f} s   peak RSS {peak_gb:5.2f} GB")
     print(f"rows: {report['tables']}")
 
 

@@ -16,8 +16,9 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
-from measure import CommandFailed, Sample, run_command, summarise
-from run import (
+# The benchmark scripts are not a package: importable only once their folder is on sys.path.
+from measure import CommandFailed, Sample, run_command, summarise  # noqa: E402
+from run import (  # noqa: E402
     MEASUREMENTS,
     PeerMismatch,
     Stats,

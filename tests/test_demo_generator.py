@@ -182,7 +182,10 @@ def test_plan_is_realised_exactly(demo):
 def test_report_counts_match_the_summary(demo):
     raw, parquet, summary = demo
     con = fintech_firms.connect(parquet)
-    one = lambda sql: con.sql(sql).fetchall()[0][0]
+
+    def one(sql):
+        return con.sql(sql).fetchall()[0][0]
+
     assert one("select count(*) from firms") == summary.distinct_firms
     assert summary.firm_records == summary.distinct_firms + summary.duplicate_firm_records
     assert one("select count(*) from firms where records > 1") == summary.duplicate_firm_records

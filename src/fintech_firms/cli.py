@@ -104,8 +104,10 @@ DATA = typer.Option(Path("data/parquet"), "--data", "-d", help="Folder of Parque
 FORMAT = typer.Option("table", "--format", "-f", help=f"Output format: {', '.join(FORMATS)}.")
 OUT = typer.Option(None, "--out", "-o", help="Write to this file instead of the terminal (needed for parquet, xlsx).")
 AS_OF = typer.Option(None, "--as-of", help="Snapshot year Y (default: the latest application year in the patents).")
-TECH_MODE = typer.Option("primary", "--tech-mode", help="primary: a firm's first known track's class; any: every class.")
-MIN_PATENTS = typer.Option(1, "--min-patents", min=0, help="Patents (applied for by Y) a firm needs to be counted; 0: all firms.")
+TECH_MODE = typer.Option("primary", "--tech-mode",
+                         help="primary: a firm's first known track's class; any: every class.")
+MIN_PATENTS = typer.Option(1, "--min-patents", min=0,
+                           help="Patents (applied for by Y) a firm needs to be counted; 0: all firms.")
 
 
 @app.command("aggregate")
@@ -116,7 +118,8 @@ def aggregate_command(
     tech_mode: str = TECH_MODE,
     min_patents: int = MIN_PATENTS,
     with_total: bool = typer.Option(False, "--with-total", help="Add a row over all firms (dimensions \"ALL\")."),
-    sort: str | None = typer.Option(None, "--sort", help="Order by this metric, highest first (default: by the dimensions)."),
+    sort: str | None = typer.Option(None, "--sort",
+                                    help="Order by this metric, highest first (default: by the dimensions)."),
     region: list[str] | None = typer.Option(None, "--region", help="Keep only firms in this region (repeatable)."),
     city: list[str] | None = typer.Option(None, "--city", help="Keep only firms in this city (repeatable)."),
     fmt: str = FORMAT,
@@ -169,10 +172,10 @@ def sql_command(
       firms sql "from financing" -f parquet -o financing.parquet
     """
     with _errors():
-        if (query is None) == (file is None):
-            raise InputError("give the query as an argument or with --file, not both and not neither")
-        if file is not None:
+        if file is not None and query is None:
             query = _read_query(file)
+        elif query is None or file is not None:
+            raise InputError("give the query as an argument or with --file, not both and not neither")
         check_format(fmt, out)
         frame = run_query(data, query)
         shown = frame.head(max_rows) if fmt in ("table", "md") else frame
@@ -191,7 +194,8 @@ def tables_command(
     min_patents: int = MIN_PATENTS,
     top_regions: str = typer.Option(",".join(DEFAULT_TOP_REGIONS), "--top-regions",
                                     help="Comma-separated regions whose combined share of each tech is shown."),
-    top_n: int = typer.Option(3, "--top-n", min=1, help="How many leading regions and cities the top-share table combines."),
+    top_n: int = typer.Option(3, "--top-n", min=1,
+                              help="How many leading regions and cities the top-share table combines."),
 ) -> None:
     """Write the report's chapter-4 tables: one CSV per table, chapter4.xlsx and chapter4.md.
 

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import typer
-from typer.main import get_command
+from typer.main import get_group
 from typer.testing import CliRunner
 
 from .cli import app
@@ -32,7 +32,8 @@ def render() -> str:
         _help(),
         "```",
     ]
-    for name in get_command(app).list_commands(None):
+    group = get_group(app)
+    for name in group.list_commands(typer.Context(group)):
         parts += ["", f"## firms {name}", "", "```text", _help(name), "```"]
     return "\n".join(parts) + "\n"
 

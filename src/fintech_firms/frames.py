@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import polars as pl
+
+# A polars dtype as code writes it: the class (pl.Int64) or an instance (pl.List(pl.Utf8)). polars takes
+# both; its stubs name that union only in the private polars._typing module.
+DType: TypeAlias = pl.DataType | type[pl.DataType]
 
 
 def position_in_runs(key: str) -> pl.Expr:
@@ -11,3 +17,12 @@ def position_in_runs(key: str) -> pl.Expr:
     index = pl.int_range(pl.len(), dtype=pl.Int64)
     starts = (pl.col(key) != pl.col(key).shift(1)).fill_null(True)
     return index - pl.when(starts).then(index).forward_fill() + 1
+
+
+def int_max(series: pl.Series) -> int | None:
+    """The largest value of an integer column, None when it has none (Series.max is typed as any
+    Python scalar, whatever the column's dtype)."""
+    value = series.max()
+    if value is not None and not isinstance(value, int):
+        raise TypeError(f"{series.name} is not an integer column ({series.dtype})")
+    return value

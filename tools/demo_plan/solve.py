@@ -198,7 +198,9 @@ class Translator:
                 raise SystemExit(f"{metric} by {dim}: ranks {numbers} leave a gap; fill it in assumptions.csv")
             named = {k for _, k, *_ in stated} | {k for _, k, *_ in fewest}
 
-            def value(key):
+            # Called only within this iteration; the defaults bind this iteration's metric and dimension
+            # explicitly (bugbear B023), not by late lookup of the loop variables.
+            def value(key, num_m=num_m, den_m=den_m, dim=dim):
                 return self.expr(num_m, {dim: key}), (self.expr(den_m, {dim: key}) if den_m else None)
 
             def below(key, limit):       # group value <= limit
@@ -253,7 +255,8 @@ class Translator:
 
     def _strict_order(self, metric: str, dim: str, order: list[str], fixed: dict[str, str]) -> None:
         for a, b in zip(order, order[1:]):
-            self.m.add(combine((1, self.expr(metric, {dim: a} | fixed)), (-1, self.expr(metric, {dim: b} | fixed))), lo=1)
+            self.m.add(combine((1, self.expr(metric, {dim: a} | fixed)), (-1, self.expr(metric, {dim: b} | fixed))),
+                       lo=1)
         for other in self.members(dim):
             if other not in order:
                 self.m.add(combine((1, self.expr(metric, {dim: order[-1]} | fixed)),

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputError
+from ..frames import DType, int_max
 from ..models.runner import Engine
 from ..reference.tables import REGION_OTHER, REGION_UNKNOWN, UNCLASSIFIED
 from ..version import __version__
@@ -153,7 +154,7 @@ def _leaders(by_tech: pl.DataFrame, by_place: dict[str, pl.DataFrame]) -> Table:
                 row[f"{dim}_value"] = value
                 row[f"{dim}_share_of_tech"] = value / tech_total if value is not None and tech_total else None
             rows.append(row)
-    schema = {"tech": pl.String, "metric": pl.String}
+    schema: dict[str, DType] = {"tech": pl.String, "metric": pl.String}
     for dim in ("city", "region"):
         schema |= {f"leading_{dim}": pl.String, f"{dim}_value": pl.Int64, f"{dim}_share_of_tech": pl.Float64}
     frame = pl.DataFrame(rows, schema=schema, orient="row")
@@ -168,11 +169,11 @@ def _leaders(by_tech: pl.DataFrame, by_place: dict[str, pl.DataFrame]) -> Table:
 def _leader(frame: pl.DataFrame, dim: str, metric: str) -> tuple[str | None, int | None]:
     """The group(s) with the highest value; ties are all named, joined by 、 in dimension order."""
     places = frame.filter(_is_place(dim))
-    if places.is_empty() or not places.get_column(metric).max():
+    best = int_max(places.get_column(metric))
+    if not best:
         return None, None
-    best = places.get_column(metric).max()
     names = order_rows(places.filter(pl.col(metric) == best), (dim,)).get_column(dim).to_list()
-    return "、".join(names), int(best)
+    return "、".join(names), best
 
 
 def _top_share(snap: Snapshot, by_dim: dict[str, pl.DataFrame], total: pl.DataFrame, top_n: int) -> Table:

@@ -51,9 +51,9 @@ class Snapshot:
         dims = parse_dimensions(by)
         if sort is not None and sort not in METRICS:
             raise InputError(f"unknown sort metric '{sort}'; valid: {', '.join(METRICS)}")
-        selection = {d: list(v) for d, v in (selection or {}).items()}
-        self._check_selection(selection)
-        self.engine.select(selection)
+        chosen = {d: list(v) for d, v in (selection or {}).items()}
+        self._check_selection(chosen)
+        self.engine.select(chosen)
         groups = order_rows(self._grouped(dims), dims, sort)
         if not with_total:
             return groups
@@ -68,7 +68,8 @@ class Snapshot:
             known = self.engine.values(dimension)
             unknown = [v for v in values if v not in known]
             if unknown:
-                shown = order_rows(pl.DataFrame({dimension: sorted(known)}), (dimension,)).get_column(dimension).to_list()
+                ordered = order_rows(pl.DataFrame({dimension: sorted(known)}), (dimension,))
+                shown = ordered.get_column(dimension).to_list()
                 more = f" … ({len(shown) - 40} more)" if len(shown) > 40 else ""
                 raise InputError(f"no firm has {dimension} '{unknown[0]}'; {dimension} values in the data: "
                                  f"{', '.join(shown[:40])}{more}")

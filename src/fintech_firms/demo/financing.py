@@ -159,12 +159,12 @@ class FinancingBuilder:
         size = f["size"].to_numpy()
         u_count = firms.universe
         # Planned top-tier-led events, cell by cell.
-        top_firm = []
+        top_picks = []
         for k, leads in enumerate(self.plan["top_vc_leads"].to_list()):
             lo, hi = int(firms.cell_start[k]), int(firms.cell_start[k + 1])
             w = size[lo:hi] ** 0.7
-            top_firm.append(lo + rng.choice(hi - lo, size=leads, p=w / w.sum()))
-        top_firm = np.concatenate(top_firm) if top_firm else np.zeros(0, dtype=np.int64)
+            top_picks.append(lo + rng.choice(hi - lo, size=leads, p=w / w.sum()))
+        top_firm = np.concatenate(top_picks) if top_picks else np.zeros(0, dtype=np.int64)
         n_top = top_firm.size
         n_other = round(u_count * OTHER_EVENTS_PER_UNIVERSE_FIRM)
         w = size[:u_count] ** 0.7
@@ -210,10 +210,11 @@ class FinancingBuilder:
         order = rng.random(n) < 0.3
         lead1[order], lead3[order] = lead3[order], lead1[order]
         leads = _join([lead1, lead2, lead3], rng)
-        extra = [np.where(rng.random(n) < share, self.others[rng.integers(0, self.others.size, n)], None)
+        # numpy's stubs do not take None for np.where's values, though an object array holds it.
+        extra = [np.where(rng.random(n) < share, self.others[rng.integers(0, self.others.size, n)], None)  # type: ignore[call-overload]
                  for share in (0.5, 0.25)]
         extra = [np.where(e == leads, None, e) for e in extra]
-        investors = _join([np.where(leads == "", None, leads), *extra], rng)
+        investors = _join([np.where(leads == "", None, leads), *extra], rng)  # type: ignore[call-overload]
         amount = np.array(AMOUNTS, dtype=object)[rng.integers(0, len(AMOUNTS), n)]
         name_cell, uscc_cell = self._identify(firm)
         form = rng.integers(0, len(_DATE_FORMS), n)
@@ -232,7 +233,8 @@ class FinancingBuilder:
                            for k, s, u in zip(round_k[again], spelling[again], rng.random(d))], dtype=np.int64)
         dup_rows = pl.DataFrame({
             "firm_name": name2.astype(str), "uscc": uscc2.astype(str),
-            "date": _date_text(day[again], (form[again] + rng.integers(1, len(_DATE_FORMS), d)) % len(_DATE_FORMS)).astype(str),
+            "date": _date_text(day[again], (form[again] + rng.integers(1, len(_DATE_FORMS), d)) % len(_DATE_FORMS))
+            .astype(str),
             "round": np.array([ROUNDS[k][2][s] for k, s in zip(round_k[again], spell2)], dtype=str),
             "amount": np.where(rng.random(d) < 0.5, "", amount[again]).astype(str),
             "lead_investors": leads[again].astype(str),

@@ -24,9 +24,6 @@ UNLISTED_CITY_SHARE = 0.06  # of the firms outside the universe
 BLANK_CITY_SHARE = 0.04
 BLANK_RD_SHARE = 0.12  # universe firms whose rd_staff is blank (counts 0)
 
-FIRMS_HEADER = ["企业名称", "统一社会信用代码", "曾用名", "省份", "城市", "所属赛道", "研发人员数量",
-                "是否有专利转让许可", "成立日期"]
-
 
 @dataclass
 class Firms:
@@ -126,8 +123,8 @@ def build_firms(plan: pl.DataFrame, rng: np.random.Generator) -> Firms:
         "second_suffix": np.where(two_former, second_suffix, "").astype(str),
         "style": style,
     })
-    paren_expr = pl.when(pl.col("paren") != "").then(pl.concat_str(pl.lit("（"), "paren", pl.lit("）")))
-    paren_expr = paren_expr.otherwise(pl.lit(""))
+    paren_expr = (pl.when(pl.col("paren") != "").then(pl.concat_str(pl.lit("（"), "paren", pl.lit("）")))
+                  .otherwise(pl.lit("")))
     frame = frame.with_columns(
         pl.concat_str("prefix", "core", paren_expr, "suffix").alias("name"),
         pl.when(pl.col("former_suffix") != "")

@@ -52,7 +52,6 @@ class CandidateIndex:
         starts = np.flatnonzero(np.r_[True, chars[1:] != chars[:-1]]) if chars.size else chars
         distinct = chars[starts]
         ends = np.r_[starts[1:], chars.size]
-        self._ids = ids
         self.postings = {chr(int(c)): ids[a:b] for c, a, b in zip(distinct, starts, ends)}
 
     @staticmethod
@@ -62,10 +61,10 @@ class CandidateIndex:
         under the query's r-th rarest position (a name of length l needs the first n - m(l) + 1)."""
         lo = math.ceil(cutoff * n / (200 - cutoff) - 1e-9)
         hi = math.floor(n * (200 - cutoff) / cutoff + 1e-9)
-        needed = {l: n - math.ceil(cutoff * (n + l) / 200 - 1e-9) + 1 for l in range(max(lo, 1), hi + 1)}
+        needed = {size: n - math.ceil(cutoff * (n + size) / 200 - 1e-9) + 1 for size in range(max(lo, 1), hi + 1)}
         out = []
         for rank in range(n):
-            longest = max((l for l, k in needed.items() if k > rank), default=None)
+            longest = max((size for size, k in needed.items() if k > rank), default=None)
             if longest is None:
                 break
             out.append((max(lo, 1), longest))

@@ -88,8 +88,8 @@ def allocate_shared(plan: pl.DataFrame, count: int, rng: np.random.Generator) ->
         return pl.DataFrame(schema={"owner": pl.Int64, "guest": pl.Int64, "invention": pl.Boolean})
     p = plan["patents"].to_numpy().astype(np.int64)
     f = plan["firms"].to_numpy().astype(np.int64)
-    cap = {True: plan["invention_patents"].to_numpy().astype(np.int64).copy(), False: None}
-    cap[False] = p - cap[True]
+    inventions = plan["invention_patents"].to_numpy().astype(np.int64).copy()
+    cap = {True: inventions, False: p - inventions}
     cap_guest = p - f
     region = plan["region"].to_numpy()
     tech = plan["tech"].to_numpy()

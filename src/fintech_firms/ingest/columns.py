@@ -6,12 +6,14 @@ from collections.abc import Callable
 
 import polars as pl
 
+from ..frames import DType
+
 
 def map_distinct(
     frame: pl.DataFrame,
     column: str,
     rule: Callable[[str | None], tuple],
-    fields: dict[str, pl.DataType],
+    fields: dict[str, DType],
 ) -> pl.DataFrame:
     """`frame` with one new column per field of `rule(value)` (a tuple, in `fields` order).
 

@@ -65,7 +65,7 @@ def build_financing(
     backers = [unique_in_order(n for cell in cells for n in split_list(cell))
                for cells in events["investors"].to_list()]
     top = investors.match_all(sorted({n for names in leads for n in names}))
-    top_vc = [unique_in_order(top[n] for n in names if top[n]) for names in leads]
+    top_vc = [unique_in_order(vc for n in names if (vc := top[n])) for names in leads]
     deduplicated = events.select(
         "firm_id", "firm_name",
         pl.col("uscc_key").alias("uscc"),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ..frames import position_in_runs
+from ..frames import DType, int_max, position_in_runs
 from ..reference.geo import CityMatcher
 from ..reference.tables import REGION_OTHER, REGION_UNKNOWN, UNCLASSIFIED
 from ..reference.taxonomy import TrackMatcher
@@ -24,8 +24,6 @@ from ..rules.values import parse_bool, parse_count, parse_date
 from ..tabular.reader import ROW, RawTable
 from .columns import column_or_null, map_distinct, split_distinct
 from .ledger import Ledger
-
-FIRM_FIELDS = ("firm_id", "uscc", "province", "rd_staff", "has_patent_transfer", "founded")
 
 
 @dataclass
@@ -62,7 +60,7 @@ def build_firms(
                           ("has_patent_transfer", "transfer_error"), ("founded", "founded_error")):
         ledger.cell_issues(table, column, frame.filter(pl.col(error).is_not_null()), error)
     records = _firm_of_records(frame.sort(ROW))
-    firm_count = records["firm_id"].max() or 0
+    firm_count = int_max(records["firm_id"]) or 0
     account.kept = firm_count
     account.merged_duplicates = frame.height - firm_count
     return _assemble(records, cities, tracks)
@@ -217,7 +215,7 @@ def _firms_by_key(pairs: pl.DataFrame, key: str) -> dict[str, set[int]]:
     return out
 
 
-FIRMS_SCHEMA = {
+FIRMS_SCHEMA: dict[str, DType] = {
     "firm_id": pl.Int64, "name": pl.Utf8, "uscc": pl.Utf8, "city": pl.Utf8, "province": pl.Utf8,
     "region": pl.Utf8, "rd_staff": pl.Int64, "tech": pl.Utf8, "primary_track": pl.Utf8,
     "has_patent_transfer": pl.Boolean, "founded": pl.Date, "founded_year": pl.Int64,

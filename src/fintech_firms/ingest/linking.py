@@ -99,10 +99,6 @@ class Linker:
         return None
 
 
-LINK_SCHEMA = {"firm_id": pl.Int64, "link_method": pl.Utf8, "link_score": pl.Float64,
-               "unlinked": pl.Utf8}
-
-
 def attach_links(
     frame: pl.DataFrame, linker: Linker, key: str, uscc: str | None, progress=None, on_fuzzy_total=None
 ) -> pl.DataFrame:
@@ -113,10 +109,10 @@ def attach_links(
     links = linker.link_all(pairs, progress, on_fuzzy_total)
     found = [links[p] for p in pairs]
     lookup = distinct.with_columns(
-        pl.Series("firm_id", [l.firm_id for l in found], dtype=pl.Int64),
-        pl.Series("link_method", [l.method for l in found], dtype=pl.Utf8),
-        pl.Series("link_score", [l.score for l in found], dtype=pl.Float64),
-        pl.Series("unlinked", [l.unlinked for l in found], dtype=pl.Utf8),
+        pl.Series("firm_id", [link.firm_id for link in found], dtype=pl.Int64),
+        pl.Series("link_method", [link.method for link in found], dtype=pl.Utf8),
+        pl.Series("link_score", [link.score for link in found], dtype=pl.Float64),
+        pl.Series("unlinked", [link.unlinked for link in found], dtype=pl.Utf8),
     )
     return frame.join(lookup, on=cols, how="left", nulls_equal=True, maintain_order="left")
 

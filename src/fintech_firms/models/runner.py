@@ -130,7 +130,7 @@ class Engine:
 
         An empty list keeps no firm: its dimension gets one NULL value, which no firm's value equals.
         """
-        rows = []
+        rows: list[tuple[str, str | None]] = []
         for dimension, values in selection.items():
             values = list(values)
             rows += [(dimension, value) for value in values] or [(dimension, None)]

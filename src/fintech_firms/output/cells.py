@@ -66,7 +66,8 @@ def display(value: Any, column: Column, null: str) -> str:
 
 def decimal_number(value: Decimal) -> int | float:
     """A DECIMAL as a plain number; whole ones (HUGEINT sums) stay whole."""
-    return int(value) if value.as_tuple().exponent >= 0 else float(value)
+    exponent = value.as_tuple().exponent  # a letter for NaN and infinity, which stay floats
+    return int(value) if isinstance(exponent, int) and exponent >= 0 else float(value)
 
 
 def _half_up(value: Decimal, places: int) -> Decimal:

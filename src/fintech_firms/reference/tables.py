@@ -132,5 +132,6 @@ class AliasIndex:
 
         results = match_best([normalize_name(n) for n in residue], self._index, self._fuzzy)
         for name, result in zip(residue, results):
-            out[name] = None if result.key is None else AliasMatch(result.key, "fuzzy", result.score)
+            out[name] = (None if result.key is None or result.score is None
+                         else AliasMatch(result.key, "fuzzy", result.score))
         return out

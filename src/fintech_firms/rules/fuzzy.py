@@ -26,7 +26,6 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
-FUZZY_OFF = 101
 # Candidate pairs scored per rapidfuzz call: bounds memory whatever the size of the residue.
 _PAIRS_PER_BATCH = 2_000_000
 
@@ -39,6 +38,7 @@ class FuzzyOptions:
 
     @property
     def enabled(self) -> bool:
+        # Scores are at most 100, so a higher threshold (the CLI's --fuzzy-threshold 101) switches matching off.
         return self.threshold <= 100
 
 

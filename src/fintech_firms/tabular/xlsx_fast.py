@@ -263,8 +263,9 @@ def _non_text_cells(xml: bytes, convert) -> dict[int, tuple[list[int], list[str 
             row, col = coordinate_to_tuple(found[b"r"].decode())
             match = _CELL_VALUE.search(content)
             key = (found.get(b"t", b""), found.get(b"s", b""), match.group(1) or b"" if match else b"")
-        text = texts.get(key, False)
-        if text is False:
+        if key in texts:
+            text = texts[key]
+        else:
             data_type, style, value = key
             if b"&" in value:
                 return None  # an entity: leave the unescaping to openpyxl
