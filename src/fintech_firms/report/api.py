@@ -13,11 +13,10 @@ import polars as pl
 from ..analytics.chapter import Table, build_tables
 from ..analytics.columns import METRICS, TOTAL, Column
 from ..errors import InputError
-from ..output.cells import display
 from ..output.formats import write_bytes
 from ..version import __version__
 from .figures import DEFAULT_TOP_CITIES, Figure, chapter_figures, index_figures
-from .page import Facts, Section, render_page, table_html
+from .page import Facts, Section, cell, render_page, table_html
 
 INGEST_REPORT = "ingest_report.json"  # written by `firms ingest` beside the tables (ingest.writer.REPORT_NAME)
 TECH_MODES = {"primary": "技术类别按企业首个已知赛道归类", "any": "技术类别按企业的全部赛道归类（一家企业可计入多个类别）"}
@@ -110,13 +109,13 @@ def _headline(tables: Mapping[str, Table]) -> list[tuple[str, str, str]]:
     cards = []
     for metric in ("firms", "hightech_ratio", "patents", "invention_share", "rd_per_firm", "top_vc_leads"):
         column = METRICS[metric]
-        cards.append((column.label, display(national[metric], column, "—"), "全国"))
+        cards.append((column.label, cell(national[metric], column), "全国"))
     top = tables["top_share"].frame
     for dim, metric, words in (("region", "firms", "区域企业数"), ("city", "patents", "城市专利数")):
         row = top.filter((pl.col("dimension") == dim) & (pl.col("metric") == metric))
         if row.height and row.item(0, "share") is not None:
             members = row.item(0, "members").split("+")
-            cards.append((f"前{len(members)}名{words}占全国比重", display(row.item(0, "share"), Column("s", "", "ratio"), "—"),
+            cards.append((f"前{len(members)}名{words}占全国比重", cell(row.item(0, "share"), Column("s", "", "ratio")),
                           "、".join(members)))
     return cards
 

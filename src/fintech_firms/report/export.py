@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,7 +20,25 @@ def figure_svg(figure: Figure) -> str:
 
     register_with_vl_convert()
     svg: str = vl_convert.vegalite_to_svg(figure.spec, vl_version=VL_VERSION)
-    return svg
+    return stable_ids(svg)
+
+
+_ID = re.compile(r'id="([A-Za-z]+_?)(\d+)"')
+
+
+def stable_ids(svg: str) -> str:
+    """Vega numbers gradients and clip paths with a counter that lives as long as vl-convert's JavaScript
+    runtime (gradient_0, then gradient_1 for the same chart drawn again): number them from 0 in each file."""
+    renames: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for prefix, number in _ID.findall(svg):
+        if f"{prefix}{number}" not in renames:
+            renames[f"{prefix}{number}"] = f"{prefix}{counts.get(prefix, 0)}"
+            counts[prefix] = counts.get(prefix, 0) + 1
+    if not renames:
+        return svg
+    pattern = re.compile("|".join(rf'(?<=id="){re.escape(o)}(?=")|(?<=#){re.escape(o)}(?=[)"])' for o in renames))
+    return pattern.sub(lambda m: renames[m.group(0)], svg)
 
 
 def figure_png(figure: Figure, scale: float = PNG_SCALE) -> bytes:

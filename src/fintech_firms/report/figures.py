@@ -74,7 +74,7 @@ def _profile(tables: Mapping[str, Table], dim: str, number: str, metric: str) ->
     table = tables[source]
     keep = [c for c in (f"{metric}_rank", f"{metric}_share") if c in table.frame.columns]
     shown = table.frame.select(dim, metric, *keep)
-    rows = _plotted(shown.filter(pl.col(dim) != TOTAL), metric)
+    rows = _plotted(shown.filter(pl.col(dim).ne_missing(TOTAL)), metric)
     category = dim
     if dim == "tech":
         rows, category = _with_tech_label(rows), "tech_label"
@@ -96,7 +96,7 @@ def _left_out(shown: pl.DataFrame, rows: pl.DataFrame, dim: str) -> str:
 
 def _cities(table: Table, top: int) -> list[Figure]:
     """Firms by city, the top N and the rest as 其他; the high-tech ratio of the same top N cities."""
-    cities = table.frame.filter(pl.col("city") != TOTAL)  # frame order: most firms first
+    cities = table.frame.filter(pl.col("city").ne_missing(TOTAL))  # frame order: most firms first
     named = cities.filter(pl.col("city").is_not_null())
     head = named.head(top).select("region", "city", "firms", "firms_rank", "firms_share")
     rest = cities.join(head.select("region", "city"), on=["region", "city"], how="anti")

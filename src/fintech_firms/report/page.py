@@ -1,8 +1,8 @@
 """The report as one HTML page that works offline: Vega's JavaScript, the specs and a font subset inline.
 
-Each chart is compiled from Vega-Lite to Vega here (vl-convert), so the page carries only Vega's runtime
-(about 0.6 MB) and draws with its SVG renderer, which keeps every bar and label in the DOM. No
-timestamps, no random ids: the same data give the same bytes.
+The Vega-Lite specs are embedded as JSON (one script element, keyed by figure) and drawn by Vega-Embed
+with the SVG renderer, which keeps every bar and label in the DOM. No timestamps, no random ids: the same
+data give the same bytes.
 """
 
 from __future__ import annotations
@@ -45,28 +45,33 @@ class Facts:
     settings: Mapping[str, str] = field(default_factory=dict)
 
 
-def vega_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """Vega-Lite compiled to Vega by the Vega-Lite library bundled in vl-convert (no browser, no network)."""
+def _vl_version() -> str | None:
+    """The Vega-Lite version Altair writes (its schema), if vl-convert has it; else vl-convert's latest."""
+    import altair
     import vl_convert
 
-    compiled: dict[str, Any] = vl_convert.vegalite_to_vega(dict(spec), vl_version=VL_VERSION)
-    return compiled
+    major_minor = ".".join(altair.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    return major_minor if major_minor in vl_convert.get_vegalite_versions() else None
 
 
-VL_VERSION = "6.4"
+VL_VERSION = _vl_version()
 
 
 @cache
 def vega_runtime() -> str:
-    """Vega alone (the specs arrive compiled), as a classic script that sets window.vega."""
+    """Vega, Vega-Lite and Vega-Embed as one classic script that sets window.vegaEmbed (about 0.9 MB).
+
+    (A bundle of Vega alone would be 0.3 MB smaller, but vl-convert 1.9's custom-snippet bundles export
+    Vega's namespace as null.)
+    """
     import vl_convert
 
-    bundle: str = vl_convert.javascript_bundle("window.vega = vega;")
+    bundle: str = vl_convert.javascript_bundle(vl_version=VL_VERSION)
     return bundle
 
 
 def render_page(sections: Sequence[Section], facts: Facts) -> str:
-    specs = {f.key: vega_spec(f.spec) for s in sections for f in s.figures}
+    specs = {f.key: f.spec for s in sections for f in s.figures}
     body = [f"<header><h1>{_e(TITLE)}</h1><p class=\"universe\">{_e(facts.universe)}</p></header>"]
     if facts.headline:
         cards = "".join(f"<div class=\"card\"><div class=\"label\">{_e(label)}</div><div class=\"value\">{_e(value)}"
@@ -98,10 +103,17 @@ def render_page(sections: Sequence[Section], facts: Facts) -> str:
 
 
 def _figure(figure: Figure, universe: str) -> str:
-    return (f"<figure id=\"{figure.key}\" data-marks=\"{figure.marks}\"><figcaption>{_e(figure.title)}</figcaption>"
+    """The chart (its title is part of it), the universe line, then its table (folded when long)."""
+    table = table_html(figure.rows.iter_rows(), figure.columns)
+    fold = "" if figure.rows.height <= FOLD_ROWS else f"<summary>数据表（{figure.rows.height} 行）</summary>"
+    table = f"<details{' open' if not fold else ''}>{fold or '<summary>数据表</summary>'}{table}</details>"
+    return (f"<figure id=\"{figure.key}\" data-marks=\"{figure.marks}\" aria-label=\"{_e(figure.title)}\">"
             f"<div class=\"chart\" id=\"chart-{figure.key}\"></div>"
             f"<p class=\"note\">{_e(universe)}来源：firms tables 的 {_e(figure.source)} 表。{_e(figure.note)}</p>"
-            f"{table_html(figure.rows.iter_rows(), figure.columns)}</figure>")
+            f"{table}</figure>")
+
+
+FOLD_ROWS = 20  # longer tables start folded
 
 
 def table_html(rows: Any, columns: Sequence[Column]) -> str:
@@ -125,6 +137,8 @@ def table_html(rows: Any, columns: Sequence[Column]) -> str:
 def cell(value: Any, column: Column) -> str:
     if column.kind == "score" and value is not None:
         return str(Decimal(repr(value)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+    if column.kind == "count" and isinstance(value, int):
+        return f"{value:,}"  # thousands separated, as the charts show them
     return display(value, column, "—")
 
 
@@ -162,8 +176,7 @@ SCRIPT = """(function () {
   var fontReady = document.fonts ? document.fonts.load('12px "%(family)s"', "\\u4e2d") : Promise.resolve();
   fontReady.then(function () {
     return Promise.all(Object.keys(specs).map(function (key) {
-      var view = new vega.View(vega.parse(specs[key]), {renderer: "svg", container: "#chart-" + key, hover: true});
-      return view.runAsync();
+      return vegaEmbed("#chart-" + key, specs[key], {renderer: "svg", actions: false});
     }));
   }).then(function () {
     document.body.setAttribute("data-charts", "ready");
