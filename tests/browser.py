@@ -8,6 +8,7 @@ network blocked and records what a test checks: console errors, uncaught excepti
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import select
@@ -32,15 +33,27 @@ def find_chromium() -> str | None:
     return None
 
 
+def _above_nine(fd: int) -> int:
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+    os.close(fd)
+    return moved
+
+
 class Browser:
     def __init__(self, executable: str, profile: Path, width: int = 1100, height: int = 900) -> None:
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
-        # The child must find the pipes at fds 3 and 4: a shell moves them there before starting Chromium.
-        command = ["sh", "-c", f'exec "$0" "$@" 3<&{to_child_r} 4>&{from_child_w}', executable, *FLAGS,
+        # Move the child's ends above 9, so that neither is 3 or 4 itself (the shell's redirections would
+        # then overwrite one with the other).
+        to_child_r, from_child_w = (_above_nine(fd) for fd in (to_child_r, from_child_w))
+        # The child must find the pipes at fds 3 and 4: bash moves them there before starting Chromium (dash
+        # takes single-digit descriptors only).
+        command = ["bash", "-c", f'exec "$0" "$@" 3<&{to_child_r} 4>&{from_child_w}', executable, *FLAGS,
                    f"--user-data-dir={profile}", f"--window-size={width},{height}", "about:blank"]
-        self._process = subprocess.Popen(command, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.log = profile.parent / f"{profile.name}.log"  # Chromium's own messages, for when it fails
+        with open(self.log, "wb") as log:
+            self._process = subprocess.Popen(command, pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
+                                             stdout=log, stderr=log)
         os.close(to_child_r)
         os.close(from_child_w)
         self._buffer = b""
@@ -72,7 +85,10 @@ class Browser:
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
         if session:
             message["sessionId"] = session
-        os.write(self._to_child, json.dumps(message).encode() + b"\0")
+        try:
+            os.write(self._to_child, json.dumps(message).encode() + b"\0")
+        except BrokenPipeError:
+            raise RuntimeError(f"Chromium has exited; its log ends: {self._log_tail()}") from None
         deadline = time.monotonic() + timeout
         while True:
             reply = self._read(deadline)
@@ -93,11 +109,15 @@ class Browser:
             if ready:
                 chunk = os.read(self._from_child, 1 << 20)
                 if not chunk:
-                    raise RuntimeError("Chromium closed the pipe")
+                    raise RuntimeError(f"Chromium closed the pipe; its log ends: {self._log_tail()}")
                 self._buffer += chunk
         message, self._buffer = self._buffer.split(b"\0", 1)
         parsed: dict[str, Any] = json.loads(message)
         return parsed
+
+    def _log_tail(self) -> str:
+        lines = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        return " | ".join(line for line in lines if "dbus" not in line)[-1500:]
 
     def pump(self, seconds: float) -> None:
         """Read events for a while (they arrive between answers)."""
