@@ -30,7 +30,8 @@ def index_frame(kind: str, entities: list[tuple[str, str, float, float]]) -> pl.
     rows = []
     ordered = sorted(entities, key=lambda e: -e[2])
     for rank, (entity, region, score, growth) in enumerate(ordered, start=1):
-        def row(level: str, code: str, name: str, first: str | None, value: float, rank: int | None = rank) -> dict:
+        def row(level: str, code: str, name: str, first: str | None, value: float, rank: int | None = rank,
+                entity: str = entity, region: str = region, growth: float = growth) -> dict:
             base = value / (1 + growth)
             return {"entity_kind": kind, "entity": entity, "region": region, "level": level, "indicator": code,
                     "name_zh": name, "name_en": code, "first_level": first, "year": 2021, "value": value,

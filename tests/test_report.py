@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from report_data import CITIES, FIRST, REGIONS, embedded_specs, index_frames, ingest_golden, values
 from typer.testing import CliRunner
 
 from fintech_firms import chapter_tables
@@ -19,7 +20,6 @@ from fintech_firms.cli import app
 from fintech_firms.errors import InputError
 from fintech_firms.report import build_report, load_index, read_provenance, write_report
 from fintech_firms.report.figures import PROFILE_FIGURES
-from report_data import CITIES, FIRST, REGIONS, embedded_specs, index_frames, ingest_golden, values
 
 runner = CliRunner()
 TOP = 3  # cities shown: the golden folder has 6 named cities and one firm without a city

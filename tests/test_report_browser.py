@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from browser import Browser, find_chromium
+from report_data import embedded_specs, index_frames, ingest_golden, values
 
 from fintech_firms import chapter_tables
 from fintech_firms.report import build_report, read_provenance
-from report_data import embedded_specs, index_frames, ingest_golden, values
-
-from browser import Browser, find_chromium
 
 CHROMIUM = find_chromium()
 if CHROMIUM is None:

@@ -17,6 +17,7 @@ import pytest
 from fontTools.pens.svgPathPen import SVGPathPen
 from fontTools.ttLib import TTFont
 from PIL import Image
+from report_data import embedded_specs, index_frames, ingest_golden
 
 from fintech_firms import chapter_tables
 from fintech_firms.reference.tables import load
@@ -24,7 +25,6 @@ from fintech_firms.report import build_report
 from fintech_firms.report.charts import BAR_COLOR
 from fintech_firms.report.export import figure_png
 from fintech_firms.report.fonts import FAMILY, FONT_FILE, covered, register_with_vl_convert
-from report_data import embedded_specs, index_frames, ingest_golden
 
 LABEL = "粤港澳大湾区领先城市"
 SIZE, BASELINE = 48, 64

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -222,7 +222,8 @@ def report_command(
     as_of: int | None = AS_OF,
     tech_mode: str = TECH_MODE,
     min_patents: int = MIN_PATENTS,
-    top_cities: int = typer.Option(15, "--top-cities", min=1, help="Cities the city charts show; the rest are folded into 其他."),
+    top_cities: int = typer.Option(15, "--top-cities", min=1,
+                                   help="Cities the city charts show; the rest are folded into 其他."),
 ) -> None:
     """Write the report's charts: one HTML page that opens offline, and optionally SVG and PNG files.
 
@@ -247,7 +248,7 @@ def report_command(
     typer.echo(f"Wrote {out}" + (f" and {len(written) - 1} chart files in {figures}/" if figures else ""))
 
 
-def _index_function():  # type: ignore[no-untyped-def]
+def _index_function() -> Callable[..., Any] | None:
     """fintech_firms.index, once the index exists in this build; the report leaves its charts out otherwise."""
     import fintech_firms
 

@@ -36,7 +36,8 @@ def characters() -> str:
             except UnicodeDecodeError:
                 pass
     ascii_ = "".join(chr(c) for c in range(0x20, 0x7F))
-    reference = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "src/fintech_firms/reference").glob("*.csv")))
+    tables = sorted((ROOT / "src/fintech_firms/reference").glob("*.csv"))
+    reference = "".join(p.read_text(encoding="utf-8") for p in tables)
     return "".join(sorted(set("".join(hanzi) + ascii_ + PUNCTUATION + reference) - {"\n", "\r"}))
 
 

@@ -19,7 +19,8 @@ from .figures import DEFAULT_TOP_CITIES, Figure, chapter_figures, index_figures
 from .page import Facts, Section, cell, render_page, table_html
 
 INGEST_REPORT = "ingest_report.json"  # written by `firms ingest` beside the tables (ingest.writer.REPORT_NAME)
-TECH_MODES = {"primary": "技术类别按企业首个已知赛道归类", "any": "技术类别按企业的全部赛道归类（一家企业可计入多个类别）"}
+TECH_MODES = {"primary": "技术类别按企业首个已知赛道归类",
+              "any": "技术类别按企业的全部赛道归类（一家企业可计入多个类别）"}
 IndexFunction = Callable[..., pl.DataFrame]
 
 
@@ -52,13 +53,14 @@ def build_report(tables: Mapping[str, Table], index_frames: Mapping[str, pl.Data
                                    paragraphs=[index_note or "本数据文件夹没有燃指数的结果，故无指数图表。"]))
     facts = Facts(headline=_headline(tables), universe=_universe(settings), settings=settings,
                   provenance_html=_provenance_html(provenance, settings),
-                  footer=f"由 fintech_firms {settings.get('fintech_firms', __version__)} 生成：同样的数据生成同样的文件。")
+                  footer=f"由 fintech_firms {settings.get('fintech_firms', __version__)} 生成："
+                         "同样的数据生成同样的文件。")
     figures = [f for s in sections for f in s.figures]
     return Report(render_page(sections, facts), figures)
 
 
-def load_index(index: IndexFunction | None, data_dir: Path, year: int | None) -> tuple[dict[str, pl.DataFrame] | None,
-                                                                                        str | None]:
+def load_index(index: IndexFunction | None, data_dir: Path,
+               year: int | None) -> tuple[dict[str, pl.DataFrame] | None, str | None]:
     """The index frames by region and by city, or None and the reason shown in their place."""
     if index is None:
         return None, "燃指数尚未提供：这一版本没有 firms index，故无指数图表。"
@@ -123,12 +125,14 @@ def _headline(tables: Mapping[str, Table]) -> list[tuple[str, str, str]]:
 def _provenance_html(report: Mapping[str, Any] | None, settings: Mapping[str, str]) -> str:
     parts = []
     if report is None:
-        parts.append("<p class=\"note\">数据文件夹中没有 ingest_report.json（不是由 firms ingest 写出的），故无读取记录。</p>")
+        parts.append("<p class=\"note\">数据文件夹中没有 ingest_report.json（不是由 firms ingest 写出的），"
+                     "故无读取记录。</p>")
     else:
         files = [(name, f["encoding"], f["rows_read"], f["kept"], f["merged_duplicates"], f["quarantined"],
                   "；".join(f"{reason} {n}" for reason, n in f["quarantined_by_reason"].items()))
                  for name, f in report.get("files", {}).items()]
-        columns = (Column("file", "文件", "text"), Column("encoding", "编码", "text"), Column("read", "读取行数", "count"),
+        columns = (Column("file", "文件", "text"), Column("encoding", "编码", "text"),
+                   Column("read", "读取行数", "count"),
                    Column("kept", "保留", "count"), Column("merged", "合并的重复行", "count"),
                    Column("quarantined", "隔离", "count"), Column("reasons", "隔离原因", "text"))
         parts.append("<h3>读取与隔离（ingest_report.json）</h3>" + table_html(files, columns))

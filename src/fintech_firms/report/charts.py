@@ -7,7 +7,7 @@ process-wide counter (`param_1`, `view_1`), and the report must be byte-identica
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import altair as alt
 
@@ -16,7 +16,7 @@ from .fonts import FAMILY
 WIDTH = 560
 STEP = 22  # pixels per bar (per band of a category axis)
 BAR_COLOR = "#c0392b"  # the FIRE report's red
-SCHEME = "reds"
+SCHEME: Final = "reds"
 # Number formats (d3-format): counts with thousands separators, ratios as percentages, means with decimals.
 FORMATS = {"count": ",.0f", "ratio": ".1%", "mean1": ",.1f", "mean2": ",.2f", "score": ",.2f"}
 

@@ -245,7 +245,8 @@ def _index_total(frame: pl.DataFrame, kind: str, top: int | None) -> Figure | No
     title = f"{number} {year}年各{words}金融科技燃指数{scope}"
     spec = charts.bars(rows.to_dicts(), category="entity", value="score", kind="score", title=title,
                        axis_title="燃指数得分", label="label",
-                       tooltip=[("entity", words, "text"), ("score", "得分", "score"), ("growth", "较基期增长", "ratio"),
+                       tooltip=[("entity", words, "text"), ("score", "得分", "score"),
+                                ("growth", "较基期增长", "ratio"),
                                 ("rank", "排名", "count")])
     return Figure(f"fig{number[1:].zfill(2)}_index_by_{kind}", number, title, f"index:{kind}", spec, rows.drop("label"),
                   _index_columns(kind, keys), f"括号内为较{base}年的增长。", rows.height)

@@ -66,7 +66,8 @@ def vega_runtime() -> str:
     """
     import vl_convert
 
-    bundle: str = vl_convert.javascript_bundle(vl_version=VL_VERSION)
+    # vl-convert's type stub marks the snippet as required; the function defaults it (vegaEmbed and co. as globals).
+    bundle: str = vl_convert.javascript_bundle(vl_version=VL_VERSION)  # type: ignore[call-arg]
     return bundle
 
 
@@ -74,8 +75,9 @@ def render_page(sections: Sequence[Section], facts: Facts) -> str:
     specs = {f.key: f.spec for s in sections for f in s.figures}
     body = [f"<header><h1>{_e(TITLE)}</h1><p class=\"universe\">{_e(facts.universe)}</p></header>"]
     if facts.headline:
-        cards = "".join(f"<div class=\"card\"><div class=\"label\">{_e(label)}</div><div class=\"value\">{_e(value)}"
-                        f"</div><div class=\"remark\">{_e(remark)}</div></div>" for label, value, remark in facts.headline)
+        cards = "".join(f"<div class=\"card\"><div class=\"label\">{_e(label)}</div>"
+                        f"<div class=\"value\">{_e(value)}</div><div class=\"remark\">{_e(remark)}</div></div>"
+                        for label, value, remark in facts.headline)
         body.append(f"<section id=\"headline\"><h2>主要数字</h2><div class=\"cards\">{cards}</div></section>")
     nav = "".join(f"<a href=\"#{s.key}\">{_e(s.heading)}</a>" for s in sections)
     body.append(f"<nav>{nav}<a href=\"#provenance\">数据来源</a></nav>")
@@ -152,13 +154,15 @@ def _e(text: str) -> str:
 
 CSS = f"""
 body{{font-family:{STACK};margin:0 auto;max-width:980px;padding:0 16px 48px;color:#222;background:#fff}}
-h1{{font-size:24px;margin:24px 0 4px}} h2{{font-size:19px;border-bottom:2px solid #c0392b;padding-bottom:4px;margin-top:36px}}
+h1{{font-size:24px;margin:24px 0 4px}}
+h2{{font-size:19px;border-bottom:2px solid #c0392b;padding-bottom:4px;margin-top:36px}}
 nav{{position:sticky;top:0;background:#fff;padding:6px 0;border-bottom:1px solid #ddd;z-index:1}}
 nav a{{margin-right:14px;color:#c0392b;text-decoration:none;font-size:14px}}
 .universe,.note{{color:#555;font-size:13px}}
 .cards{{display:flex;flex-wrap:wrap;gap:10px}}
 .card{{border:1px solid #e3c6c2;border-radius:6px;padding:8px 12px;min-width:150px}}
-.card .label{{font-size:13px;color:#555}} .card .value{{font-size:22px;color:#c0392b}} .card .remark{{font-size:12px;color:#777}}
+.card .label{{font-size:13px;color:#555}} .card .value{{font-size:22px;color:#c0392b}}
+.card .remark{{font-size:12px;color:#777}}
 figure{{margin:28px 0}} figcaption{{font-size:16px;margin-bottom:6px}}
 .chart{{min-height:40px;overflow-x:auto}}
 table.data{{border-collapse:collapse;font-size:12px;margin-top:6px}}
@@ -172,8 +176,8 @@ footer{{margin-top:40px;color:#777;font-size:12px}}
 # Draws every chart once the font is loaded (Vega measures label widths with it), then marks the body
 # data-charts="ready" (or "error"), which the browser test waits for; sorts a table on a header click.
 SCRIPT = """(function () {
-  var specs = JSON.parse(document.getElementById("%(id)s").textContent);
-  var fontReady = document.fonts ? document.fonts.load('12px "%(family)s"', "\\u4e2d") : Promise.resolve();
+  var specs = JSON.parse(document.getElementById("SPEC_ID").textContent);
+  var fontReady = document.fonts ? document.fonts.load('12px "FAMILY"', "\\u4e2d") : Promise.resolve();
   fontReady.then(function () {
     return Promise.all(Object.keys(specs).map(function (key) {
       return vegaEmbed("#chart-" + key, specs[key], {renderer: "svg", actions: false});
@@ -208,4 +212,4 @@ SCRIPT = """(function () {
       });
     });
   });
-})();""" % {"id": SPEC_SCRIPT_ID, "family": FAMILY}
+})();""".replace("SPEC_ID", SPEC_SCRIPT_ID).replace("FAMILY", FAMILY)
