@@ -88,8 +88,16 @@ def write_report(data_dir: Path, out: Path, *, figures_dir: Path | None = None, 
     """Build the tables from data_dir, then write the page (and each chart as SVG and PNG)."""
     if out.exists() and out.is_dir():
         raise InputError(f"{out} is a folder; --out takes the HTML file to write")
-    tables = build_tables(Path(data_dir), as_of=as_of, **table_options)
-    frames, note = load_index(index, Path(data_dir), as_of)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .page import vega_runtime
+
+    with ThreadPoolExecutor(1) as pool:
+        # vl-convert bundles Vega's JavaScript (seconds, once per process) while DuckDB computes the tables.
+        bundle = pool.submit(vega_runtime)
+        tables = build_tables(Path(data_dir), as_of=as_of, **table_options)
+        frames, note = load_index(index, Path(data_dir), as_of)
+        bundle.result()
     report = build_report(tables, frames, read_provenance(Path(data_dir)), index_note=note, top_cities=top_cities)
     write_bytes(report.html.encode("utf-8"), out)
     written = [out]

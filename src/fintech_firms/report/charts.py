@@ -18,7 +18,8 @@ STEP = 22  # pixels per bar (per band of a category axis)
 BAR_COLOR = "#c0392b"  # the FIRE report's red
 SCHEME: Final = "reds"
 # Number formats (d3-format): counts with thousands separators, ratios as percentages, means with decimals.
-FORMATS = {"count": ",.0f", "ratio": ".1%", "mean1": ",.1f", "mean2": ",.2f", "score": ",.2f"}
+FORMATS = {"count": ",.0f", "ratio": ".1%", "mean1": ",.1f", "mean2": ",.2f", "score": ",.3f"}
+AXIS_FORMATS = FORMATS | {"ratio": ".0%", "score": ",.1f"}  # tick labels: fewer digits
 
 Spec = dict[str, Any]
 
@@ -40,7 +41,7 @@ def bars(rows: list[dict[str, Any]], *, category: str, value: str, kind: str, ti
     fmt = FORMATS[kind]
     base = alt.Chart(alt.Data(values=rows)).encode(
         y=alt.Y(f"{category}:N", title=None, sort="-x" if sort_by_value else None),
-        x=alt.X(f"{value}:Q", title=axis_title, axis=alt.Axis(format=fmt, grid=False)),
+        x=alt.X(f"{value}:Q", title=axis_title, axis=alt.Axis(format=AXIS_FORMATS[kind], grid=False)),
     )
     bar = base.mark_bar(color=BAR_COLOR).encode(tooltip=_tooltip(tooltip))
     text_encoding = alt.Text(f"{label}:N") if label else alt.Text(f"{value}:Q", format=fmt)
@@ -55,7 +56,7 @@ def grouped_bars(rows: list[dict[str, Any]], *, category: str, group: str, value
     chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
         y=alt.Y(f"{category}:N", title=None, sort=None),
         yOffset=alt.YOffset(f"{group}:N", sort=groups),
-        x=alt.X(f"{value}:Q", title=axis_title, axis=alt.Axis(format=FORMATS[kind])),
+        x=alt.X(f"{value}:Q", title=axis_title, axis=alt.Axis(format=AXIS_FORMATS[kind])),
         color=alt.Color(f"{group}:N", sort=groups, title=None, scale=alt.Scale(scheme="set2"),
                         legend=alt.Legend(orient="top")),
         tooltip=_tooltip(tooltip),
@@ -73,7 +74,7 @@ def heatmap(rows: list[dict[str, Any]], *, x: str, y: str, value: str, kind: str
     )
     cells = base.mark_rect().encode(
         color=alt.Color(f"{value}:Q", title=legend_title, scale=alt.Scale(scheme=SCHEME),
-                        legend=alt.Legend(format=fmt)),
+                        legend=alt.Legend(format=AXIS_FORMATS[kind])),
         tooltip=_tooltip(tooltip),
     )
     text = base.mark_text(fontSize=10).encode(
