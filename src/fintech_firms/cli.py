@@ -227,17 +227,18 @@ def report_command(
 ) -> None:
     """Write the report's charts: one HTML page that opens offline, and optionally SVG and PNG files.
 
-    The page (in Chinese) holds the headline numbers, a chart per chapter-4 figure (firms, high-tech
-    ratio, patents and invention share, R&D staff per firm, top-tier-led rounds per firm: by region
-    and by tech class; region x class shares and concentration; leading cities), the index charts
-    when the index can be computed, each chart's table, and the data folder's ingest record. Every
-    chart is cut from the tables of `firms tables`; see docs/report.md.
+    The page (in Chinese) holds the headline numbers, a chart per figure of chapter 4 (firms, share
+    of high tech firms, patents and invention share, R&D staff per firm, rounds led by top VCs per
+    firm: by region and by tech class; each region's share of a class, concentration, leading
+    cities), the index charts when the index can be computed, each chart's table, and the data
+    folder's ingest record. Every chart is cut from the tables of `firms tables`; see docs/report.md.
 
     \b
     Examples:
       firms report                                  # data/parquet -> data/report.html
       firms report --figures data/figures           # and figNN_*.svg / .png for slides
       firms report --data build/parquet --as-of 2020 --out report-2020.html
+      firms report --tech-mode any --min-patents 0
       firms report --top-cities 20
     """
     with _errors():
