@@ -60,7 +60,7 @@ def grouped_bars(rows: list[dict[str, Any]], *, category: str, group: str, value
         color=alt.Color(f"{group}:N", sort=groups, title=None, scale=alt.Scale(scheme="set2"),
                         legend=alt.Legend(orient="top")),
         tooltip=_tooltip(tooltip),
-    ).properties(width=WIDTH, height=alt.Step(STEP // 2 + 2, **{"for": "position"}))
+    ).properties(width=WIDTH, height=alt.Step(12, **{"for": "offset"}))  # 12 px per bar, 4 bars per category
     return _finish(chart, title)
 
 
