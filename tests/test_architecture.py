@@ -47,7 +47,9 @@ def imports_of(name: str) -> set[str]:
                 module = ".".join(base + ([node.module] if node.module else []))
             else:
                 module = node.module or ""
-            targets = [module] + [f"{module}.{alias.name}" for alias in node.names]
+            # `from . import x` takes the package only to reach its submodule x: an arrow to x alone.
+            submodules = [f"{module}.{alias.name}" for alias in node.names if f"{module}.{alias.name}" in MODULES]
+            targets = submodules + ([module] if len(submodules) < len(node.names) else [])
         else:
             continue
         found |= {t for t in targets if t in MODULES}

@@ -32,8 +32,9 @@ def test_demo_runs_the_whole_job_and_reuses_the_raw_folder(tmp_path):
     national = [line for line in out.splitlines() if line.startswith("合计")]
     assert len(national) == 2 and all(line.split()[1] == str(firms) for line in national)
     for path in ("raw/demo.json", "raw/firms.csv", "raw/hightech.xlsx", "parquet/ingest_report.json",
-                 "tables/chapter4.xlsx", "tables/chapter4.md", "tables/by_region.csv"):
+                 "tables/chapter4.xlsx", "tables/chapter4.md", "tables/by_region.csv", "report.html"):
         assert (tmp_path / path).is_file(), path
+    assert f"Wrote {tmp_path}/report.html (the charts; open it in a browser)" in out
 
     stamp = (tmp_path / "raw" / "firms.csv").stat().st_mtime_ns
     again = runner.invoke(app, ["demo", "--dir", str(tmp_path), "--scale", SCALE])

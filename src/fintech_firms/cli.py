@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -218,6 +218,49 @@ def tables_command(
             typer.echo(f"Wrote {path}")
 
 
+@app.command("report")
+def report_command(
+    data: Path = DATA,
+    out: Path = typer.Option(Path("data/report.html"), "--out", "-o", help="The HTML file to write."),
+    figures: Path | None = typer.Option(None, "--figures", help="Also write each chart to this folder as SVG and PNG."),
+    as_of: int | None = AS_OF,
+    tech_mode: str = TECH_MODE,
+    min_patents: int = MIN_PATENTS,
+    top_cities: int = typer.Option(15, "--top-cities", min=1,
+                                   help="Cities the city charts show; the rest are folded into 其他."),
+) -> None:
+    """Write the report's charts: one HTML page that opens offline, and optionally SVG and PNG files.
+
+    The page (in Chinese) holds the headline numbers, a chart per figure of chapter 4 (firms, share
+    of high tech firms, patents and invention share, R&D staff per firm, rounds led by top VCs per
+    firm: by region and by tech class; each region's share of a class, concentration, leading
+    cities), the index charts when the index can be computed, each chart's table, and the data
+    folder's ingest record. Every chart is cut from the tables of `firms tables`; see docs/report.md.
+
+    \b
+    Examples:
+      firms report                                  # data/parquet -> data/report.html
+      firms report --figures data/figures           # and figNN_*.svg / .png for slides
+      firms report --data build/parquet --as-of 2020 --out report-2020.html
+      firms report --tech-mode any --min-patents 0
+      firms report --top-cities 20
+    """
+    with _errors():
+        from .report import write_report
+
+        written = write_report(data, out, figures_dir=figures, as_of=as_of, index=_index_function(),
+                               top_cities=top_cities, tech_mode=tech_mode, min_patents=min_patents)
+    typer.echo(f"Wrote {out}" + (f" and {len(written) - 1} chart files in {figures}/" if figures else ""))
+
+
+def _index_function() -> Callable[..., Any] | None:
+    """fintech_firms.index, once the index exists in this build; the report leaves its charts out otherwise."""
+    import fintech_firms
+
+    index = getattr(fintech_firms, "index", None)
+    return index if callable(index) else None
+
+
 SEED = typer.Option(DEFAULT_SEED, "--seed", help="Random seed; the same seed and scale give the same bytes.")
 SCALE = typer.Option(1.0, "--scale", help="Multiplies every count, 0.01 to 10 (1: the report's 42,186 firms, exact).")
 
@@ -257,16 +300,16 @@ def demo_data_command(
 
 @app.command("demo")
 def demo_command(
-    folder: Path = typer.Option(Path("data/demo"), "--dir", help="Folder for raw/, parquet/ and tables/."),
+    folder: Path = typer.Option(Path("data/demo"), "--dir", help="Folder for raw/, parquet/, tables/ and report.html."),
     seed: int = SEED,
     scale: float = SCALE,
     regenerate: bool = typer.Option(False, "--regenerate", help="Write the raw files again even if they are there."),
 ) -> None:
-    """Run the whole job on demo data: generate it if missing, ingest it, write and print the tables.
+    """Run the whole job on demo data: generate it if missing, ingest it, write the tables and charts.
 
     DIR/raw is generated (as by `firms demo-data`) unless it already holds the demo for this seed
-    and scale; it is ingested into DIR/parquet and the chapter-4 tables go to DIR/tables. At
-    scale 1 the tables show the figures of the 2022 report's chapter 4.
+    and scale; it is ingested into DIR/parquet, the chapter-4 tables go to DIR/tables and their
+    charts to DIR/report.html. At scale 1 the tables show the figures of the 2022 report's chapter 4.
 
     \b
     Examples:
@@ -290,6 +333,12 @@ def demo_command(
         tables = build_tables(parquet)
         written = write_tables(tables, tables_dir)
     typer.echo(f"Wrote {tables_dir}/ ({len(written)} files: a CSV per table, chapter4.xlsx, chapter4.md)")
+    report = folder / "report.html"
+    with _errors():
+        from .report import write_report
+
+        write_report(parquet, report, index=_index_function())
+    typer.echo(f"Wrote {report} (the charts; open it in a browser)")
     for result in headline(tables):
         typer.echo(f"\n{result.title}\n")
         typer.echo(text_table(result), nl=False)
