@@ -40,6 +40,15 @@ DEPENDENCIES: dict[str, tuple[str, ...]] = {
     "dim_firm_universe": ("fct_firm_patent_years", "fct_firm_financing"),
     "dim_firm_tech": (),
     "group_metrics": ("dim_firm_universe", "dim_firm_tech", "fct_shared_patents"),
+    # The FIRE index (src/fintech_firms/index/, docs/index.md).
+    "idx_firm_counts": ("dim_firm_universe",),
+    "idx_firm_patents": ("dim_firm_universe", "fct_firm_patent_years", "fct_shared_patents"),
+    "idx_university_patents": (),
+    "idx_firm_values": ("idx_firm_counts", "idx_firm_patents", "idx_university_patents"),
+    "idx_tertiary_scores": (),
+    "idx_node_scores": ("idx_tertiary_scores",),
+    "idx_entity_scores": ("idx_node_scores",),
+    "idx_scores": ("idx_entity_scores",),
 }
 
 # Models without parameters that only read the ingested tables: `firms ingest` stores them in the data
