@@ -46,6 +46,8 @@ final as (
         case
             when tv.value is null then null
             when coalesce(bm.max_base, 0) <= 0 then 0.0
+            -- the reference value itself: exactly 10, not 10 up to rounding
+            when tv.value = bm.max_base then 10.0
             when params.scaling = 'linear' then 10.0 * tv.value / bm.max_base
             else 10.0 * ln(1.0 + tv.value) / ln(1.0 + bm.max_base)
         end as score
