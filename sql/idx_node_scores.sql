@@ -91,6 +91,12 @@ total_scores as (
     inner join tree on tree.code = f.indicator
     inner join child_counts as cc on cc.parent = tree.parent
     group by f.city, f.year, tree.parent
+
+    union all
+
+    select g.city, g.year, g.indicator, g.level, g.value, g.score
+    from given as g
+    where g.level = 'total'
 ),
 
 final as (
