@@ -21,6 +21,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from index_data import CITY_STAT_CODES, CITY_STATS, write_raw
 
 from fintech_firms.index import compute
 from fintech_firms.ingest.pipeline import IngestOptions, ingest
@@ -50,17 +51,6 @@ FIRM_VALUES = {
                        rd_staff=0, rd_staff_transfer=0, patents_cumulative=1, patents_window=1,
                        invention_patents=1, university_patents=1),
 }
-CITY_STAT_CODES = ("gdp", "tertiary_share", "population_size", "population_structure", "incubators",
-                   "business_environment", "web_attention", "inclusive_finance")
-# (city, year) -> the eight statistics in CITY_STAT_CODES order.
-CITY_STATS = {
-    ("北京", 2020): (100, 80, 20, 70, 40, 90, 1000, 300),
-    ("天津", 2020): (50, 60, 10, 70, 20, 60, 500, 250),
-    ("上海", 2020): (80, 75, 25, 68, 30, 85, 900, 310),
-    ("北京", 2021): (110, 81, 20, 70, 44, 90, 1100, 330),
-    ("天津", 2021): (55, 60, 11, 69, 18, 66, 450, 260),
-    ("上海", 2021): (90, 76, 25, 70, 30, 88, 1000, 320),
-}
 TREE = {  # parent -> [(child, weight)]: the default indicators.csv
     "fire": [("factors", 0.15), ("intelligence", 0.25), ("resources", 0.25), ("enterprises", 0.35)],
     "factors": [("economy", 0.5), ("population", 0.5)],
@@ -80,51 +70,9 @@ TREE = {  # parent -> [(child, weight)]: the default indicators.csv
 }
 
 
-def _write(path: Path, text: str) -> None:
-    path.write_text(text.strip() + "\n", encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
-    raw = tmp_path_factory.mktemp("index_golden") / "raw"
-    raw.mkdir()
-    _write(raw / "regions.csv", "city,province,region\n北京,北京市,京津冀\n天津,天津市,京津冀\n上海,上海市,长三角")
-    _write(raw / "firms.csv", """
-name,city,rd_staff,has_patent_transfer
-北京甲科技有限公司,北京,100,是
-北京乙科技有限公司,北京市,50,否
-天津丙科技有限公司,天津,40,是
-上海丁科技有限公司,上海,,否
-上海戊科技有限公司,上海,500,是
-""")
-    _write(raw / "patents.csv", """
-app_no,applicants
-202010000001,北京甲科技有限公司;北京乙科技有限公司
-202020000002,北京甲科技有限公司;天津丙科技有限公司
-202110000003,上海丁科技有限公司;清华大学
-201910000004,北京乙科技有限公司
-201720000005,天津丙科技有限公司
-202120000006,复旦大学
-202010000007,清华大学;北京大学
-""")
-    _write(raw / "financing.csv", """
-firm_name,date,round,lead_investors
-北京甲科技有限公司,2020-05-01,C轮,红杉资本中国
-北京甲科技有限公司,2021-03-01,B轮,远望投资
-天津丙科技有限公司,2021-06-01,D轮,IDG资本
-上海丁科技有限公司,2019-01-01,A轮,
-上海戊科技有限公司,2021-02-01,C轮,红杉中国
-""")
-    _write(raw / "hightech.csv", """
-name,issue_date
-北京甲科技有限公司,2019-10-01
-天津丙科技有限公司,2018-01-01
-上海丁科技有限公司,2021-01-01
-""")
-    lines = ["city,year,indicator,value"]
-    for (city, year), values in CITY_STATS.items():
-        lines += [f"{city},{year},{code},{value}" for code, value in zip(CITY_STAT_CODES, values)]
-    _write(raw / "city_stats.csv", "\n".join(lines))
+    raw = write_raw(tmp_path_factory.mktemp("index_golden") / "raw")
     out = raw.parent / "parquet"
     ingest(raw, out, IngestOptions(max_year=2021))
     return out
@@ -157,7 +105,7 @@ def _expected(scaling: str) -> dict[tuple[str, str, int], float]:
             up("fire", city, year)
     for region in ("京津冀", "长三角"):
         members = [c for c in CITIES if REGION[c] == region]
-        for (city, code, year), score in list(scores.items()):
+        for city, code, year in list(scores):
             if city == members[0]:
                 scores[(region, code, year)] = sum(scores[(m, code, year)] for m in members) / len(members)
     return scores

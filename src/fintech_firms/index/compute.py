@@ -112,7 +112,7 @@ def city_values(inputs: IndexInputs, years: list[int], partial: bool) -> tuple[p
     got = needed.join(stats.select("city", "year", "indicator", "value").unique(["city", "year", "indicator"],
                                                                                    keep="first"),
                       on=["city", "year", "indicator"], how="left")
-    missing = got.filter(pl.col("value").is_null())
+    missing = got.filter(pl.col("value").is_null()).sort("city", "year", "indicator")
     notes: list[str] = []
     if not missing.is_empty():
         if not partial:
