@@ -4,7 +4,9 @@
 --                $base_year > 1 years the annualised rate (score / base_score)^(1/n) - 1; blank when
 --                the base score is 0 or blank, or the two years are the same
 --   rank         among the entities of the same kind on the same indicator, highest score first;
---                equal scores share the best rank (1, 2, 2, 4); blank scores are not ranked
+--                equal scores share the best rank (1, 2, 2, 4); blank scores are not ranked. Scores are
+--                compared to 9 decimals: a mean or weighted sum of the same numbers added in another
+--                order can differ in the 16th digit, and that must not split a tie
 --   rank_change  base_rank - rank: positive when the entity moved up
 --   best_city_rank  regions only: ranked by their best city's score, as the report's 表2 orders them
 --
@@ -35,10 +37,10 @@ ranked_current as (
     select
         cy.*,
         case when cy.score is not null then rank() over (
-            partition by cy.entity_kind, cy.indicator, cy.score is null order by cy.score desc) end as score_rank,
+            partition by cy.entity_kind, cy.indicator, cy.score is null order by round(cy.score, 9) desc) end as score_rank,
         case when cy.best_city_score is not null then rank() over (
             partition by cy.entity_kind, cy.indicator, cy.best_city_score is null
-            order by cy.best_city_score desc) end as best_rank
+            order by round(cy.best_city_score, 9) desc) end as best_rank
     from current_rows as cy
 ),
 
@@ -46,7 +48,7 @@ ranked_base as (
     select
         br.*,
         case when br.score is not null then rank() over (
-            partition by br.entity_kind, br.indicator, br.score is null order by br.score desc) end
+            partition by br.entity_kind, br.indicator, br.score is null order by round(br.score, 9) desc) end
             as score_rank
     from base_rows as br
 ),
