@@ -96,7 +96,7 @@ def index_frame(data: Path, stats: dict[tuple[str, int, str], float], year: int,
                 for city in regions:
                     scores[(city, row["code"], y)] = sum(w * scores[(city, k, y)] for k, w in kids)
     rows = []
-    for city, region in regions.items():
+    for city in regions:
         for row in tree:
             rows.append(("city", city, row["code"], scores[(city, row["code"], year)],
                          scores[(city, row["code"], base_year)]))

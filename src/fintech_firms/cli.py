@@ -199,6 +199,10 @@ def tables_command(
     tech_concentration, tech_leaders, top_share and about (the settings used). Counts and ratios
     come with their rank and share of the national total; CSV headers are the English keys, the
     workbook and Markdown show the Chinese labels over them.
+    With the city statistics in the data folder, the FIRE index tables too (the report's
+    tables 3-7 and figures 1-7: the total and each indicator of the first level, by city and by region,
+    both years, growth and ranks) as index_*.csv, index.xlsx and index.md; without them a note
+    says why they are skipped.
 
     \b
     Examples:
@@ -234,11 +238,13 @@ def _write_index_tables(data: Path, out: Path, year: int | None, min_patents: in
 @app.command("index")
 def index_command(
     year: int | None = typer.Option(None, "--year", help="Year Y (default: the latest application year)."),
-    base_year: int | None = typer.Option(None, "--base-year", help="Base year whose best city scores 10 (default: Y - 1)."),
+    base_year: int | None = typer.Option(None, "--base-year",
+                                         help="Base year whose best city scores 10 (default: Y - 1)."),
     data: Path = DATA,
     level: str = typer.Option("total", "--level", help="total, first, secondary, tertiary or all."),
     by: str = typer.Option("city", "--by", help="city or region."),
-    indicator: str | None = typer.Option(None, "--indicator", help="One indicator code of indicators.csv (overrides --level)."),
+    indicator: str | None = typer.Option(None, "--indicator",
+                                         help="One indicator code of indicators.csv (overrides --level)."),
     scaling: str = typer.Option("log", "--scaling", help="log: 10*ln(1+x)/ln(1+max_base); linear: 10*x/max_base."),
     window: int = typer.Option(3, "--window", help="Years of the patent statistics window, ending with Y."),
     min_patents: int = MIN_PATENTS,
@@ -263,6 +269,7 @@ def index_command(
       firms index --indicator enterprises --scaling linear
       firms index --year 2021 --base-year 2019 --window 5
       firms index --partial                         # without city statistics: firm-derived parts only
+      firms index --data build/parquet --min-patents 0
     """
     with _errors():
         from .index import COLUMNS, compute
