@@ -4,6 +4,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import polars as pl
 import pytest
 import typer
 from typer.main import get_command
@@ -133,3 +134,34 @@ def test_the_readme_notebook_example_runs(tmp_path, monkeypatch):
     exec(compile(code, "README.md", "exec"), scope)
     assert scope["df"].columns[:2] == ["region", "tech"] and scope["df"]["region"][-1] == "ALL"
     assert scope["tables"]["by_region"].frame.height > 1
+
+
+def test_the_worked_example_in_index_md_is_what_the_code_computes(tmp_path):
+    """docs/index.md's worked-example table against fintech_firms.index on the golden raw folder."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from index_data import write_raw
+
+    from fintech_firms import index
+    from fintech_firms.ingest.pipeline import IngestOptions, ingest
+    from fintech_firms.ingest.progress import Quiet
+
+    text = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    block = text.split("<!-- worked-example")[1].split("\n\n")[0]
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in block.splitlines()[3:]]
+    assert len(rows) == 23
+    ingest(write_raw(tmp_path / "raw"), tmp_path / "parquet", IngestOptions(max_year=2021), Quiet())
+    frame = pl.concat([index(tmp_path / "parquet", year=2021, scaling="linear", level="all", by=by)
+                       for by in ("city", "region")])
+
+    def shown(value, places):
+        if value is None:
+            return ""
+        return str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+    for entity, code, base_value, value, base_score, score, growth, rank in rows:
+        row = frame.filter((pl.col("entity") == entity) & (pl.col("indicator") == code)).row(0, named=True)
+        assert [shown(row["base_value"], 0), shown(row["value"], 0)] == [base_value, value], (entity, code)
+        assert [shown(row["base_score"], 3), shown(row["score"], 3)] == [base_score, score], (entity, code)
+        assert shown(None if row["growth"] is None else row["growth"] * 100, 2) == growth, (entity, code)
+        assert str(row["rank"]) == rank, (entity, code)
