@@ -131,7 +131,9 @@ def test_the_readme_notebook_example_runs(tmp_path, monkeypatch):
     ingest(ROOT / "examples" / "raw", tmp_path / "data" / "parquet", IngestOptions(), Quiet())
     monkeypatch.chdir(tmp_path)
     scope: dict = {}
-    exec(compile(code, "README.md", "exec"), scope)
+    with pytest.warns(UserWarning, match="--partial"):
+        exec(compile(code, "README.md", "exec"), scope)
+    assert scope["fire"].filter(pl.col("indicator") == "enterprises")["score"].null_count() == 0
     assert scope["df"].columns[:2] == ["region", "tech"] and scope["df"]["region"][-1] == "ALL"
     assert scope["tables"]["by_region"].frame.height > 1
 
