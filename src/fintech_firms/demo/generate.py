@@ -82,6 +82,8 @@ class DemoSummary:
     hightech_rows: int
     hightech_certificates: int
     duplicate_hightech_rows: int
+    # city_stats.csv (the FIRE index's city statistics, invented)
+    city_stats_rows: int
     files: tuple[str, ...] = FILES
 
     def as_dict(self) -> dict:
@@ -120,8 +122,8 @@ def generate(out: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
     rows, hcounts = hightech_rows(firms, unknown, np.random.default_rng(s_hightech))
     write_xlsx(out / "hightech.xlsx", HIGHTECH_HEADER, rows)
     # The FIRE index's city statistics (invented; their own random stream, so the files above are unchanged).
-    write_csv(out / "city_stats.csv", city_stats_frame(seed).rename(
-        {"city": "城市", "year": "年份", "indicator": "指标", "value": "数值"}))
+    stats = city_stats_frame(seed)
+    write_csv(out / "city_stats.csv", stats.rename({"city": "城市", "year": "年份", "indicator": "指标", "value": "数值"}))
 
     f = firms.frame
     return DemoSummary(
@@ -139,7 +141,7 @@ def generate(out: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
         duplicate_financing_rows=fcounts.duplicate_rows, top_vc_led_events=fcounts.top_vc_led_events,
         unknown_firm_financing_rows=fcounts.unknown_firm_rows,
         hightech_rows=hcounts.rows, hightech_certificates=hcounts.certificates,
-        duplicate_hightech_rows=hcounts.duplicate_rows,
+        duplicate_hightech_rows=hcounts.duplicate_rows, city_stats_rows=stats.height,
     )
 
 
