@@ -123,7 +123,8 @@ def generate(out: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
     write_xlsx(out / "hightech.xlsx", HIGHTECH_HEADER, rows)
     # The FIRE index's city statistics (invented; their own random stream, so the files above are unchanged).
     stats = city_stats_frame(seed)
-    write_csv(out / "city_stats.csv", stats.rename({"city": "城市", "year": "年份", "indicator": "指标", "value": "数值"}))
+    headers = {"city": "城市", "year": "年份", "indicator": "指标", "value": "数值"}
+    write_csv(out / "city_stats.csv", stats.rename(headers))
 
     f = firms.frame
     return DemoSummary(
