@@ -23,7 +23,7 @@ DEFAULT_SCALING = "log"
 DEFAULT_WINDOW = 3
 BY = ("city", "region")
 LEVEL_CHOICES = (*LEVELS, "all")
-VALUES_SCHEMA = {"city": pl.Utf8, "year": pl.Int64, "indicator": pl.Utf8, "value": pl.Float64}
+VALUES_SCHEMA = pl.Schema({"city": pl.Utf8, "year": pl.Int64, "indicator": pl.Utf8, "value": pl.Float64})
 # Data contract of the long format (issue 11, item 5): the columns, in this order.
 COLUMNS = ("entity_kind", "entity", "region", "level", "indicator", "name_zh", "name_en", "first_level",
            "year", "value", "score", "base_year", "base_value", "base_score", "growth", "rank", "base_rank",
@@ -80,7 +80,7 @@ def compute(data_dir: Path, *, year: int | None = None, base_year: int | None = 
             firm_values.append(frame.filter(pl.col("indicator").is_in(firm_codes))
                                .select("city", pl.lit(y, pl.Int64).alias("year"), "indicator", "value"))
     stats, notes = city_values(inputs, sorted({base_year, year}), partial)
-    values = pl.concat([*firm_values, stats]).cast(VALUES_SCHEMA)  # type: ignore[arg-type]
+    values = pl.concat([*firm_values, stats]).cast(VALUES_SCHEMA)
     frame = score_values(values, inputs.tree, inputs.cities, year=year, base_year=base_year, scaling=scaling)
     return IndexResult(frame, tuple(notes), inputs.tree, year, base_year)
 

@@ -53,7 +53,7 @@ def read_inputs(data_dir: Path) -> IndexInputs:
     else:
         regions = load("regions", None).frame
         universities = university_keys(load_universities(None), _city_of(regions))
-    city_stats = _read(stored[CITY_STATS]).cast(CITY_STATS_SCHEMA) if stored[CITY_STATS].is_file() else None  # type: ignore[arg-type]
+    city_stats = _read(stored[CITY_STATS]).cast(CITY_STATS_SCHEMA) if stored[CITY_STATS].is_file() else None
     return IndexInputs(tree, cities, universities, city_stats)
 
 

@@ -115,7 +115,7 @@ def build_city_stats(table: RawTable, ledger: Ledger, tree: pl.DataFrame, matche
     kept = good.unique(["city", "year", "indicator"], keep="first", maintain_order=True)
     account.kept = kept.height
     account.merged_duplicates = good.height - kept.height
-    return kept.select(COLUMNS).cast(CITY_STATS_SCHEMA).sort("city", "year", "indicator")  # type: ignore[arg-type]
+    return kept.select(COLUMNS).cast(CITY_STATS_SCHEMA).sort("city", "year", "indicator")
 
 
 def _key(text: str | None) -> str:

@@ -199,7 +199,7 @@ CITY_STATS = "city_stats"
 INDEX_TREE = "index_indicators"
 INDEX_UNIVERSITIES = "index_universities"
 INDEX_CITIES = "index_cities"
-CITY_STATS_SCHEMA = {"city": pl.Utf8, "year": pl.Int64, "indicator": pl.Utf8, "value": pl.Float64}
+CITY_STATS_SCHEMA = pl.Schema({"city": pl.Utf8, "year": pl.Int64, "indicator": pl.Utf8, "value": pl.Float64})
 CITIES_SCHEMA = {"city": pl.Utf8, "province": pl.Utf8, "region": pl.Utf8}
 
 
