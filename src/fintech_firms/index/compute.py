@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 
 from ..errors import InputError
-from ..models.runner import Engine, run_on
+from ..models.runner import kept_engine, run_on
 from ..reference.indicators import LEVELS, Tree
 from .inputs import IndexInputs, read_inputs
 
@@ -63,7 +63,9 @@ def compute(data_dir: Path, *, year: int | None = None, base_year: int | None = 
             min_patents: int = 1) -> IndexResult:
     _check_options(scaling, window, min_patents)
     inputs = read_inputs(data_dir)
-    with Engine(data_dir, reuse=True) as engine:
+    # The folder's kept engine (as aggregate uses; opened again when a file changes): one composed
+    # statement per year, so that DuckDB plans the models together and reads only the columns they use.
+    with kept_engine(data_dir) as engine:
         if year is None:
             year = engine.default_as_of()
             if year is None:
