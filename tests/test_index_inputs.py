@@ -166,3 +166,20 @@ def test_replaced_weights_change_the_result_as_the_arithmetic_says(tmp_path: Pat
             + 0.15 * parts["enterprises"]
         assert score(after, city, "fire") == pytest.approx(expected, rel=1e-12)
         assert score(after, city, "fire") != pytest.approx(score(before, city, "fire"), rel=1e-6)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--by", "town"], "unknown --by 'town'; valid: city, region"),
+    (["--level", "fourth"], "unknown --level 'fourth'; valid: total, first, secondary, tertiary, all"),
+    (["--scaling", "sqrt"], "unknown scaling 'sqrt'; valid: log, linear"),
+    (["--window", "0"], "--window must be at least 1 year (got 0)"),
+    (["--year", "2020", "--base-year", "2021"], "--base-year 2021 is after --year 2020"),
+    (["--indicator", "nope"], "unknown indicator code 'nope'"),
+    (["-f", "xlsx"], "--format xlsx writes a binary file: give --out FILE"),
+])
+def test_bad_options_are_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    raw = write_raw(tmp_path / "raw")
+    ingest(raw, tmp_path / "parquet", IngestOptions(max_year=2021))
+    result = runner.invoke(app, ["index", "--data", str(tmp_path / "parquet"), *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output

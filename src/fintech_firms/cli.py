@@ -273,11 +273,12 @@ def index_command(
     """
     with _errors():
         from .index import COLUMNS, compute
-        from .index.compute import select
+        from .index.compute import check_selection, select
         from .index.people import people_frame
         from .output.index_tables import columns
 
         check_format(fmt, out)
+        check_selection(level, by)
         result = compute(data, year=year, base_year=base_year, scaling=scaling, window=window,
                          partial=partial, min_patents=min_patents)
         for note in result.notes:

@@ -51,6 +51,7 @@ def index(data_dir: str | Path = "data/parquet", year: int | None = None, base_y
     `level` is ignored). scaling: log (default) or linear. window: the years of the patent
     statistics window. partial: compute what the city statistics allow (a warning says what is blank).
     """
+    check_selection(level, by)
     result = compute(Path(data_dir), year=year, base_year=base_year, scaling=scaling, window=window,
                      partial=partial, min_patents=min_patents)
     for note in result.notes:
@@ -192,12 +193,17 @@ def _labelled(scored: pl.DataFrame, tree: Tree) -> pl.DataFrame:
 def select(result: IndexResult, *, level: str = "total", by: str = "city",
            indicator: str | None = None) -> pl.DataFrame:
     """The rows of one entity kind, and of one level or one indicator."""
-    if by not in BY:
-        raise InputError(f"unknown --by '{by}'; valid: {', '.join(BY)}")
+    check_selection(level, by)
     frame = result.frame.filter(pl.col("entity_kind") == by)
     if indicator is not None:
         result.tree.row(indicator)  # an unknown code is an error naming the valid ones
         return frame.filter(pl.col("indicator") == indicator)
+    return frame if level == "all" else frame.filter(pl.col("level") == level)
+
+
+def check_selection(level: str, by: str) -> None:
+    """Checked before the index is computed, so that a typo costs nothing."""
+    if by not in BY:
+        raise InputError(f"unknown --by '{by}'; valid: {', '.join(BY)}")
     if level not in LEVEL_CHOICES:
         raise InputError(f"unknown --level '{level}'; valid: {', '.join(LEVEL_CHOICES)}")
-    return frame if level == "all" else frame.filter(pl.col("level") == level)
