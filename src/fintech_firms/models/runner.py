@@ -21,7 +21,7 @@ from .catalog import STORED, STORED_READS, model
 # Data contract §4: the tables every Parquet folder written by `firms ingest` holds.
 CONTRACT_TABLES = ("firms", "firm_tracks", "patents", "patent_applicants", "financing", "hightech", "quarantine")
 # Written by ingest beyond the contract; shown when present.
-EXTRA_TABLES = ("cell_issues",)
+EXTRA_TABLES = ("cell_issues", "city_stats")
 # Internal tables carry this prefix so that they never collide with the contract's names.
 SELECTION_TABLE = "ff_selection"
 
