@@ -69,7 +69,7 @@ def test_the_demo_has_the_fire_index(demo):
     from fintech_firms import index
 
     base, summary = demo
-    assert summary.city_stats_rows == 59 * 7 * 8
+    assert summary.city_stats_rows == 59 * 19 * 8  # 2003-2021
     frame = index(base / "parquet", level="all")
     cities = frame.filter(pl.col("level") == "total")
     assert cities.height == 59 and cities["score"].null_count() == 0 and cities["rank"].to_list()[0] == 1

@@ -4,8 +4,8 @@ The values are not data. GDP and population start from round magnitudes of the o
 public figures (so that 北京 and 上海 are large and 拉萨 small, as in life) and everything else is drawn
 around them with a seeded generator: the tertiary-industry share, the working-age share (人口结构),
 incubators, a business-environment index (0-100), web attention and a PKU-style inclusive-finance
-index (about 250-400), for every year the demo's patents span up to its snapshot year. docs/demo-data.md
-says so too.
+index (about 250-400), for every year 2003-2021 (the years of the demo's 12-digit application
+numbers). docs/demo-data.md says so too.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import polars as pl
 
 from .plan import AS_OF
 
-FIRST_YEAR = 2015
+FIRST_YEAR = 2003  # the first year of the demo's 12-digit application numbers
 COLUMNS = ["city", "year", "indicator", "value"]
 # (GDP 亿元, resident population 万人) in the snapshot year: round orders of magnitude.
 CITY_SIZES: dict[str, tuple[int, int]] = {
@@ -59,10 +59,10 @@ def city_stats_frame(seed: int) -> pl.DataFrame:
         # Yearly growth per city and indicator; the snapshot year is the level above, earlier years
         # are divided back from it.
         growth = {
-            "gdp": rng.uniform(0.03, 0.12), "tertiary_share": rng.uniform(-0.01, 0.02),
-            "population_size": rng.uniform(-0.005, 0.03), "population_structure": rng.uniform(-0.01, 0.005),
-            "incubators": rng.uniform(-0.05, 0.25), "business_environment": rng.uniform(0.0, 0.06),
-            "web_attention": rng.uniform(-0.15, 0.25), "inclusive_finance": rng.uniform(0.01, 0.08),
+            "gdp": rng.uniform(0.03, 0.12), "tertiary_share": rng.uniform(0.0, 0.02),
+            "population_size": rng.uniform(0.0, 0.03), "population_structure": rng.uniform(-0.005, 0.005),
+            "incubators": rng.uniform(0.0, 0.25), "business_environment": rng.uniform(0.0, 0.06),
+            "web_attention": rng.uniform(-0.03, 0.25), "inclusive_finance": rng.uniform(0.01, 0.08),
         }
         for indicator in INDICATORS:
             for year in years:
