@@ -12,7 +12,9 @@ ours and the peer alike, so their ratio holds.
 - aggregate (CLI): `firms aggregate --by region,tech --format csv`;
 - aggregate (API): `fintech_firms.aggregate(data, by=["region", "tech"])` in this process, the first
   call after the round's ingest (which opens the folder) and the next one;
-- tables: `firms tables`;
+- tables: `firms tables` (the chapter-4 tables, and the FIRE index tables since the demo has city statistics);
+- index (API): `fintech_firms.index(data, level="all")` in this process: the FIRE index of the 59 cities
+  and 13 regions, both years, every level;
 - pandas peer: benchmarks/peer_pandas.py, from the raw folder to the region x tech table;
 - floor, raw: DuckDB counting the rows of the raw CSV files; floor, Parquet: DuckDB scanning the
   columns the aggregate reads (benchmarks/floor.py).
@@ -59,6 +61,7 @@ MEASUREMENTS = [
     ("aggregate_api_first", "fintech_firms.aggregate (in-process, first call after the ingest)"),
     ("aggregate_api", "fintech_firms.aggregate (in-process, next call)"),
     ("tables", "firms tables"),
+    ("index_api", "fintech_firms.index (in-process, 59 cities, 2 years, every level)"),
     ("peer", "pandas peer (raw to region x tech table)"),
     ("floor_raw", "floor: DuckDB count over read_csv (raw CSV)"),
     ("floor_parquet", "floor: DuckDB scan of the aggregate's Parquet columns"),
@@ -91,6 +94,9 @@ TARGETS = [
            12, "x", needs=(1,)),
     Target(10, "ingest peak RSS", lambda r: r[10]["ingest"].peak_rss, 10, "GB"),
     Target(10, "aggregate in-process (next call)", lambda r: r[10]["aggregate_api"].median, 1, "s"),
+    # The FIRE index issue's targets.
+    Target(1, "index in-process", lambda r: r[1]["index_api"].median, 1, "s"),
+    Target(10, "index in-process", lambda r: r[10]["index_api"].median, 5, "s"),
 ]
 
 
@@ -121,6 +127,7 @@ def bench_scale(scale: float, args: argparse.Namespace, log: Callable[[str], Non
         "aggregate_api_first": lambda: time_call(lambda: ff.aggregate(parquet, by=BY)),
         "aggregate_api": lambda: time_call(lambda: ff.aggregate(parquet, by=BY)),
         "tables": lambda: run_command([*FIRMS, "tables", "--data", str(parquet), "--out", str(out / "tables")]),
+        "index_api": lambda: time_call(lambda: ff.index(parquet, level="all")),
         "peer": lambda: run_command([sys.executable, str(PEER), str(raw), "--out", str(out / "peer.csv")]),
         "floor_raw": lambda: time_call(lambda: read_raw(csv_files)),
         "floor_parquet": lambda: time_call(lambda: scan_parquet(parquet)),
@@ -141,7 +148,8 @@ def bench_scale(scale: float, args: argparse.Namespace, log: Callable[[str], Non
         "raw": {"folder": str(raw), "bytes": sum(p.stat().st_size for p in raw.iterdir() if p.is_file()),
                 "firm_records": prepared.summary["firm_records"], "patent_rows": prepared.summary["patent_rows"],
                 "financing_rows": prepared.summary["financing_rows"],
-                "hightech_rows": prepared.summary["hightech_rows"]},
+                "hightech_rows": prepared.summary["hightech_rows"],
+                "city_stats_rows": prepared.summary["city_stats_rows"]},
         "floor_rows": {"raw_csv": read_raw(csv_files), "parquet": scan_parquet(parquet)},
         "peer_equal": True,
         "stats": {key: summarise(samples[key]) for key, _ in MEASUREMENTS},

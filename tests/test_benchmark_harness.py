@@ -49,10 +49,11 @@ def test_smoke_run_measures_everything_and_checks_the_peer(smoke):
         assert stats["min_s"] <= stats["median_s"] <= stats["max_s"]
     # Subprocesses have a peak RSS; the in-process calls do not.
     assert {k for k, s in scale["stats"].items() if s["peak_rss_gb"] is None} == {
-        "aggregate_api_first", "aggregate_api", "floor_raw", "floor_parquet"}
+        "aggregate_api_first", "aggregate_api", "index_api", "floor_raw", "floor_parquet"}
     # The raw floor reads every row of the CSV files; the demo's summary says how many were written.
     raw = scale["raw"]
-    assert scale["floor_rows"]["raw_csv"] == raw["firm_records"] + raw["patent_rows"] + raw["financing_rows"]
+    assert scale["floor_rows"]["raw_csv"] == (raw["firm_records"] + raw["patent_rows"] + raw["financing_rows"]
+                                              + raw["city_stats_rows"])
     assert report["repeat"] == 2 and report["warmup"] == 0
     assert report["targets"] == []  # the targets are for scales 1 and 10
     assert report["machine"]["versions"]["pandas"]
@@ -95,8 +96,8 @@ def _stats(seconds: float, rss: float | None = None) -> Stats:
 
 def test_targets_are_checked_where_the_scales_were_run():
     one = {"ingest": _stats(20.0, 2.0), "aggregate_api": _stats(0.08), "aggregate_cli": _stats(1.2),
-           "tables": _stats(5.0), "peer": _stats(100.0)}
-    ten = {"ingest": _stats(250.0, 11.0), "aggregate_api": _stats(0.5)}
+           "tables": _stats(5.0), "peer": _stats(100.0), "index_api": _stats(0.5)}
+    ten = {"ingest": _stats(250.0, 11.0), "aggregate_api": _stats(0.5), "index_api": _stats(6.0)}
     checked = {(t["scale"], t["target"]): t["met"] for t in check_targets({1: one, 10: ten})}
     assert checked == {
         (1, "ingest wall time"): True,
@@ -107,8 +108,11 @@ def test_targets_are_checked_where_the_scales_were_run():
         (10, "ingest time, scale 10 / scale 1"): False,  # 12.5x
         (10, "ingest peak RSS"): False,
         (10, "aggregate in-process (next call)"): True,
+        (1, "index in-process"): True,
+        (10, "index in-process"): False,  # 6 s against 5 s
     }
-    assert [t["target"] for t in check_targets({10: ten})] == ["ingest peak RSS", "aggregate in-process (next call)"]
+    assert [t["target"] for t in check_targets({10: ten})] == ["ingest peak RSS", "aggregate in-process (next call)",
+                                                               "index in-process"]
 
 
 def test_a_command_reports_its_own_peak_memory():

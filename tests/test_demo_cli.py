@@ -31,8 +31,16 @@ def test_demo_runs_the_whole_job_and_reuses_the_raw_folder(tmp_path):
     firms = scale_plan(load_plan(), float(SCALE))["firms"].sum()
     national = [line for line in out.splitlines() if line.startswith("合计")]
     assert len(national) == 2 and all(line.split()[1] == str(firms) for line in national)
-    for path in ("raw/demo.json", "raw/firms.csv", "raw/hightech.xlsx", "parquet/ingest_report.json",
-                 "tables/chapter4.xlsx", "tables/chapter4.md", "tables/by_region.csv", "report.html"):
+    # The FIRE index after the chapter-4 tables: the top ten cities and the 13 regions.
+    assert "燃指数 总指数：前10位城市" in out and "燃指数 总指数：区域" in out
+    top = out.split("燃指数 总指数：前10位城市")[1].split("燃指数 总指数：区域")[0]
+    assert len([line for line in top.splitlines() if line.startswith("总指数")]) == 10
+    regions = out.split("燃指数 总指数：区域")[1].split("Next:")[0]
+    assert len([line for line in regions.splitlines() if line.startswith("总指数")]) == 13
+    for path in ("raw/demo.json", "raw/firms.csv", "raw/hightech.xlsx", "raw/city_stats.csv",
+                 "parquet/ingest_report.json", "parquet/city_stats.parquet", "tables/chapter4.xlsx",
+                 "tables/chapter4.md", "tables/by_region.csv", "tables/index.xlsx", "tables/index_city_fire.csv",
+                 "report.html"):
         assert (tmp_path / path).is_file(), path
     assert f"Wrote {tmp_path}/report.html (the charts; open it in a browser)" in out
 
@@ -62,11 +70,12 @@ def test_demo_data_writes_the_folder_and_says_what(tmp_path):
     manifest = json.loads((out / "demo.json").read_text(encoding="utf-8"))
     s = manifest["summary"]
     assert result.output == (
-        f"Wrote {out}/ (firms.csv, patents.csv, financing.csv, hightech.xlsx): {s['firm_records']:,} firm records, "
+        f"Wrote {out}/ (firms.csv, patents.csv, financing.csv, hightech.xlsx, city_stats.csv): "
+        f"{s['firm_records']:,} firm records, "
         f"{s['patent_rows']:,} patent rows, {s['financing_rows']:,} financing rows, "
         f"{s['hightech_rows']:,} certificate rows\n")
-    assert sorted(p.name for p in out.iterdir()) == ["demo.json", "financing.csv", "firms.csv", "hightech.xlsx",
-                                                     "patents.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["city_stats.csv", "demo.json", "financing.csv", "firms.csv",
+                                                     "hightech.xlsx", "patents.csv"]
     # Writing again replaces the demo folder; nothing is left beside it.
     assert runner.invoke(app, ["demo-data", "--out", str(out), "--scale", SCALE]).exit_code == 0
     assert json.loads((out / "demo.json").read_text(encoding="utf-8"))["identity"]["seed"] == 2022

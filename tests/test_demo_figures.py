@@ -61,3 +61,21 @@ def test_demo_has_the_size_and_mess_of_real_exports(demo):
     assert links["former_name"] == summary.former_name_applicants > 0
     assert files["patents.csv"]["quarantined"] == summary.invalid_patent_rows > 0
     assert files["firms.csv"]["merged_duplicates"] == summary.duplicate_firm_records > 0
+
+
+def test_the_demo_has_the_fire_index(demo):
+    """The demo's city statistics cover the 59 cities and both years: the whole index computes, and the
+    university applicants the generator writes count for their cities."""
+    from fintech_firms import index
+
+    base, summary = demo
+    assert summary.city_stats_rows == 59 * 19 * 8  # 2003-2021
+    frame = index(base / "parquet", level="all")
+    cities = frame.filter(pl.col("level") == "total")
+    assert cities.height == 59 and cities["score"].null_count() == 0 and cities["rank"].to_list()[0] == 1
+    regions = index(base / "parquet", by="region")
+    assert regions.height == 13 and regions["score"].null_count() == 0
+    tertiary = frame.filter(pl.col("level") == "tertiary")
+    assert tertiary.group_by("indicator").agg(pl.col("base_score").max())["base_score"].to_list() == [10.0] * 19
+    universities = tertiary.filter(pl.col("indicator") == "university_patents")
+    assert universities.filter(pl.col("entity") == "北京")["value"].item() > 0

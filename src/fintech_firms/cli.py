@@ -203,6 +203,10 @@ def tables_command(
     tech_concentration, tech_leaders, top_share and about (the settings used). Counts and ratios
     come with their rank and share of the national total; CSV headers are the English keys, the
     workbook and Markdown show the Chinese labels over them.
+    With the city statistics in the data folder, the FIRE index tables too (the report's
+    tables 3-7 and figures 1-7: the total and each indicator of the first level, by city and by region,
+    both years, growth and ranks) as index_*.csv, index.xlsx and index.md; without them a note
+    says why they are skipped.
 
     \b
     Examples:
@@ -216,6 +220,80 @@ def tables_command(
                               top_regions=top_regions.split(","), top_n=top_n)
         for path in write_tables(tables, out):
             typer.echo(f"Wrote {path}")
+        for path in _write_index_tables(data, out, as_of, min_patents):
+            typer.echo(f"Wrote {path}")
+
+
+def _write_index_tables(data: Path, out: Path, year: int | None, min_patents: int) -> list[Path]:
+    """The FIRE index tables beside the chapter-4 ones; skipped, saying why, when the folder lacks the
+    city statistics."""
+    from .index import compute
+    from .index.people import index_tables
+    from .output.index_tables import write_index_tables
+
+    try:
+        result = compute(data, year=year, min_patents=min_patents)
+    except InputError as exc:
+        typer.echo(f"FIRE index tables not written: {exc}", err=True)
+        return []
+    return write_index_tables(index_tables(result), out)
+
+
+@app.command("index")
+def index_command(
+    year: int | None = typer.Option(None, "--year", help="Year Y (default: the latest application year)."),
+    base_year: int | None = typer.Option(None, "--base-year",
+                                         help="Base year whose best city scores 10 (default: Y - 1)."),
+    data: Path = DATA,
+    level: str = typer.Option("total", "--level", help="total, first, secondary, tertiary or all."),
+    by: str = typer.Option("city", "--by", help="city or region."),
+    indicator: str | None = typer.Option(None, "--indicator",
+                                         help="One indicator code of indicators.csv (overrides --level)."),
+    scaling: str = typer.Option("log", "--scaling", help="log: 10*ln(1+x)/ln(1+max_base); linear: 10*x/max_base."),
+    window: int = typer.Option(3, "--window", help="Years of the patent statistics window, ending with Y."),
+    min_patents: int = MIN_PATENTS,
+    partial: bool = typer.Option(False, "--partial", help="Compute what the city statistics allow; blank the rest."),
+    fmt: str = FORMAT,
+    out: Path | None = OUT,
+) -> None:
+    """The FIRE (燃) index of the report's chapters 2-3: 59 cities in 13 regions, 19 indicators.
+
+    Scores each tertiary indicator on the base year's scale (the base year's best city gets 10),
+    rolls them up by the weights of indicators.csv (first level 0.15/0.25/0.25/0.35, inferred),
+    averages cities into regions, and gives growth and ranks. 11 indicators come from the engine's
+    tables; 8 from city_stats.csv, ingested with the raw files. csv, json and parquet are long
+    (one row per entity x indicator); table, md and xlsx are wide with Chinese labels.
+    docs/index.md explains the method and what is inferred.
+
+    \b
+    Examples:
+      firms index                                   # total index of the cities, latest year
+      firms index --by region --level first
+      firms index --level all --format csv --out index.csv
+      firms index --indicator enterprises --scaling linear
+      firms index --year 2021 --base-year 2019 --window 5
+      firms index --partial                         # without city statistics: firm-derived parts only
+      firms index --data build/parquet --min-patents 0
+    """
+    with _errors():
+        from .index import COLUMNS, compute
+        from .index.compute import check_selection, select
+        from .index.people import people_frame
+        from .output.index_tables import columns
+
+        check_format(fmt, out)
+        check_selection(level, by)
+        result = compute(data, year=year, base_year=base_year, scaling=scaling, window=window,
+                         partial=partial, min_patents=min_patents)
+        for note in result.notes:
+            typer.echo(note, err=True)
+        frame = select(result, level=level, by=by, indicator=indicator)
+        if fmt in ("csv", "json", "parquet"):
+            frame = frame.select(COLUMNS)
+            _emit(Result(frame, plain_columns(frame), "index"), fmt, out)
+        else:
+            wide, specs = people_frame(frame, result.year, result.base_year)
+            _emit(Result(wide, columns(specs), "index"), fmt, out)
 
 
 @app.command("report")
@@ -253,12 +331,11 @@ def report_command(
     typer.echo(f"Wrote {out}" + (f" and {len(written) - 1} chart files in {figures}/" if figures else ""))
 
 
-def _index_function() -> Callable[..., Any] | None:
-    """fintech_firms.index, once the index exists in this build; the report leaves its charts out otherwise."""
-    import fintech_firms
+def _index_function() -> Callable[..., Any]:
+    """The index the report charts (imported here: it loads the index package only for the report)."""
+    from .index.compute import index
 
-    index = getattr(fintech_firms, "index", None)
-    return index if callable(index) else None
+    return index
 
 
 SEED = typer.Option(DEFAULT_SEED, "--seed", help="Random seed; the same seed and scale give the same bytes.")
@@ -342,9 +419,27 @@ def demo_command(
     for result in headline(tables):
         typer.echo(f"\n{result.title}\n")
         typer.echo(text_table(result), nl=False)
+    with _errors():
+        _demo_index(parquet, tables_dir)
     typer.echo(f"\nNext: firms aggregate --by region,tech --data {parquet}\n"
                f"      firms sql \"select city, count(*) as firms from firms group by city order by firms desc\" "
                f"--data {parquet}")
+
+
+def _demo_index(parquet: Path, tables_dir: Path, top: int = 10) -> None:
+    """The FIRE index's top cities and its regions, after the chapter-4 tables."""
+    from .index import compute
+    from .index.compute import select
+    from .index.people import index_tables, people_frame
+    from .output.index_tables import columns, write_index_tables
+
+    result = compute(parquet)
+    written = write_index_tables(index_tables(result), tables_dir)
+    typer.echo(f"\nWrote {len(written)} FIRE index files to {tables_dir}/ (index.xlsx, index.md, a CSV per table)")
+    for by, title, rows in (("city", f"燃指数 总指数：前{top}位城市", top), ("region", "燃指数 总指数：区域", None)):
+        frame, specs = people_frame(select(result, level="total", by=by), result.year, result.base_year)
+        typer.echo(f"\n{title}\n")
+        typer.echo(text_table(Result(frame.head(rows) if rows else frame, columns(specs), by)), nl=False)
 
 
 def _read_query(file: Path) -> str:

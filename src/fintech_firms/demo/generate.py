@@ -22,6 +22,7 @@ import polars as pl
 
 from ..rules.names import normalize_name
 from . import names as nm
+from .city_stats import city_stats_frame
 from .financing import FINANCING_COLUMNS, FinancingBuilder
 from .firms import build_firms, firm_records
 from .hightech import HIGHTECH_HEADER, hightech_rows
@@ -38,9 +39,9 @@ from .writer import CsvAppender, write_csv, write_xlsx
 
 __all__ = ["FILES", "DemoSummary", "generate"]
 
-FILES = ("firms.csv", "patents.csv", "financing.csv", "hightech.xlsx")
+FILES = ("firms.csv", "patents.csv", "financing.csv", "hightech.xlsx", "city_stats.csv")
 # Other spellings of the same inputs that would make ingest stop (two files for one table).
-_CONFLICTS = ("firms.xlsx", "patents.xlsx", "financing.xlsx", "hightech.csv")
+_CONFLICTS = ("firms.xlsx", "patents.xlsx", "financing.xlsx", "hightech.csv", "city_stats.xlsx")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class DemoSummary:
     hightech_rows: int
     hightech_certificates: int
     duplicate_hightech_rows: int
+    # city_stats.csv (the FIRE index's city statistics, invented)
+    city_stats_rows: int
     files: tuple[str, ...] = FILES
 
     def as_dict(self) -> dict:
@@ -118,6 +121,10 @@ def generate(out: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
     unknown = builder.unknown_names(20)
     rows, hcounts = hightech_rows(firms, unknown, np.random.default_rng(s_hightech))
     write_xlsx(out / "hightech.xlsx", HIGHTECH_HEADER, rows)
+    # The FIRE index's city statistics (invented; their own random stream, so the files above are unchanged).
+    stats = city_stats_frame(seed)
+    headers = {"city": "城市", "year": "年份", "indicator": "指标", "value": "数值"}
+    write_csv(out / "city_stats.csv", stats.rename(headers))
 
     f = firms.frame
     return DemoSummary(
@@ -135,7 +142,7 @@ def generate(out: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
         duplicate_financing_rows=fcounts.duplicate_rows, top_vc_led_events=fcounts.top_vc_led_events,
         unknown_firm_financing_rows=fcounts.unknown_firm_rows,
         hightech_rows=hcounts.rows, hightech_certificates=hcounts.certificates,
-        duplicate_hightech_rows=hcounts.duplicate_rows,
+        duplicate_hightech_rows=hcounts.duplicate_rows, city_stats_rows=stats.height,
     )
 
 

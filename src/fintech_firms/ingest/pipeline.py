@@ -19,6 +19,7 @@ from ..rules.uscc import INVALID_USCC
 from ..tabular.reader import RawTable, find_file, read_table
 from ..version import __version__
 from . import schema
+from .city_stats import index_inputs
 from .financing import build_financing
 from .firms import build_firms
 from .hightech import build_hightech
@@ -82,6 +83,9 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
         financing_unlinked.with_columns(pl.lit("financing").alias("table")),
         hightech_unlinked.with_columns(pl.lit("hightech").alias("table")),
     ])
+    # The FIRE index's city statistics and reference tables, only when the raw folder holds one of them
+    # (before the quarantine table is made: its bad rows go there).
+    index_tables = index_inputs(raw_dir, ledger, references["regions"].frame)
 
     tables = {
         "firms": firms.firms,
@@ -95,6 +99,7 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
         "quarantine": ledger.quarantine_frame(),
         "cell_issues": ledger.cell_issue_frame(),
     }
+    tables.update(index_tables)
     missing = [t.source for t in raw.values() if not t.provided]
     report = _report(raw_dir, options, references, ledger, tables, patents, unlinked, missing)
     if not report["all_rows_accounted"]:

@@ -21,7 +21,7 @@ from .catalog import STORED, STORED_READS, model
 # Data contract §4: the tables every Parquet folder written by `firms ingest` holds.
 CONTRACT_TABLES = ("firms", "firm_tracks", "patents", "patent_applicants", "financing", "hightech", "quarantine")
 # Written by ingest beyond the contract; shown when present.
-EXTRA_TABLES = ("cell_issues",)
+EXTRA_TABLES = ("cell_issues", "city_stats")
 # Internal tables carry this prefix so that they never collide with the contract's names.
 SELECTION_TABLE = "ff_selection"
 
@@ -224,6 +224,18 @@ def _folder_signature(folder: Path) -> tuple:
     except OSError:
         return ()
     return tuple(sorted((name, st.st_mtime_ns, st.st_size) for name, st in stats.items()))
+
+
+def run_on(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any],
+           given: Iterable[str] = ()) -> pl.DataFrame:
+    """Model `name` over the tables `con` already holds (views or registered frames), the models it
+    reads materialised first as temporary tables, except those `given`: the caller registered a
+    table of that name in their place. For models that need no data folder (the FIRE index's
+    scoring runs on frames the caller registers)."""
+    made = {dependency: _key(dependency, params) for dependency in given}
+    for dependency in model(name).depends_on:
+        _materialise(con, dependency, params, made)
+    return _run_model(name, params, lambda sql, values: con.sql(sql, params=values).pl())
 
 
 def _materialise(con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any],

@@ -37,6 +37,9 @@ _REQUIRED = {
     "tracks": ("track", "tech_class"),
     "regions": ("city", "province", "region"),
     "top_vc": ("name",),
+    # The FIRE index (reference/indicators.py): its indicator tree and the universities of its cities.
+    "indicators": ("code", "parent", "level", "name_zh", "name_en", "weight", "source"),
+    "universities": ("name", "city"),
 }
 
 

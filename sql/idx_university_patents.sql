@@ -1,0 +1,36 @@
+-- The FIRE index's 高校科研 indicator (本地高校的专利数量): one row per indexed city with the distinct
+-- patents applied for by $as_of that name one of the city's universities among their applicants.
+-- An applicant is a university when it is linked to no firm and its normalised name
+-- (patent_applicants.applicant_key, the same normalisation as firm names) equals the normalised name
+-- or an alias of a university of universities.csv (ff_universities: one row per key). A patent
+-- counts once per city, however many of the city's universities share it.
+--
+-- One row: an indexed city: distinct patents of its universities (applicants matched to universities.csv).
+-- Parameters: $as_of (year).
+
+with params as (
+    select cast($as_of as integer) as as_of
+),
+
+university_patents as (
+    select distinct
+        uni.city,
+        pa.patent_id
+    from patent_applicants as pa
+    inner join ff_universities as uni on uni.name_key = pa.applicant_key
+    inner join patents as p on p.patent_id = pa.patent_id
+    cross join params
+    where pa.firm_id is null
+        and p.app_year <= params.as_of
+),
+
+final as (
+    select
+        c.city,
+        cast(count(up.patent_id) as double) as university_patents
+    from ff_index_cities as c
+    left join university_patents as up on up.city = c.city
+    group by c.city
+)
+
+select * from final

@@ -1,0 +1,9 @@
+"""The FIRE (燃) index of the report's chapters 2-3: cities and regions scored on 19 tertiary indicators.
+
+Layer 5 beside analytics: it reads models/, reference/, rules/, tabular/ and errors, never analytics/ or
+ingest/. See docs/index.md.
+"""
+
+from .compute import COLUMNS, DEFAULT_SCALING, DEFAULT_WINDOW, SCALINGS, IndexResult, compute, index
+
+__all__ = ["COLUMNS", "DEFAULT_SCALING", "DEFAULT_WINDOW", "SCALINGS", "IndexResult", "compute", "index"]
