@@ -82,9 +82,10 @@ SORT_KEYS = {
 TABLES = list(SCHEMAS)
 
 
-def links(uscc=0, exact=0, former_name=0, fuzzy=0, ambiguous=0, no_match=0) -> dict[str, int]:
-    return {"uscc": uscc, "exact": exact, "former_name": former_name, "fuzzy": fuzzy,
-            "ambiguous": ambiguous, "no match": no_match}
+def links(uscc=0, exact=0, former_name=0, fuzzy=0, manual=0, ambiguous=0, no_match=0,
+          manual_none=0) -> dict[str, int]:
+    return {"uscc": uscc, "exact": exact, "former_name": former_name, "fuzzy": fuzzy, "manual": manual,
+            "ambiguous": ambiguous, "no match": no_match, "manual: none": manual_none}
 
 
 @dataclass(frozen=True)

@@ -216,3 +216,36 @@ def _decide(scores: np.ndarray, keys: np.ndarray, options: FuzzyOptions) -> Fuzz
         if best - second < options.margin or best == second:
             return FuzzyResult(None, best, True)
     return FuzzyResult(int(best_key), best, False)
+
+
+def ranked_keys(
+    queries: Sequence[str], index: ChoiceIndex, cutoff: float, top: int | None = None, workers: int = 1,
+) -> list[list[tuple[int, float]]]:
+    """For each query, the keys whose best choice scores at least `cutoff`, best first (ties by key),
+    with that score unrounded: what match_best decides from, kept so that the decision can be made
+    again at any threshold and margin whose threshold - margin is at least `cutoff`."""
+    out: list[list[tuple[int, float]]] = []
+    for query in queries:
+        found = index.candidates(query, cutoff) if query else np.empty(0, dtype=np.int64)
+        if not found.size:
+            out.append([])
+            continue
+        scores = process.cpdist([query] * found.size, index.choice_array[found], scorer=fuzz.ratio,
+                                score_cutoff=cutoff, dtype=np.float32, workers=workers)
+        best_per_key: dict[int, float] = {}
+        for key, score in zip(index.keys[found].tolist(), scores.tolist()):
+            if score and score > best_per_key.get(key, -1.0):
+                best_per_key[key] = score
+        ranked = sorted(best_per_key.items(), key=lambda kv: (-kv[1], kv[0]))
+        out.append(ranked[:top] if top else ranked)
+    return out
+
+
+def decide_ranked(ranked: Sequence[tuple[int, float]], options: FuzzyOptions) -> FuzzyResult:
+    """match_best's decision from a query's ranked keys (see ranked_keys)."""
+    cutoff = max(0.0, options.threshold - options.margin)
+    kept = [(k, s) for k, s in ranked if s >= cutoff]
+    if not options.enabled or not kept:
+        return _NONE
+    return _decide(np.asarray([s for _, s in kept], dtype=np.float32),
+                   np.asarray([k for k, _ in kept], dtype=np.int64), options)

@@ -1,0 +1,176 @@
+"""Linking you can check and correct: the review queue, links.csv overrides, and the evaluation.
+
+The raw folder (three firms, nine applications, every score worked out with rapidfuzz.fuzz.ratio
+= 200 * LCS / (len a + len b) on the normalised names):
+
+  firm 1 深圳市博恒科技有限公司 (USCC 914403001922038216, 深圳)
+  firm 2 北京博恒数据科技有限公司 (no USCC, 北京)
+  firm 3 杭州云帆数据有限公司 (USCC 91110000802100433B, 杭州), former name 杭州云帆信息有限公司
+
+  深圳市博恒数据科技有限公司 (13): firm 1 LCS 11 → 200*11/24 = 91.67, firm 2 LCS 10 → 80.00:
+      fuzzy to firm 1, wrongly (it is firm 2), on two applications
+  深圳博恒科技有限公司 (10): firm 1 LCS 10 → 95.24, firm 2 → 72.73: fuzzy to firm 1, wrongly (another firm)
+  杭州云帆大数据技术有限公司 (13): firm 3 LCS 10 → 86.96: unlinked (under 90), near (over 80)
+  杭州云帆数据信息服务有限公司 (14): firm 3 (and its former name) LCS 10 → 83.33: unlinked, near
+  张伟, 清华大学: no firm within reach
+"""
+
+import json
+
+import polars as pl
+import pytest
+from rawfiles import write
+from typer.testing import CliRunner
+
+from fintech_firms.analytics.metrics import aggregate
+from fintech_firms.cli import app
+from fintech_firms.ingest.pipeline import ingest
+from fintech_firms.links.evaluate import evaluate
+from fintech_firms.links.review import review
+from fintech_firms.rules.fuzzy import ChoiceIndex, FuzzyOptions, decide_ranked, match_best, ranked_keys
+
+F1, F2, F3 = "深圳市博恒科技有限公司", "北京博恒数据科技有限公司", "杭州云帆数据有限公司"
+U1, U3 = "914403001922038216", "91110000802100433B"
+WRONG, OTHER, NEAR1, NEAR2 = "深圳市博恒数据科技有限公司", "深圳博恒科技有限公司", "杭州云帆大数据技术有限公司", "杭州云帆数据信息服务有限公司"
+FIRMS = f"name,uscc,city,former_names\n{F1},{U1},深圳,\n{F2},,北京,\n{F3},{U3},杭州,杭州云帆信息有限公司\n"
+PATENTS = (
+    "app_no,applicants\n"
+    f"201610920041.1,{F1};张伟\n"
+    f"201610920042.6,{WRONG}\n"
+    f"201610920043.0,{WRONG};清华大学\n"
+    f"201610920044.5,{OTHER}\n"
+    f"201610920045.X,{NEAR1}\n"
+    f"201610920046.4,{F2}\n"
+    f"201610920047.9,{F3}\n"
+    "201610920048.3,杭州云帆信息有限公司\n"
+    f"201610920049.8,{NEAR2}\n"
+)
+TRUTH = (
+    "name,firm\n"
+    f"{F1},{U1}\n{WRONG},{F2}\n{OTHER},none\n{NEAR1},{U3}\n{NEAR2},{U3}\n{F2},{F2}\n{F3},{U3}\n"
+    f"杭州云帆信息有限公司,{U3}\n张伟,none\n清华大学,none\n不在数据里的公司,none\n"
+)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write(raw / "firms.csv", FIRMS)
+    write(raw / "patents.csv", PATENTS)
+    ingest(raw, tmp_path / "out")
+    write(tmp_path / "truth.csv", TRUTH)
+    return tmp_path
+
+
+def _patents_by_city(data):
+    frame = aggregate(data, "city")
+    return dict(zip(frame["city"].to_list(), frame["patents"].to_list()))
+
+
+def test_review_lists_the_wrong_fuzzy_link_and_the_near_unlinked_names(folder):
+    frame = review(folder / "out")
+    assert frame.select("name", "rows", "tables", "link", "score", "firm_uscc").rows() == [
+        (WRONG, 2, "patents 2", "fuzzy", 91.67, U1),
+        (NEAR1, 1, "patents 1", "no match", None, None),
+        (NEAR2, 1, "patents 1", "no match", None, None),
+        (OTHER, 1, "patents 1", "fuzzy", 95.24, U1),
+    ]
+    assert frame.select("candidate_1", "candidate_1_score", "candidate_2", "candidate_2_score").rows() == [
+        (F1, 91.67, F2, 80.0), (F3, 86.96, None, None), (F3, 83.33, None, None), (F1, 95.24, F2, 72.73)]
+    assert frame["decision"].null_count() == frame.height
+
+
+def test_a_filled_review_file_fixes_the_links_and_the_figures(folder):
+    assert _patents_by_city(folder / "out") == {"北京": 1, "杭州": 2, "深圳": 4}
+    raw = folder / "raw"
+    result = CliRunner().invoke(app, ["links", "review", "--data", str(folder / "out"),
+                                      "--out", str(raw / "links.csv")])
+    assert result.exit_code == 0, result.output
+    filled = pl.read_csv(raw / "links.csv").with_columns(
+        pl.Series("decision", [F2, U3, None, "none"]), pl.Series("note", ["same firm", None, None, "other firm"]))
+    # Stale: a name that occurs nowhere, and a firm that does not exist.
+    filled = pl.concat([filled, pl.DataFrame({"name": ["不存在的名字", "张伟"],
+                                              "decision": ["none", "上海不存在科技有限公司"]})], how="diagonal")
+    filled.write_csv(raw / "links.csv")
+    report = ingest(raw, folder / "out")
+
+    applicants = pl.read_parquet(folder / "out" / "patent_applicants.parquet")
+    by_name = {r[0]: r[1:] for r in applicants.select("applicant", "firm_id", "link_method", "unlinked").rows()}
+    assert by_name[WRONG] == (2, "manual", None)
+    assert by_name[NEAR1] == (3, "manual", None)
+    assert by_name[OTHER] == (None, None, "manual: none")
+    assert by_name[NEAR2] == (None, None, "no match")  # left blank in the review: not an override
+    assert report["links"]["patents"] == {
+        "uscc": 0, "exact": 3, "former_name": 1, "fuzzy": 0, "manual": 3, "ambiguous": 0, "no match": 3,
+        "manual: none": 1}
+    assert report["link_overrides"] == {"entries": 5, "used": 3, "stale": [
+        {"row": 5, "name": "不存在的名字", "decision": "none", "reason": "the name occurs in no linked row"},
+        {"row": 6, "name": "张伟", "decision": "上海不存在科技有限公司", "reason": "no firm is named 上海不存在科技有限公司"},
+    ]}
+    # By hand: 深圳 keeps P1 only; 北京 gains P2 and P3; 杭州 gains P5.
+    assert _patents_by_city(folder / "out") == {"北京": 3, "杭州": 3, "深圳": 1}
+    # The next review keeps the decisions made, so that it can replace links.csv.
+    again = review(folder / "out")
+    assert again.select("name", "link", "decision").rows() == [
+        (WRONG, "manual", F2), (NEAR1, "manual", U3), (NEAR2, "no match", None), (OTHER, "manual: none", "none")]
+
+
+def test_an_empty_links_file_changes_nothing(folder):
+    raw, out = folder / "raw", folder / "out"
+    before = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    for text in ("", "name,decision,note\n", "name,rows,decision,note\nsomething,1,,\n"):
+        write(raw / "links.csv", text)
+        ingest(raw, out)
+        assert {p.name: p.read_bytes() for p in sorted(out.iterdir())} == before
+
+
+def test_eval_by_hand(folder):
+    result = evaluate(folder / "out", folder / "truth.csv")
+    # correct: F1, F2, F3 exact, the former name; wrong firm: WRONG; false link: OTHER;
+    # missed: NEAR1, NEAR2; correctly unlinked: 张伟, 清华大学. Links 6, linkable 7.
+    assert result["confusion"] == {"correct": 4, "wrong firm": 1, "false link": 1, "missed": 2,
+                                   "correctly unlinked": 2}
+    assert result["overall"] == {"precision": 4 / 6, "recall": 4 / 7, "f1": 2 * (4 / 6) * (4 / 7) / (4 / 6 + 4 / 7),
+                                 "links": 6, "correct": 4, "linkable": 7}
+    assert result["by_method"]["exact"] == {"links": 3, "correct": 3, "precision": 1.0, "recall": 3 / 7}
+    assert result["by_method"]["fuzzy"] == {"links": 2, "correct": 0, "precision": 0.0, "recall": 0.0}
+    assert result["not_in_data"] == ["不在数据里的公司"]
+    assert [(e["name"], e["kind"]) for e in result["errors"]] == [
+        (WRONG, "wrong firm"), (NEAR1, "missed"), (NEAR2, "missed"), (OTHER, "false link")]
+
+
+def test_sweep_by_hand(folder):
+    grid = {(g["threshold"], g["margin"]): g for g in evaluate(folder / "out", folder / "truth.csv", sweep=True)["sweep"]}
+    assert len(grid) == 21 * 11
+    # 80: NEAR1 (86.96) and NEAR2 (83.33) link to firm 3 as well: correct 6 of 8 links, 6 of 7 names.
+    assert (grid[80, 3]["precision"], grid[80, 3]["recall"]) == (6 / 8, 6 / 7)
+    # 96: neither fuzzy link (91.67, 95.24) nor the near names: correct 4 of 4 links, 4 of 7 names.
+    assert (grid[96, 3]["precision"], grid[96, 3]["recall"]) == (1.0, 4 / 7)
+    # The ingest's own setting gives the evaluation's figures.
+    assert (grid[90, 3]["precision"], grid[90, 3]["recall"]) == (4 / 6, 4 / 7)
+
+
+def test_eval_json_and_errors(folder):
+    runner = CliRunner()
+    result = runner.invoke(app, ["links", "eval", str(folder / "truth.csv"), "--data", str(folder / "out"),
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["overall"]["precision"] == 4 / 6
+    write(folder / "bad.csv", "name,firm\n张伟,\n")
+    result = runner.invoke(app, ["links", "eval", str(folder / "bad.csv"), "--data", str(folder / "out")])
+    assert result.exit_code == 2
+    assert "row 1 has no name or no firm" in result.output
+    result = runner.invoke(app, ["links", "review", "--data", str(folder / "nowhere")])
+    assert result.exit_code == 2
+
+
+def test_ranked_decisions_equal_match_best():
+    choices = [F1, F2, F3, "杭州云帆信息有限公司", F2]
+    index = ChoiceIndex(choices, [1, 2, 3, 3, 4])
+    queries = [WRONG, OTHER, NEAR1, NEAR2, F2, "张伟", ""]
+    ranked = ranked_keys(queries, index, 70.0)
+    for threshold in (80, 85, 90, 96, 100, 101):
+        for margin in (0, 3, 10):
+            options = FuzzyOptions(threshold, margin, 1)
+            assert [decide_ranked(r, options) for r in ranked] == match_best(queries, index, options)
