@@ -174,3 +174,15 @@ def test_ranked_decisions_equal_match_best():
         for margin in (0, 3, 10):
             options = FuzzyOptions(threshold, margin, 1)
             assert [decide_ranked(r, options) for r in ranked] == match_best(queries, index, options)
+
+
+def test_the_sweeps_decision_equals_the_fuzzy_rule():
+    from fintech_firms.links.evaluate import _decided
+
+    cases = [[], [(1, 91.666)], [(1, 95.0), (2, 92.5)], [(1, 90.004), (2, 90.001)], [(1, 92.0), (2, 89.0)],
+             [(3, 100.0), (1, 100.0)], [(1, 85.0), (2, 71.0)], [(1, 88.0)]]
+    for ranked in cases:
+        for threshold in range(80, 101):
+            for margin in range(0, 11):
+                assert _decided(ranked, threshold, margin) == decide_ranked(
+                    ranked, FuzzyOptions(threshold, margin)).key, (ranked, threshold, margin)

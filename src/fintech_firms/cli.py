@@ -224,6 +224,8 @@ def demo_data_command(
     out: Path = typer.Option(Path("data/demo/raw"), "--out", "-o", help="Folder for the raw files."),
     seed: int = SEED,
     scale: float = SCALE,
+    truth: Path | None = typer.Option(
+        None, "--truth", help="Also write the true firm of every name written (for `firms links eval`); outside --out."),
 ) -> None:
     """Write a demo raw folder whose chapter-4 tables reproduce the 2022 report's figures.
 
@@ -242,11 +244,12 @@ def demo_data_command(
       firms demo-data --out data/raw --seed 7       # another draw, for firms ingest's default
       firms demo-data --scale 0.05                  # a small folder, for trying things out
       firms demo-data --scale 10 -o big/raw         # ten times the report's counts
+      firms demo-data --truth data/demo/truth.csv   # and the linking truth
     """
     with _errors():
         from .demo.folder import write as write_demo
 
-        summary = write_demo(out, seed=seed, scale=scale)
+        summary = write_demo(out, seed=seed, scale=scale, truth=truth)
     typer.echo(f"Wrote {out}/ ({', '.join(summary.files)}): {summary.firm_records:,} firm records, "
                f"{summary.patent_rows:,} patent rows, {summary.financing_rows:,} financing rows, "
                f"{summary.hightech_rows:,} certificate rows")
@@ -263,7 +266,8 @@ def demo_command(
 
     DIR/raw is generated (as by `firms demo-data`) unless it already holds the demo for this seed
     and scale; it is ingested into DIR/parquet and the chapter-4 tables go to DIR/tables. At
-    scale 1 the tables show the figures of the 2022 report's chapter 4.
+    scale 1 the tables show the figures of the 2022 report's chapter 4. DIR/truth.csv holds the
+    true firm of every name written, and the linking's precision and recall against it are shown.
 
     \b
     Examples:
@@ -276,7 +280,7 @@ def demo_command(
         typer.echo(f"Demo raw data in {raw}/ (seed {seed}, scale {scale:g}) ...")
         from .demo.folder import prepare
 
-        prepared = prepare(raw, seed=seed, scale=scale, force=regenerate)
+        prepared = prepare(raw, seed=seed, scale=scale, force=regenerate, truth=folder / "truth.csv")
         done = f"generated in {prepared.seconds:.1f} s" if prepared.generated else "already there"
         typer.echo(f"  {done}: {prepared.summary['firm_records']:,} firm records, "
                    f"{prepared.summary['patent_rows']:,} patent rows")
@@ -287,6 +291,10 @@ def demo_command(
         tables = build_tables(parquet)
         written = write_tables(tables, tables_dir)
     typer.echo(f"Wrote {tables_dir}/ ({len(written)} files: a CSV per table, chapter4.xlsx, chapter4.md)")
+    with _errors():
+        from .links.evaluate import evaluate, headline_line
+
+        typer.echo(headline_line(evaluate(parquet, folder / "truth.csv")))
     for result in headline(tables):
         typer.echo(f"\n{result.title}\n")
         typer.echo(text_table(result), nl=False)
