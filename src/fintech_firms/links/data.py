@@ -51,17 +51,7 @@ def load(data: Path) -> LinkData:
     firms = tables["firms"]
     firm_names = firms.select("firm_id", pl.col("names").alias("n")).explode("n")
     former = firms.select("firm_id", pl.col("former_names").alias("n")).explode("n")
-    rows = pl.concat([
-        tables[table].filter(pl.col(column).is_not_null()).select(
-            pl.lit(TABLE_LABELS.get(table, table)).alias("table"),
-            pl.col(column).alias("name"),
-            "firm_id",
-            pl.coalesce("link_method", "unlinked").alias("outcome"),
-            pl.col("link_score").alias("score"),
-        )
-        for table, column in NAME_COLUMNS.items()
-    ])
-    rows = rows.with_columns(normalize_names(rows["name"]).alias("name_key"))
+    rows = pl.concat([_named_rows(tables[table], table, column) for table, column in NAME_COLUMNS.items()])
     return LinkData(
         firms=firms.select("firm_id", "name", "uscc").with_columns(
             normalize_names(firms["name"]).alias("name_key")),
@@ -72,6 +62,24 @@ def load(data: Path) -> LinkData:
     )
 
 
+def _named_rows(frame: pl.DataFrame, table: str, column: str) -> pl.DataFrame:
+    frame = frame.filter(pl.col(column).is_not_null())
+    if "applicant_key" in frame.columns:  # patent_applicants keeps the key the linker used
+        keyed = frame.rename({"applicant_key": "name_key"})
+    else:  # few distinct names: each is normalised once
+        distinct = frame[column].unique(maintain_order=True)
+        keys = pl.DataFrame({column: distinct, "name_key": normalize_names(distinct)})
+        keyed = frame.join(keys, on=column, how="left", maintain_order="left")
+    return keyed.select(
+        pl.lit(TABLE_LABELS.get(table, table)).alias("table"),
+        pl.col(column).alias("name"),
+        "name_key",
+        "firm_id",
+        pl.coalesce("link_method", "unlinked").alias("outcome"),
+        pl.col("link_score").alias("score"),
+    )
+
+
 def names_outcome(rows: pl.DataFrame) -> pl.DataFrame:
     """One row per normalised name: the name as first written, its rows in all and per table, and
     its outcome: the (firm, method or unlinked reason) most of its rows got; on a tie the earlier
@@ -79,23 +87,26 @@ def names_outcome(rows: pl.DataFrame) -> pl.DataFrame:
     only where some carry a USCC (financing, certificates) or links.csv names the name."""
     rank = pl.col("outcome").replace_strict(
         {m: i for i, m in enumerate(METHOD_ORDER)}, default=len(METHOD_ORDER), return_dtype=pl.Int64)
+    # One pass over the rows (a million at the report's size); the rest works on its few groups.
+    groups = rows.group_by("name_key", "table", "firm_id", "outcome", maintain_order=True).agg(
+        pl.len().alias("n"), pl.col("score").max(), pl.col("name").first())
     per_table = (
-        rows.group_by("name_key", "table").len().sort("table")
-        .group_by("name_key").agg(pl.format("{} {}", "table", "len").str.join("; ").alias("tables"))
+        groups.group_by("name_key", "table").agg(pl.col("n").sum()).sort("table")
+        .group_by("name_key").agg(pl.format("{} {}", "table", "n").str.join("; ").alias("tables"),
+                                  pl.col("n").sum().alias("rows"))
     )
-    written = rows.group_by("name_key", maintain_order=True).agg(pl.col("name").first())
+    written = groups.group_by("name_key", maintain_order=True).agg(pl.col("name").first())
     decided = (
-        rows.group_by("name_key", "firm_id", "outcome")
-        .agg(pl.len().alias("n"), pl.col("score").max())
+        groups.group_by("name_key", "firm_id", "outcome")
+        .agg(pl.col("n").sum(), pl.col("score").max())
         .with_columns(rank.alias("_rank"))
         .sort(["name_key", "n", "_rank", "firm_id"], descending=[False, True, False, False],
               nulls_last=True)
         .group_by("name_key", maintain_order=True).first()
         .drop("n", "_rank")
     )
-    total = rows.group_by("name_key").len().rename({"len": "rows"})
     return (
-        written.join(total, on="name_key").join(per_table, on="name_key").join(decided, on="name_key")
+        written.join(per_table, on="name_key").join(decided, on="name_key")
         .select("name_key", "name", "rows", "tables", "firm_id", "outcome", "score")
     )
 

@@ -14,8 +14,9 @@ from .data import LinkData, load, names_outcome
 TOP = 3
 # A name left unlinked is listed when a firm scores at least this far under the threshold.
 NEAR_POINTS = 10.0
-# Candidates are listed down to this score, so that a person sees what else came close.
-CANDIDATE_CUTOFF = 60.0
+# Candidates of a fuzzy or ambiguous link are listed down to this score, so that a person sees
+# what else came close (an unlinked name's, down to the near score that lists it).
+CANDIDATE_CUTOFF = 70.0
 REVIEWED = ("fuzzy", "ambiguous", "manual", "manual: none")
 NO_MATCH = "no match"
 NONE_DECISION = "none"
@@ -34,11 +35,15 @@ def review_frame(links: LinkData) -> pl.DataFrame:
     names = names_outcome(links.rows)
     flagged = links.rows.filter(pl.col("outcome").is_in(REVIEWED))["name_key"].unique()
     unlinked = links.rows.filter(pl.col("outcome") == NO_MATCH)["name_key"].unique()
-    keys = sorted(set(flagged.to_list()) | set(unlinked.to_list()))
-    ranked = dict(zip(keys, ranked_keys(keys, links.choice_index(), CANDIDATE_CUTOFF, top=TOP,
-                                        workers=links.fuzzy.workers)))
     near = max(0.0, links.fuzzy.threshold - NEAR_POINTS)
-    keep = set(flagged.to_list()) | {k for k in unlinked.to_list() if ranked[k] and ranked[k][0][1] >= near}
+    index = links.choice_index()
+    flagged_keys = sorted(flagged.to_list())
+    unlinked_keys = sorted(set(unlinked.to_list()) - set(flagged_keys))
+    ranked = dict(zip(flagged_keys, ranked_keys(flagged_keys, index, min(CANDIDATE_CUTOFF, near), top=TOP,
+                                                workers=links.fuzzy.workers)))
+    ranked.update(zip(unlinked_keys, ranked_keys(unlinked_keys, index, near, top=TOP,
+                                                 workers=links.fuzzy.workers)))
+    keep = set(flagged_keys) | {k for k in unlinked_keys if ranked[k]}
     names = names.filter(pl.col("name_key").is_in(sorted(keep))).sort(
         ["rows", "name_key"], descending=[True, False])
 
