@@ -51,7 +51,8 @@ def test_cli_reference_has_every_help_text():
 def test_every_command_is_in_the_cli_reference():
     written = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     assert re.findall(r"^## (firms.*)$", written, re.M) == [
-        "firms", "firms ingest", "firms aggregate", "firms sql", "firms tables", "firms demo-data", "firms demo"]
+        "firms", "firms ingest", "firms aggregate", "firms sql", "firms tables", "firms demo-data", "firms demo",
+        "firms links", "firms links review", "firms links eval"]
 
 
 def test_every_sql_model_is_known_and_every_known_model_exists():

@@ -186,3 +186,28 @@ def test_the_sweeps_decision_equals_the_fuzzy_rule():
             for margin in range(0, 11):
                 assert _decided(ranked, threshold, margin) == decide_ranked(
                     ranked, FuzzyOptions(threshold, margin)).key, (ranked, threshold, margin)
+
+
+def test_the_demo_writes_its_truth_beside_unchanged_raw_files(tmp_path):
+    from fintech_firms.demo.generate import generate
+
+    plain = generate(tmp_path / "plain", scale=0.01)
+    told = generate(tmp_path / "told", scale=0.01, truth=tmp_path / "truth.csv")
+    assert plain == told
+    for name in plain.files:
+        assert (tmp_path / "plain" / name).read_bytes() == (tmp_path / "told" / name).read_bytes()
+    truth = pl.read_csv(tmp_path / "truth.csv")
+    firms = dict(truth.rows())
+    assert "清华大学" in firms and firms["清华大学"] == "none"
+    # Every firm name variant the generator wrote is in the truth, with a firm; people are none.
+    from fintech_firms.demo.names import OUTSIDE_COMPANIES, UNKNOWN_FIRM_SUFFIXES
+
+    for name in truth.filter(pl.col("name").str.ends_with("公司") & (pl.col("firm") == "none"))["name"]:
+        assert name in OUTSIDE_COMPANIES or name.endswith(UNKNOWN_FIRM_SUFFIXES), name
+    assert truth.filter(pl.col("name").str.len_chars() <= 3)["firm"].unique().to_list() == ["none"]
+    ingest(tmp_path / "told", tmp_path / "out")
+    result = evaluate(tmp_path / "out", tmp_path / "truth.csv")
+    assert result["confusion"]["wrong firm"] == result["confusion"]["false link"] == 0
+    assert result["confusion"]["missed"] == 0
+    assert result["by_method"]["fuzzy"]["links"] == told.typo_names
+    assert result["by_method"]["former_name"]["links"] > 0

@@ -32,8 +32,13 @@ def render() -> str:
         _help(),
         "```",
     ]
-    for name in get_command(app).list_commands(None):
+    group = get_command(app)
+    for name in group.list_commands(None):
         parts += ["", f"## firms {name}", "", "```text", _help(name), "```"]
+        # A sub-app (`firms links`): each of its commands gets its own section.
+        sub = group.get_command(None, name)
+        for subname in getattr(sub, "list_commands", lambda _: [])(None):
+            parts += ["", f"## firms {name} {subname}", "", "```text", _help(name, subname), "```"]
     return "\n".join(parts) + "\n"
 
 
