@@ -23,7 +23,7 @@ import polars as pl
 from ..errors import InputError
 from ..rules.fuzzy import FuzzyOptions, decide_ranked, ranked_keys
 from ..rules.names import normalize_name, normalize_names
-from ..rules.uscc import is_valid_uscc, normalize_uscc
+from ..rules.uscc import normalize_uscc
 from ..tabular.reader import ROW, read_table
 from .data import METHOD_ORDER, LinkData, load, names_outcome
 
@@ -78,8 +78,11 @@ def _truth_key(expr: pl.Expr) -> pl.Expr:
 def label(links: LinkData, truth: pl.DataFrame) -> Labelled:
     resolve = _resolver(links)
     ids, resolved = [], []
+    seen: dict[str, tuple[int | None, bool]] = {}
     for value in truth["truth"].to_list():
-        firm_id, ok = resolve(value)
+        if value not in seen:
+            seen[value] = resolve(value)
+        firm_id, ok = seen[value]
         ids.append(firm_id)
         resolved.append(ok)
     truth = truth.with_columns(pl.Series("true_id", ids, dtype=pl.Int64),
@@ -104,7 +107,7 @@ def _resolver(links: LinkData):
         if value.strip().lower() == NONE:
             return None, True
         code = normalize_uscc(value)
-        if is_valid_uscc(code) and code in by_uscc:
+        if code in by_uscc:  # the firms' USCCs are valid ones (ingest drops the others)
             return by_uscc[code], True
         key = normalize_name(value)
         firms_named = by_name.get(key) or links.names.get(key) or set()
