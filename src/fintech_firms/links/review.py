@@ -16,7 +16,7 @@ TOP = 3
 NEAR_POINTS = 10.0
 # Candidates of a fuzzy or ambiguous link are listed down to this score, so that a person sees
 # what else came close (an unlinked name's, down to the near score that lists it).
-CANDIDATE_CUTOFF = 70.0
+CANDIDATE_CUTOFF = 75.0
 REVIEWED = ("fuzzy", "ambiguous", "manual", "manual: none")
 NO_MATCH = "no match"
 NONE_DECISION = "none"
