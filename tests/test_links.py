@@ -70,11 +70,11 @@ def _patents_by_city(data):
 
 def test_review_lists_the_wrong_fuzzy_link_and_the_near_unlinked_names(folder):
     frame = review(folder / "out")
-    assert frame.select("name", "rows", "tables", "link", "score", "firm_uscc").rows() == [
-        (WRONG, 2, "patents 2", "fuzzy", 91.67, U1),
-        (NEAR1, 1, "patents 1", "no match", None, None),
-        (NEAR2, 1, "patents 1", "no match", None, None),
-        (OTHER, 1, "patents 1", "fuzzy", 95.24, U1),
+    assert frame.select("name", "rows", "tables", "example", "link", "score", "firm_uscc").rows() == [
+        (WRONG, 2, "patents 2", "patents 201610920042.6", "fuzzy", 91.67, U1),
+        (NEAR1, 1, "patents 1", "patents 201610920045.X", "no match", None, None),
+        (NEAR2, 1, "patents 1", "patents 201610920049.8", "no match", None, None),
+        (OTHER, 1, "patents 1", "patents 201610920044.5", "fuzzy", 95.24, U1),
     ]
     assert frame.select("candidate_1", "candidate_1_score", "candidate_2", "candidate_2_score").rows() == [
         (F1, 91.67, F2, 80.0), (F3, 86.96, None, None), (F3, 83.33, None, None), (F1, 95.24, None, None)]

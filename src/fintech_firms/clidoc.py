@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from typer.main import get_command
 from typer.testing import CliRunner
@@ -32,7 +34,7 @@ def render() -> str:
         _help(),
         "```",
     ]
-    group = get_command(app)
+    group: Any = get_command(app)  # a group: the app has several commands
     for name in group.list_commands(None):
         parts += ["", f"## firms {name}", "", "```text", _help(name), "```"]
         # A sub-app (`firms links`): each of its commands gets its own section.

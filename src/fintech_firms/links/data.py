@@ -27,7 +27,7 @@ class LinkData:
     firms: pl.DataFrame  # firm_id, name, uscc, name_key
     names: dict[str, set[int]]  # normalised name → firms carrying it (as the linker's index)
     former: dict[str, set[int]]  # normalised former name → firms
-    rows: pl.DataFrame  # one per linked-table row with a name: table, name, name_key, firm_id, outcome, score
+    rows: pl.DataFrame  # a linked-table row with a name: table, example, name, name_key, firm_id, outcome, score
     fuzzy: FuzzyOptions  # the settings the ingest used
 
     def choice_index(self) -> ChoiceIndex:
@@ -70,8 +70,13 @@ def _named_rows(frame: pl.DataFrame, table: str, column: str) -> pl.DataFrame:
         distinct = frame[column].unique(maintain_order=True)
         keys = pl.DataFrame({column: distinct, "name_key": normalize_names(distinct)})
         keyed = frame.join(keys, on=column, how="left", maintain_order="left")
+    label = TABLE_LABELS.get(table, table)
+    # Where a person finds the row: the application number, or the input row of the event.
+    where = (pl.format("{} {}", pl.lit(label), "app_no") if "app_no" in keyed.columns
+             else pl.format("{} row {}", pl.lit(label), "source_row"))
     return keyed.select(
-        pl.lit(TABLE_LABELS.get(table, table)).alias("table"),
+        pl.lit(label).alias("table"),
+        where.alias("example"),
         pl.col(column).alias("name"),
         "name_key",
         "firm_id",
@@ -89,13 +94,13 @@ def names_outcome(rows: pl.DataFrame) -> pl.DataFrame:
         {m: i for i, m in enumerate(METHOD_ORDER)}, default=len(METHOD_ORDER), return_dtype=pl.Int64)
     # One pass over the rows (a million at the report's size); the rest works on its few groups.
     groups = rows.group_by("name_key", "table", "firm_id", "outcome", maintain_order=True).agg(
-        pl.len().alias("n"), pl.col("score").max(), pl.col("name").first())
+        pl.len().alias("n"), pl.col("score").max(), pl.col("name").first(), pl.col("example").first())
     per_table = (
         groups.group_by("name_key", "table").agg(pl.col("n").sum()).sort("table")
         .group_by("name_key").agg(pl.format("{} {}", "table", "n").str.join("; ").alias("tables"),
                                   pl.col("n").sum().alias("rows"))
     )
-    written = groups.group_by("name_key", maintain_order=True).agg(pl.col("name").first())
+    written = groups.group_by("name_key", maintain_order=True).agg(pl.col("name", "example").first())
     decided = (
         groups.group_by("name_key", "firm_id", "outcome")
         .agg(pl.col("n").sum(), pl.col("score").max())
@@ -107,7 +112,7 @@ def names_outcome(rows: pl.DataFrame) -> pl.DataFrame:
     )
     return (
         written.join(per_table, on="name_key").join(decided, on="name_key")
-        .select("name_key", "name", "rows", "tables", "firm_id", "outcome", "score")
+        .select("name_key", "name", "rows", "tables", "example", "firm_id", "outcome", "score")
     )
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputError
-from ..rules.fuzzy import FuzzyOptions, decide_ranked, ranked_keys
+from ..rules.fuzzy import FuzzyOptions, ranked_keys
 from ..rules.names import normalize_name, normalize_names
 from ..rules.uscc import normalize_uscc
 from ..tabular.reader import ROW, read_table

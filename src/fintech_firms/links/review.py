@@ -21,7 +21,7 @@ REVIEWED = ("fuzzy", "ambiguous", "manual", "manual: none")
 NO_MATCH = "no match"
 NONE_DECISION = "none"
 
-COLUMNS = ["name", "rows", "tables", "link", "score", "firm", "firm_uscc",
+COLUMNS = ["name", "rows", "tables", "example", "link", "score", "firm", "firm_uscc",
            *[f"candidate_{i}{part}" for i in range(1, TOP + 1) for part in ("", "_uscc", "_score")],
            "decision", "note"]
 
@@ -49,9 +49,10 @@ def review_frame(links: LinkData) -> pl.DataFrame:
 
     firm = {r[0]: (r[1], r[2]) for r in links.firms.select("firm_id", "name", "uscc").iter_rows()}
     out: dict[str, list] = {c: [] for c in COLUMNS}
-    for key, name, rows, tables, firm_id, outcome, score in names.iter_rows():
+    for key, name, rows, tables, example, firm_id, outcome, score in names.iter_rows():
         linked = firm.get(firm_id, (None, None))
-        values = {"name": name, "rows": rows, "tables": tables, "link": outcome, "score": score,
+        values = {"name": name, "rows": rows, "tables": tables, "example": example, "link": outcome,
+                  "score": score,
                   "firm": linked[0], "firm_uscc": linked[1], "note": None,
                   "decision": _prefilled(outcome, linked)}
         candidates = ranked[key]
