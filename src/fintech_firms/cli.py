@@ -304,7 +304,10 @@ def demo_command(
 
 
 links_app = typer.Typer(
-    help="Check and correct the links of names to firms: the review queue and the evaluation.",
+    help="Check and correct the links of names to firms: the review queue and the evaluation.\n\n"
+         "\b\nExamples:\n"
+         "  firms links review --out review.xlsx    # fill decision, save as data/raw/links.xlsx\n"
+         "  firms links eval truth.csv --sweep",
     no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(links_app, name="links")
 
