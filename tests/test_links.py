@@ -108,6 +108,10 @@ def test_a_filled_review_file_fixes_the_links_and_the_figures(folder):
         {"row": 5, "name": "不存在的名字", "decision": "none", "reason": "the name occurs in no linked row"},
         {"row": 6, "name": "张伟", "decision": "上海不存在科技有限公司", "reason": "no firm is named 上海不存在科技有限公司"},
     ]}
+    from fintech_firms.ingest.summary import summary_lines
+
+    assert "  links.csv: 5 decisions, 3 used, 2 stale (see link_overrides in the report)" in summary_lines(
+        report, folder / "out")
     # By hand: 深圳 keeps P1 only; 北京 gains P2 and P3; 杭州 gains P5.
     assert _patents_by_city(folder / "out") == {"北京": 3, "杭州": 3, "深圳": 1}
     # The next review keeps the decisions made, so that it can replace links.csv.
@@ -211,3 +215,47 @@ def test_the_demo_writes_its_truth_beside_unchanged_raw_files(tmp_path):
     assert result["confusion"]["missed"] == 0
     assert result["by_method"]["fuzzy"]["links"] == told.typo_names
     assert result["by_method"]["former_name"]["links"] > 0
+
+
+def test_a_review_workbook_can_be_dropped_in_as_links_xlsx(folder):
+    from openpyxl import load_workbook
+
+    from fintech_firms.ingest.linking import read_overrides
+
+    raw = folder / "raw"
+    result = CliRunner().invoke(app, ["links", "review", "--data", str(folder / "out"),
+                                      "--out", str(raw / "links.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert read_overrides(raw).entries == []  # nothing decided yet: no override
+    book = load_workbook(raw / "links.xlsx")
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=3, column=header.index("decision") + 1, value=U3)  # the second name: NEAR1
+    book.save(raw / "links.xlsx")
+    assert [(e.row, e.name, e.decision) for e in read_overrides(raw).entries] == [(2, NEAR1, U3)]
+
+
+def test_override_rules_on_the_linker():
+    from fintech_firms.ingest.linking import MANUAL_NONE, Link, Linker, Override, Overrides
+
+    overrides = Overrides([
+        Override(1, "甲科技有限公司", "none"),
+        Override(2, "丙 公司", "乙科技有限公司"),  # compared normalised
+        Override(3, "丁公司", "91110000802100433B"),  # a valid USCC no firm has
+        Override(4, "戊公司", "旧名有限公司"),  # two firms' former name
+        Override(5, "丙公司", "none"),  # decided in row 2 already
+    ])
+    linker = Linker(usccs={"914403001922038216": 1},
+                    names={"甲科技有限公司": {1}, "乙科技有限公司": {2}},
+                    former={"旧名有限公司": {2, 3}}, fuzzy=FuzzyOptions(), overrides=overrides)
+    links = linker.link_all([("甲科技有限公司", "914403001922038216"), ("丙公司", None), ("丁公司", None)])
+    # The decision comes before the row's USCC.
+    assert list(links.values()) == [Link(None, None, None, MANUAL_NONE), Link(2, "manual", 100.0),
+                                    Link(None, None, None, "no match")]
+    assert linker.override_report() == {"entries": 5, "used": 2, "stale": [
+        {"row": 3, "name": "丁公司", "decision": "91110000802100433B",
+         "reason": "no firm has the USCC 91110000802100433B"},
+        {"row": 4, "name": "戊公司", "decision": "旧名有限公司", "reason": "2 firms are named 旧名有限公司; give the USCC"},
+        {"row": 5, "name": "丙公司", "decision": "none",
+         "reason": "the name is decided already in row 2; this row is ignored"},
+    ]}
