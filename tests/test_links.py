@@ -259,3 +259,18 @@ def test_override_rules_on_the_linker():
         {"row": 5, "name": "丙公司", "decision": "none",
          "reason": "the name is decided already in row 2; this row is ignored"},
     ]}
+
+
+def test_the_demo_reuses_its_raw_folder_only_with_its_own_truth(tmp_path):
+    from fintech_firms.demo.folder import prepare
+    from fintech_firms.errors import InputError
+
+    raw, truth = tmp_path / "raw", tmp_path / "truth.csv"
+    assert prepare(raw, scale=0.01, truth=truth).generated
+    assert not prepare(raw, scale=0.01, truth=truth).generated
+    written = truth.read_bytes()
+    truth.write_text("name,firm\n", encoding="utf-8")  # another truth (another seed's, say)
+    assert prepare(raw, scale=0.01, truth=truth).generated
+    assert truth.read_bytes() == written
+    with pytest.raises(InputError, match="outside the raw folder"):
+        prepare(raw, scale=0.01, truth=raw / "truth.csv", force=True)

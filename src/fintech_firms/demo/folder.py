@@ -40,7 +40,10 @@ def prepare(raw: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0, force: b
     file, when one is asked for), else (re)written."""
     wanted = _identity(seed, scale)
     manifest = read_manifest(raw)
-    complete = all((raw / name).is_file() for name in FILES) and (truth is None or truth.is_file())
+    complete = all((raw / name).is_file() for name in FILES)
+    if truth is not None and manifest is not None:
+        # The truth must be the one written with these raw files, not one of another seed.
+        complete = complete and manifest.get("truth_sha256") == _sha256(truth)
     if not force and complete and manifest is not None and manifest.get("identity") == wanted:
         return Prepared(raw, False, 0.0, manifest["summary"])
     start = time.perf_counter()
@@ -70,7 +73,8 @@ def _write(raw: Path, seed: int, scale: float, truth: Path | None) -> DemoSummar
     staging = Path(tempfile.mkdtemp(prefix=f".{raw.name}.", dir=raw.parent))
     try:
         summary = generate(staging, seed=seed, scale=scale, truth=truth)
-        manifest = {"identity": _identity(seed, scale), "summary": asdict(summary)}
+        manifest = {"identity": _identity(seed, scale), "summary": asdict(summary),
+                    "truth_sha256": None if truth is None else _sha256(truth)}
         (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                         encoding="utf-8")
         if raw.exists():
@@ -102,6 +106,13 @@ def _identity(seed: int, scale: float) -> dict:
     plan = resources.files("fintech_firms.demo").joinpath("plan.csv").read_bytes()
     return {"seed": seed, "scale": scale, "fintech_firms": __version__,
             "plan_sha256": hashlib.sha256(plan).hexdigest()}
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _holds_raw_files(folder: Path) -> bool:
