@@ -83,6 +83,7 @@ def test_review_lists_the_wrong_fuzzy_link_and_the_near_unlinked_names(folder):
 
 def test_a_filled_review_file_fixes_the_links_and_the_figures(folder):
     assert _patents_by_city(folder / "out") == {"北京": 1, "杭州": 2, "深圳": 4}
+    before = pl.read_parquet(folder / "out" / "patent_applicants.parquet")
     raw = folder / "raw"
     result = CliRunner().invoke(app, ["links", "review", "--data", str(folder / "out"),
                                       "--out", str(raw / "links.csv")])
@@ -96,6 +97,10 @@ def test_a_filled_review_file_fixes_the_links_and_the_figures(folder):
     report = ingest(raw, folder / "out")
 
     applicants = pl.read_parquet(folder / "out" / "patent_applicants.parquet")
+    # Nothing but the decided names changed.
+    decided = [WRONG, NEAR1, OTHER]
+    assert applicants.filter(~pl.col("applicant").is_in(decided)).equals(
+        before.filter(~pl.col("applicant").is_in(decided)))
     by_name = {r[0]: r[1:] for r in applicants.select("applicant", "firm_id", "link_method", "unlinked").rows()}
     assert by_name[WRONG] == (2, "manual", None)
     assert by_name[NEAR1] == (3, "manual", None)
