@@ -279,3 +279,12 @@ def test_the_demo_reuses_its_raw_folder_only_with_its_own_truth(tmp_path):
     assert truth.read_bytes() == written
     with pytest.raises(InputError, match="outside the raw folder"):
         prepare(raw, scale=0.01, truth=raw / "truth.csv", force=True)
+
+
+def test_a_links_file_without_its_columns_stops_the_run(folder):
+    from fintech_firms.errors import InputError
+
+    write(folder / "raw" / "links.csv", "名称,决定\n张伟,none\n")
+    with pytest.raises(InputError, match=r"links.csv: missing column 'name', 'decision' \(the columns of "
+                                         r"`firms links review`\); found: 名称, 决定"):
+        ingest(folder / "raw", folder / "out2")
