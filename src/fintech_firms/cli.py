@@ -225,7 +225,8 @@ def demo_data_command(
     seed: int = SEED,
     scale: float = SCALE,
     truth: Path | None = typer.Option(
-        None, "--truth", help="Also write the true firm of every name written (for `firms links eval`); outside --out."),
+        None, "--truth",
+        help="Also write the true firm of every name written (for `firms links eval`); outside --out."),
 ) -> None:
     """Write a demo raw folder whose chapter-4 tables reproduce the 2022 report's figures.
 
