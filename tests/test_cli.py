@@ -14,12 +14,19 @@ runner = CliRunner()
 
 def commands():
     group = get_command(app)
-    return [(name, group.get_command(None, name)) for name in group.list_commands(None)]
+    found = []
+    for name in group.list_commands(None):
+        command = group.get_command(None, name)
+        found.append((name, command))
+        # A sub-app's commands (`firms links review`) too.
+        found += [(f"{name} {sub}", command.get_command(None, sub))
+                  for sub in getattr(command, "list_commands", lambda _: [])(None)]
+    return found
 
 
 @pytest.mark.parametrize(("name", "command"), commands())
 def test_every_command_has_help_with_an_example_for_every_option(name, command):
-    result = runner.invoke(app, [name, "--help"])
+    result = runner.invoke(app, [*name.split(), "--help"])
     assert result.exit_code == 0
     assert "Examples:" in result.output
     examples = result.output.split("Examples:")[1].split("Arguments:")[0].split("Options:")[0]

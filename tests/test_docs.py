@@ -54,8 +54,7 @@ def test_every_command_is_in_the_cli_reference():
     written = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     assert re.findall(r"^## (firms.*)$", written, re.M) == [
         "firms", "firms ingest", "firms aggregate", "firms sql", "firms tables", "firms index", "firms report",
-        "firms demo-data",
-        "firms demo"]
+        "firms demo-data", "firms demo", "firms links", "firms links review", "firms links eval"]
 
 
 def test_every_sql_model_is_known_and_well_formed():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from .errors import InputError
 from .ingest.progress import Quiet, for_terminal
 from .ingest.summary import summary_lines
 from .output.cells import Result, known_columns, plain_columns
-from .output.formats import FORMATS, check_format, render, write_bytes
+from .output.formats import FORMATS, check_format, csv_bytes, render, write_bytes
 from .output.tables import headline, write_tables
 from .output.text import text_table
 
@@ -347,6 +348,9 @@ def demo_data_command(
     out: Path = typer.Option(Path("data/demo/raw"), "--out", "-o", help="Folder for the raw files."),
     seed: int = SEED,
     scale: float = SCALE,
+    truth: Path | None = typer.Option(
+        None, "--truth",
+        help="Also write the true firm of every name written (for `firms links eval`); outside --out."),
 ) -> None:
     """Write a demo raw folder whose chapter-4 tables reproduce the 2022 report's figures.
 
@@ -365,11 +369,12 @@ def demo_data_command(
       firms demo-data --out data/raw --seed 7       # another draw, for firms ingest's default
       firms demo-data --scale 0.05                  # a small folder, for trying things out
       firms demo-data --scale 10 -o big/raw         # ten times the report's counts
+      firms demo-data --truth data/demo/truth.csv   # and the linking truth
     """
     with _errors():
         from .demo.folder import write as write_demo
 
-        summary = write_demo(out, seed=seed, scale=scale)
+        summary = write_demo(out, seed=seed, scale=scale, truth=truth)
     typer.echo(f"Wrote {out}/ ({', '.join(summary.files)}): {summary.firm_records:,} firm records, "
                f"{summary.patent_rows:,} patent rows, {summary.financing_rows:,} financing rows, "
                f"{summary.hightech_rows:,} certificate rows")
@@ -387,6 +392,8 @@ def demo_command(
     DIR/raw is generated (as by `firms demo-data`) unless it already holds the demo for this seed
     and scale; it is ingested into DIR/parquet, the chapter-4 tables go to DIR/tables and their
     charts to DIR/report.html. At scale 1 the tables show the figures of the 2022 report's chapter 4.
+    DIR/truth.csv holds the true firm of every name written, and the linking's precision and recall
+    against it are shown.
 
     \b
     Examples:
@@ -399,7 +406,7 @@ def demo_command(
         typer.echo(f"Demo raw data in {raw}/ (seed {seed}, scale {scale:g}) ...")
         from .demo.folder import prepare
 
-        prepared = prepare(raw, seed=seed, scale=scale, force=regenerate)
+        prepared = prepare(raw, seed=seed, scale=scale, force=regenerate, truth=folder / "truth.csv")
         done = f"generated in {prepared.seconds:.1f} s" if prepared.generated else "already there"
         typer.echo(f"  {done}: {prepared.summary['firm_records']:,} firm records, "
                    f"{prepared.summary['patent_rows']:,} patent rows")
@@ -416,6 +423,10 @@ def demo_command(
 
         write_report(parquet, report, index=_index_function())
     typer.echo(f"Wrote {report} (the charts; open it in a browser)")
+    with _errors():
+        from .links.evaluate import evaluate, headline_line
+
+        typer.echo(headline_line(evaluate(parquet, folder / "truth.csv")))
     for result in headline(tables):
         typer.echo(f"\n{result.title}\n")
         typer.echo(text_table(result), nl=False)
@@ -440,6 +451,85 @@ def _demo_index(parquet: Path, tables_dir: Path, top: int = 10) -> None:
         frame, specs = people_frame(select(result, level="total", by=by), result.year, result.base_year)
         typer.echo(f"\n{title}\n")
         typer.echo(text_table(Result(frame.head(rows) if rows else frame, columns(specs), by)), nl=False)
+links_app = typer.Typer(
+    help="Check and correct the links of names to firms: the review queue and the evaluation.\n\n"
+         "\b\nExamples:\n"
+         "  firms links review --out review.xlsx    # fill decision, save as data/raw/links.xlsx\n"
+         "  firms links eval truth.csv --sweep",
+    no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(links_app, name="links")
+
+
+@links_app.command("review")
+def links_review_command(
+    data: Path = DATA,
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the queue to FILE.xlsx or FILE.csv."),
+) -> None:
+    """List the names whose link a person should check, most rows first.
+
+    One row per distinct written name that was linked fuzzily, was ambiguous, was decided in
+    links.csv, or stayed unlinked while a firm scored within 10 points of the fuzzy threshold: its
+    rows per table, the link it got (method or unlinked reason) and score, the top 3 candidate
+    firms with their scores, and the columns decision (a firm's USCC, its name, or none) and note
+    to fill. Save the filled file as links.csv (or links.xlsx) in the raw folder: the next
+    `firms ingest` applies it first (method manual). See docs/linking.md.
+
+    \b
+    Examples:
+      firms links review --out review.xlsx
+      firms links review --data data/demo/parquet --out review.csv
+      cp review.csv data/raw/links.csv && firms ingest
+    """
+    with _errors():
+        from .links.review import review
+
+        frame = review(data)
+        result = Result(frame, plain_columns(frame), "review", null="")
+        if out is None:
+            _emit(result, "table", None)
+        else:
+            fmt = out.suffix.lower().lstrip(".")
+            if fmt not in ("csv", "xlsx"):
+                raise InputError(f"{out}: --out must end in .csv or .xlsx")
+            write_bytes(render(result, fmt), out)
+            typer.echo(f"Wrote {out} ({frame.height} names to review)")
+
+
+@links_app.command("eval")
+def links_eval_command(
+    truth: Path = typer.Argument(..., help="CSV or XLSX: name, firm (its USCC, its name where it has none, or none)."),
+    data: Path = DATA,
+    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table, json, csv."),
+    sweep: bool = typer.Option(False, "--sweep", help="Re-score the fuzzy step at thresholds 80-100 and margins 0-10."),
+) -> None:
+    """Precision, recall and F1 of the links against names whose firm is known.
+
+    Each distinct labelled name counts once, with the link most of its rows got. Shown: the
+    overall figures, the confusion counts (correct, wrong firm, false link, missed, correctly
+    unlinked), the figures per method (uscc, exact, former_name, fuzzy, manual) and every error.
+    --sweep decides the fuzzy step's names again at each threshold and margin and shows the
+    precision and recall of each, marking those that reach 99.5 % and 98 %. json: an object
+    with overall.precision, overall.recall and overall.f1 (fractions); csv: a row per method,
+    or the sweep's grid. See docs/linking.md.
+
+    \b
+    Examples:
+      firms links eval data/demo/truth.csv --data data/demo/parquet
+      firms links eval truth.csv --format json
+      firms links eval truth.csv --sweep
+    """
+    with _errors():
+        if fmt not in ("table", "json", "csv"):
+            raise InputError(f"unknown format '{fmt}'; valid: table, json, csv")
+        from .links.evaluate import evaluate, summary_frame, text
+
+        result = evaluate(data, truth, sweep=sweep)
+        if fmt == "table":
+            typer.echo(text(result), nl=False)
+        elif fmt == "json":
+            typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        else:
+            typer.echo(csv_bytes(summary_frame(result)).decode(), nl=False)
 
 
 def _read_query(file: Path) -> str:

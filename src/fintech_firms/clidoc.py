@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import typer
+from typer.core import TyperGroup
 from typer.main import get_group
 from typer.testing import CliRunner
 
@@ -35,6 +36,11 @@ def render() -> str:
     group = get_group(app)
     for name in group.list_commands(typer.Context(group)):
         parts += ["", f"## firms {name}", "", "```text", _help(name), "```"]
+        # A sub-app (`firms links`): each of its commands gets its own section.
+        sub = group.get_command(typer.Context(group), name)
+        if isinstance(sub, TyperGroup):
+            for subname in sub.list_commands(typer.Context(sub)):
+                parts += ["", f"## firms {name} {subname}", "", "```text", _help(name, subname), "```"]
     return "\n".join(parts) + "\n"
 
 

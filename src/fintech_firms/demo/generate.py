@@ -35,6 +35,7 @@ from .patents import (
     make_typos,
 )
 from .plan import DEFAULT_SEED, load_plan, scale_plan, shared_patents
+from .truth import truth_frame, write_truth
 from .writer import CsvAppender, write_csv, write_xlsx
 
 __all__ = ["FILES", "DemoSummary", "generate"]
@@ -91,8 +92,9 @@ class DemoSummary:
 
 
 def generate(out: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
-             plan: pl.DataFrame | None = None) -> DemoSummary:
-    """Write the demo raw folder for `plan` (default: the packaged plan) scaled by `scale` into `out`."""
+             plan: pl.DataFrame | None = None, truth: Path | None = None) -> DemoSummary:
+    """Write the demo raw folder for `plan` (default: the packaged plan) scaled by `scale` into `out`,
+    and with `truth` the linking truth of every name written (demo/truth.py) to that file."""
     out = Path(out)
     plan = scale_plan(load_plan() if plan is None else plan, scale)
     shared_count = shared_patents(scale)
@@ -113,7 +115,9 @@ def generate(out: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
     typos = make_typos(firms, index, round(TYPO_SHARE * int(plan["patents"].sum())),
                        np.random.default_rng(s_typos))
     with CsvAppender(out / "patents.csv", PATENT_COLUMNS) as sink:
-        patents = PatentWriter(firms, plan, shared, typos, sink, s_patents).run()
+        writer = PatentWriter(firms, plan, shared, typos, sink, s_patents)
+        patents = writer.run()
+        patents_written = writer.written
 
     builder = FinancingBuilder(firms, plan, index, np.random.default_rng(s_financing))
     financing, fcounts = builder.build()
@@ -125,6 +129,9 @@ def generate(out: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
     stats = city_stats_frame(seed)
     headers = {"city": "城市", "year": "年份", "indicator": "指标", "value": "数值"}
     write_csv(out / "city_stats.csv", stats.rename(headers))
+    if truth is not None:
+        written = patents_written | set(financing["firm_name"].to_list()) | {r[0] for r in rows if r[0]}
+        write_truth(truth, truth_frame(firms, typos, written))
 
     f = firms.frame
     return DemoSummary(
@@ -161,10 +168,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--plan", type=Path, default=None, help="a plan CSV instead of the packaged one")
+    parser.add_argument("--truth", type=Path, default=None, help="also write the linking truth here")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     summary = generate(args.out, seed=args.seed, scale=args.scale,
-                       plan=None if args.plan is None else load_plan(args.plan))
+                       plan=None if args.plan is None else load_plan(args.plan), truth=args.truth)
     for key, value in summary.as_dict().items():
         print(f"{key}: {value}")
     print(f"seconds: {time.perf_counter() - started:.1f}")

@@ -262,6 +262,8 @@ class PatentWriter:
         self.seeds = seeds
         self.numbers = _Numbers()
         self.counts = PatentCounts()
+        # Every applicant name written (for the linking truth, demo/truth.py); draws no random numbers.
+        self.written: set[str] = set()
         f = firms.frame
         self.name = f["name"]
         self.variant = f["variant"]
@@ -522,6 +524,8 @@ class PatentWriter:
             "patent_type": np.full(q, ""), "app_date": _dates(rng, bad_year, 0.3),
             "ipc": np.full(q, ""), "legal_status": np.full(q, ""),
         })
+        for names in (mentions["text"], o_mentions["text"], dup_all["text"], bad_rows["applicants"]):
+            self.written.update(names.drop_nulls().to_list())
         rows = pl.concat([main, dup_rows, bad_rows], how="vertical")
         rows = rows[rng.permutation(rows.height)]
         self.out.write(rows)

@@ -1,20 +1,29 @@
-"""Link names from patents, financing and hightech to firms: USCC → exact name → former name → fuzzy."""
+"""Link names from patents, financing and hightech to firms: links.csv → USCC → exact name → former
+name → fuzzy."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
+from ..errors import InputError
 from ..rules.fuzzy import ChoiceIndex, FuzzyOptions, match_best
 from ..rules.names import normalize_name
 from ..rules.uscc import is_valid_uscc, normalize_uscc, parse_uscc
+from ..tabular.reader import ROW, find_file, read_table
 from .columns import map_distinct
 
-USCC, EXACT, FORMER, FUZZY = "uscc", "exact", "former_name", "fuzzy"
-METHODS = (USCC, EXACT, FORMER, FUZZY)
+USCC, EXACT, FORMER, FUZZY, MANUAL = "uscc", "exact", "former_name", "fuzzy", "manual"
+METHODS = (USCC, EXACT, FORMER, FUZZY, MANUAL)
 AMBIGUOUS, NO_MATCH = "ambiguous", "no match"
+# A name links.csv forbids linking (decision `none`).
+MANUAL_NONE = "manual: none"
+UNLINKED_REASONS = (AMBIGUOUS, NO_MATCH, MANUAL_NONE)
+OVERRIDES_STEM = "links"
+NONE_DECISION = "none"
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,44 @@ class Link:
 
 _NONE = Link(None, None, None, NO_MATCH)
 _AMBIGUOUS = Link(None, None, None, AMBIGUOUS)
+_FORBIDDEN = Link(None, None, None, MANUAL_NONE)
+
+
+@dataclass(frozen=True)
+class Override:
+    """One filled row of links.csv: a written name and the firm a person decided it is."""
+
+    row: int  # data row in links.csv, 1-based
+    name: str
+    decision: str  # a firm's USCC, a firm's name, or `none`
+
+
+@dataclass
+class Overrides:
+    """links.csv as read from the raw folder: the filled rows, in file order."""
+
+    entries: list[Override] = field(default_factory=list)
+    source: str | None = None
+
+
+def read_overrides(raw_dir: Path) -> Overrides:
+    """links.csv (or links.xlsx) of the raw folder; none, an empty file or a header alone mean no
+    overrides. Columns other than `name` and `decision` (the review file's) are ignored, and rows
+    whose decision is blank are not overrides (an unfilled review row)."""
+    path = find_file(Path(raw_dir), OVERRIDES_STEM)
+    if path is None or (path.suffix.lower() == ".csv" and not path.read_bytes().strip()):
+        return Overrides()
+    table = read_table(path, lambda h: h.strip().lower().replace(" ", "_"), {"name", "decision", "note"})
+    missing = [c for c in ("name", "decision") if c not in table.columns]
+    if missing:
+        raise InputError(f"{table.source}: missing column {', '.join(repr(c) for c in missing)} "
+                         f"(the columns of `firms links review`); found: {', '.join(table.headers)}")
+    entries = [
+        Override(row, name, decision)
+        for row, name, decision in table.frame.select(ROW, "name", "decision").iter_rows()
+        if name and decision
+    ]
+    return Overrides(entries, table.source if entries else None)
 
 
 class Linker:
@@ -38,11 +85,19 @@ class Linker:
         names: dict[str, set[int]],
         former: dict[str, set[int]],
         fuzzy: FuzzyOptions,
+        overrides: Overrides | None = None,
     ):
         self.usccs = usccs
         self.names = names
         self.former = former
         self.fuzzy = fuzzy
+        # Normalised name → the firm links.csv names (None: `none`), and what became of each entry.
+        self.manual: dict[str, int | None] = {}
+        self.stale: list[dict] = []
+        self._manual_rows: dict[str, Override] = {}
+        self._manual_seen: set[str] = set()
+        for entry in (overrides.entries if overrides else ()):
+            self._add_override(entry)
         # Fuzzy candidates: every name and former name, each keyed by its firm; a name several firms
         # share stays a candidate for each, so that a query close to it is ambiguous, not linked.
         choices: list[str] = []
@@ -64,7 +119,9 @@ class Linker:
         out: dict[tuple[str, str | None], Link] = {}
         residue: list[tuple[str, str | None]] = []
         for pair in pairs:
-            link = self._link_exact(*pair)
+            link = self._link_manual(pair[0]) if self.manual else None
+            if link is None:
+                link = self._link_exact(*pair)
             if link is None:
                 residue.append(pair)
             else:
@@ -80,6 +137,59 @@ class Linker:
             else:
                 out[pair] = _AMBIGUOUS if result.ambiguous else _NONE
         return out
+
+    def _add_override(self, entry: Override) -> None:
+        key = normalize_name(entry.name)
+        if key in self._manual_rows:
+            first = self._manual_rows[key]
+            self._stale(entry, f"the name is decided already in row {first.row}; this row is ignored")
+            return
+        if entry.decision.strip().lower() == NONE_DECISION:
+            firm: int | None = None
+        else:
+            firm, problem = self._firm_named(entry.decision)
+            if problem:
+                self._stale(entry, problem)
+                return
+        self._manual_rows[key] = entry
+        self.manual[key] = firm
+
+    def _firm_named(self, decision: str) -> tuple[int | None, str | None]:
+        """The firm a decision names: by its USCC, else by its name or former name (one firm)."""
+        code = normalize_uscc(decision)
+        if is_valid_uscc(code):
+            if code in self.usccs:
+                return self.usccs[code], None
+            return None, f"no firm has the USCC {code}"
+        key = normalize_name(decision)
+        firms = set(self.names.get(key, ())) or set(self.former.get(key, ()))
+        if len(firms) == 1:
+            return next(iter(firms)), None
+        if firms:
+            return None, f"{len(firms)} firms are named {decision}; give the USCC"
+        return None, f"no firm is named {decision}"
+
+    def _stale(self, entry: Override, reason: str) -> None:
+        self.stale.append({"row": entry.row, "name": entry.name, "decision": entry.decision,
+                           "reason": reason})
+
+    def _link_manual(self, name: str) -> Link | None:
+        if name not in self.manual:
+            return None
+        self._manual_seen.add(name)
+        firm = self.manual[name]
+        return _FORBIDDEN if firm is None else Link(firm, MANUAL, 100.0)
+
+    def override_report(self) -> dict:
+        """For the ingest report: overrides used, and the stale ones (kept, never an error)."""
+        unused = [self._manual_rows[k] for k in self.manual if k not in self._manual_seen]
+        stale = self.stale + [{"row": e.row, "name": e.name, "decision": e.decision,
+                               "reason": "the name occurs in no linked row"} for e in unused]
+        return {
+            "entries": len(self._manual_rows) + len(self.stale),
+            "used": len(self._manual_seen),
+            "stale": sorted(stale, key=lambda s: s["row"]),
+        }
 
     def _link_exact(self, name: str, uscc: str | None) -> Link | None:
         if uscc:

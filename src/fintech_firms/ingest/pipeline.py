@@ -25,7 +25,7 @@ from .firms import build_firms
 from .hightech import build_hightech
 from .investors import InvestorMatcher
 from .ledger import Ledger
-from .linking import METHODS, Linker, attach_links
+from .linking import METHODS, UNLINKED_REASONS, Linker, attach_links, read_overrides
 from .patents import build_patents
 from .progress import Quiet
 from .writer import write_output
@@ -57,13 +57,14 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
     with progress.step("Reading raw files"):
         raw = _read_inputs(raw_dir)
         references = {stem: load(stem, raw_dir) for stem in ("tracks", "regions", "top_vc")}
+        overrides = read_overrides(raw_dir)
     ledger = Ledger()
     year = options.max_year
     with progress.step("Merging firms"):
         cities = CityMatcher(references["regions"].frame)
         tracks = TrackMatcher(references["tracks"].frame, "tracks.csv", options.fuzzy)
         firms = build_firms(_take(raw, "firms"), ledger, cities, tracks, year)
-    linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy)
+    linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
     with progress.step("Parsing patents"):
         patents = build_patents(_take(raw, "patents"), ledger, year)
     with progress.step("Fuzzy-linking applicants") as advance:
@@ -102,6 +103,7 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
     tables.update(index_tables)
     missing = [t.source for t in raw.values() if not t.provided]
     report = _report(raw_dir, options, references, ledger, tables, patents, unlinked, missing)
+    report["link_overrides"] = linker.override_report()
     if not report["all_rows_accounted"]:
         bad = [s for s, f in report["files"].items() if not f["accounted"]]
         raise RuntimeError(f"internal error: rows not accounted for in {', '.join(bad)}")
@@ -196,7 +198,7 @@ def _report(raw_dir, options, references, ledger: Ledger, tables, patents, unlin
 
 
 def _link_counts(frame: pl.DataFrame) -> dict[str, int]:
-    counts = {m: 0 for m in METHODS} | {"ambiguous": 0, "no match": 0}
+    counts = {m: 0 for m in METHODS} | {r: 0 for r in UNLINKED_REASONS}
     for method, n in frame.group_by("link_method").len().iter_rows():
         if method is not None:
             counts[method] = n

@@ -23,6 +23,10 @@ def summary_lines(report: dict, out_dir: Path) -> list[str]:
     if report["unlinked_names"]:
         top = ", ".join(f"{u['name']} ({u['rows']})" for u in report["unlinked_names"][:5])
         lines.append(f"  unlinked names: {report['unlinked_distinct_names']}; most frequent: {top}")
+    overrides = report.get("link_overrides") or {}
+    if overrides.get("entries"):
+        lines.append(f"  links.csv: {overrides['entries']} decisions, {overrides['used']} used, "
+                     f"{len(overrides['stale'])} stale (see link_overrides in the report)")
     if report["invalid_usccs"]["count"]:
         lines.append(f"  invalid USCCs ignored: {report['invalid_usccs']['count']}")
     if report["patent_type_disagreements"]:

@@ -216,3 +216,58 @@ def _decide(scores: np.ndarray, keys: np.ndarray, options: FuzzyOptions) -> Fuzz
         if best - second < options.margin or best == second:
             return FuzzyResult(None, best, True)
     return FuzzyResult(int(best_key), best, False)
+
+
+def ranked_keys(
+    queries: Sequence[str], index: ChoiceIndex, cutoff: float, top: int | None = None, workers: int = -1,
+) -> list[list[tuple[int, float]]]:
+    """For each query, the keys whose best choice scores at least `cutoff`, best first (ties by key),
+    with that score unrounded: what match_best decides from, kept so that the decision can be made
+    again at any threshold and margin whose threshold - margin is at least `cutoff`."""
+    out: list[list[tuple[int, float]]] = [[] for _ in queries]
+    batch_q: list[int] = []
+    batch_c: list[np.ndarray] = []
+    pending = 0
+    for qi, query in enumerate(queries):
+        found = index.candidates(query, cutoff) if query else np.empty(0, dtype=np.int64)
+        if found.size:
+            batch_q.append(qi)
+            batch_c.append(found)
+            pending += found.size
+        if pending >= _PAIRS_PER_BATCH:
+            _rank(queries, index, batch_q, batch_c, cutoff, top, workers, out)
+            batch_q, batch_c, pending = [], [], 0
+    _rank(queries, index, batch_q, batch_c, cutoff, top, workers, out)
+    return out
+
+
+def _rank(queries, index: ChoiceIndex, batch_q, batch_c, cutoff, top, workers, out) -> None:
+    """_score's batching, keeping every key's best score instead of deciding."""
+    if not batch_q:
+        return
+    sizes = np.fromiter((c.size for c in batch_c), dtype=np.int64, count=len(batch_c))
+    flat = np.concatenate(batch_c)
+    left = np.repeat(np.array([queries[qi] for qi in batch_q], dtype=object), sizes)
+    scores = process.cpdist(left, index.choice_array[flat], scorer=fuzz.ratio, score_cutoff=cutoff,
+                            dtype=np.float32, workers=workers)
+    pair_query = np.repeat(np.arange(len(batch_q)), sizes)
+    hit = np.flatnonzero(scores)
+    bounds = np.searchsorted(pair_query[hit], np.arange(len(batch_q) + 1))
+    for b in np.flatnonzero(np.diff(bounds)).tolist():
+        pairs = hit[bounds[b]:bounds[b + 1]]
+        best_per_key: dict[int, float] = {}
+        for key, score in zip(index.keys[flat[pairs]].tolist(), scores[pairs].tolist()):
+            if score > best_per_key.get(key, -1.0):
+                best_per_key[key] = score
+        ranked = sorted(best_per_key.items(), key=lambda kv: (-kv[1], kv[0]))
+        out[batch_q[b]] = ranked[:top] if top else ranked
+
+
+def decide_ranked(ranked: Sequence[tuple[int, float]], options: FuzzyOptions) -> FuzzyResult:
+    """match_best's decision from a query's ranked keys (see ranked_keys)."""
+    cutoff = max(0.0, options.threshold - options.margin)
+    kept = [(k, s) for k, s in ranked if s >= cutoff]
+    if not options.enabled or not kept:
+        return _NONE
+    return _decide(np.asarray([s for _, s in kept], dtype=np.float32),
+                   np.asarray([k for k, _ in kept], dtype=np.int64), options)
