@@ -7,8 +7,27 @@ For notebooks:
     df = ff.aggregate("data/parquet", by=["region", "tech"])   # polars DataFrame
 """
 
-from .analytics.api import chapter_tables, connect
-from .analytics.metrics import aggregate
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .version import __version__
 
+if TYPE_CHECKING:
+    from .analytics.api import chapter_tables, connect
+    from .analytics.metrics import aggregate
+
 __all__ = ["__version__", "aggregate", "chapter_tables", "connect"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use, so that `firms` starts (and takes Ctrl-C) before DuckDB and polars load.
+    if name in ("chapter_tables", "connect"):
+        from .analytics import api
+
+        return getattr(api, name)
+    if name == "aggregate":
+        from .analytics.metrics import aggregate
+
+        return aggregate
+    raise AttributeError(f"module 'fintech_firms' has no attribute {name!r}")
