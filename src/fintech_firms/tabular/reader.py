@@ -304,7 +304,7 @@ def _shown(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + f"…[{len(text):,} characters]"
 
 
-def headers_shown(headers: list[str], limit: int = 30) -> str:
+def headers_shown(headers: list[str], limit: int = 12) -> str:
     """The headers of a file for a message (the first `limit`, each cut short)."""
     shown = ", ".join(_shown(h, 40) for h in headers[:limit])
     return shown + (f", … ({len(headers):,} in all)" if len(headers) > limit else "")
