@@ -11,13 +11,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
-
-from fintech_firms.cli import app
-from fintech_firms.errors import InputError
-from fintech_firms.tabular.limits import MAX_COLUMNS, MAX_HEADER_CHARS
-from fintech_firms.tabular.reader import REPEATED_HEADER, decode, read_table
-
 from test_bad_input import (
     BING,
     FIRMS_HEADER,
@@ -30,6 +23,13 @@ from test_bad_input import (
     write_firms,
     write_patents,
 )
+from typer.testing import CliRunner
+
+from fintech_firms.cli import app
+from fintech_firms.errors import InputError
+from fintech_firms.tabular.limits import MAX_COLUMNS, MAX_HEADER_CHARS
+from fintech_firms.tabular.reader import REPEATED_HEADER, decode, read_table
+
 
 @pytest.fixture
 def raw(tmp_path: Path) -> Path:
@@ -150,7 +150,7 @@ def test_a_mixed_row_first_or_last_and_with_a_bom(raw: Path) -> None:
 def test_a_utf8_line_inside_a_quoted_multiline_cell_quarantines_its_row(raw: Path) -> None:
     header = "name,city,note\n".encode("gb18030")
     rows = ("甲科技有限公司,深圳,a\n".encode("gb18030") + '乙科技有限公司,北京,"两行\n'.encode("gb18030")
-            + "备注：乙\"\n".encode("utf-8") + "丙科技有限公司,上海,c\n".encode("gb18030"))
+            + "备注：乙\"\n".encode() + "丙科技有限公司,上海,c\n".encode("gb18030"))
     (raw / "firms.csv").write_bytes(header + rows)
     result = run(raw)
     result.file("firms.csv", rows_read=3, kept=2, encoding="gb18030", quarantined={MIXED_GB: 1})
@@ -197,6 +197,20 @@ def test_a_header_line_of_commas_too_long_is_refused(raw: Path) -> None:
     (raw / "patents.csv").write_bytes(b"," * (MAX_HEADER_CHARS + 1))
     assert cli_error(raw) == (f"patents.csv: the header line is {MAX_HEADER_CHARS + 1:,} characters long "
                               f"(limit {MAX_HEADER_CHARS:,}); is this the right file?")
+
+
+def test_a_data_line_of_a_million_delimiters_is_refused(raw: Path) -> None:
+    # As a data row it took the csv module and the quarantine record gigabytes (tens of them at 200 MB).
+    (raw / "firms.csv").write_text(f"name,city\n{JIA},深圳\n" + "," * 1_200_000 + f"x\n{YI},北京\n", encoding="utf-8")
+    assert cli_error(raw) == "firms.csv: line 3 holds 1,200,000 delimiters (limit 1,000,000); the file is damaged"
+
+
+def test_a_very_wide_data_row_is_quarantined_with_a_short_record(raw: Path) -> None:
+    (raw / "firms.csv").write_text(f"name,city\n{JIA},深圳\n" + "y," * 50_000 + f"x\n{YI},北京\n", encoding="utf-8")
+    result = run(raw)
+    result.file("firms.csv", rows_read=3, kept=2, quarantined={"row has 50001 fields but the header has 2": 1})
+    (record,) = result.records()
+    assert len(record) == 2 + 20 + 1 and record["…"] == "49,979 more fields not shown"
 
 
 def test_the_widest_header_allowed_is_read(raw: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from test_bad_input import write_firms, write_patents
 from typer.testing import CliRunner
 
 from fintech_firms.cli import app
@@ -24,8 +25,6 @@ from fintech_firms.ingest import writer
 from fintech_firms.ingest.pipeline import ingest
 from fintech_firms.ingest.writer import REPORT_NAME, write_output
 from fintech_firms.models.runner import duckdb_message
-
-from test_bad_input import write_firms, write_patents
 
 
 def tables(n: int) -> dict[str, pl.DataFrame]:

@@ -19,7 +19,15 @@ import polars as pl
 
 from ..errors import InputError
 from .cells import MAX_CELL_CHARS, xlsx_cell
-from .limits import EXCEL_MAX_ROWS, MAX_COLUMNS, MAX_HEADER_CHARS, MAX_XLSX_UNZIPPED
+from .limits import (
+    EXCEL_MAX_ROWS,
+    LONG_LINE_CHARS,
+    MAX_COLUMNS,
+    MAX_EXTRA_FIELDS_SHOWN,
+    MAX_HEADER_CHARS,
+    MAX_LINE_DELIMITERS,
+    MAX_XLSX_UNZIPPED,
+)
 
 ROW = "_row"
 _SNIFF_BYTES = 64 * 1024
@@ -94,6 +102,8 @@ def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset())
     plain = None if damaged else _read_plain(text, delimiter)
     if plain is not None:
         return _from_frame(path.name, plain, encoding, canonical, known)
+    # Only here: polars read no row wider than the header (it refuses a ragged file).
+    _check_long_lines(text, delimiter, path.name)
     headers, rows = _csv_rows(text, delimiter, path.name, mixed)
     return _build(path.name, headers, rows, encoding, damaged, canonical, known)
 
@@ -283,7 +293,11 @@ def _has_bad_bytes(text: str) -> bool:
 
 
 def _raw_record(headers: list[str], cells: list[str]) -> str:
-    shown = {}
+    shown: dict[str, str | None] = {}
+    limit = len(headers) + MAX_EXTRA_FIELDS_SHOWN
+    if len(cells) > limit:
+        shown["…"] = f"{len(cells) - limit:,} more fields not shown"
+        cells = cells[:limit]
     for j, cell in enumerate(cells):
         key = headers[j] if j < len(headers) else f"extra_{j + 1}"
         if len(cell) > MAX_CELL_CHARS:
@@ -330,6 +344,20 @@ def _check_header_line(text: str, delimiter: str, source: str) -> None:
         if len(fields) > MAX_COLUMNS:
             raise InputError(f"{source}: the header row has {len(fields):,} columns (limit "
                              f"{MAX_COLUMNS:,}); is this the right file?")
+
+
+_LONG_LINE = re.compile(f"^[^\\n]{{{LONG_LINE_CHARS}}}", re.MULTILINE)
+
+
+def _check_long_lines(text: str, delimiter: str, source: str) -> None:
+    """Refuse a line of a million delimiters or more before the csv module makes each a field."""
+    for match in _LONG_LINE.finditer(text):
+        end = text.find("\n", match.start())
+        end = len(text) if end == -1 else end
+        if text.count(delimiter, match.start(), end) >= MAX_LINE_DELIMITERS:
+            line = text.count("\n", 0, match.start()) + 1
+            raise InputError(f"{source}: line {line} holds {text.count(delimiter, match.start(), end):,} "
+                             f"delimiters (limit {MAX_LINE_DELIMITERS:,}); the file is damaged")
 
 
 def _check_unzipped_size(path: Path) -> None:

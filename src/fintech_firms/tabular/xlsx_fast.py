@@ -11,7 +11,6 @@ paths give identical tables, and that the fast path is taken where it should be.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import itertools
 import re
 import xml.parsers.expat as xml_parser
