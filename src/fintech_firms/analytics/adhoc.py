@@ -35,7 +35,7 @@ def run_query(data_dir: Path, query: str, *, timeout: float | None = DEFAULT_TIM
     if timeout is not None and not timeout > 0:
         raise InputError(f"the timeout must be a positive number of seconds, not {timeout}")
     con = open_connection(data_dir)
-    timer = threading.Timer(timeout, con.interrupt) if timeout is not None else None
+    timer = threading.Timer(timeout, _interrupt, (con,)) if timeout is not None else None
     try:
         _check_statement(con, query)
         lock_down(con, data_dir)
@@ -61,6 +61,13 @@ def run_query(data_dir: Path, query: str, *, timeout: float | None = DEFAULT_TIM
         if timer is not None:
             timer.cancel()
         con.close()
+
+
+def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.interrupt()
+    except duckdb.Error:
+        pass  # the query ended and the connection closed as the timer fired
 
 
 # Types that polars reads from DuckDB's Arrow output; any other column is shown as DuckDB's text for it.
