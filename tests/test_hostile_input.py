@@ -157,6 +157,16 @@ def test_a_utf8_line_inside_a_quoted_multiline_cell_quarantines_its_row(raw: Pat
     assert result.quarantine() == [("firms.csv", 2, MIXED_GB)]
 
 
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_mixed_rows_in_files_with_other_line_ends(raw: Path, newline: str) -> None:
+    rows = [(FIRMS_ROWS[0], "gb18030"), (FIRMS_ROWS[1], "gb18030"), (FIRMS_ROWS[2], "utf-8")]
+    data = mixed_bytes(FIRMS_HEADER, rows).replace(b"\n", newline.encode())
+    (raw / "firms.csv").write_bytes(data)
+    result = run(raw)
+    result.file("firms.csv", rows_read=3, kept=2, encoding="gb18030", quarantined={MIXED_GB: 1})
+    assert result.quarantine() == [("firms.csv", 3, MIXED_GB)]
+
+
 def test_a_utf8_header_over_gb18030_rows_is_read(raw: Path) -> None:
     # The header typed by hand in UTF-8, the rows exported in GB18030: nothing is lost or garbled.
     rows = csv_text(["企业名称", "城市"], [r[:2] for r in FIRMS_ROWS]).split("\n", 1)[1]

@@ -482,6 +482,12 @@ def _decode(data: bytes) -> tuple[str, str, bool, frozenset[int]]:
 # U+DC80, which surrogateescape never makes and no decoded text holds.
 MIXED_MARK = "\udc00"
 _LINE_END = re.compile(rb"(\r\n|\r|\n)")  # as the csv module counts lines
+_ASCII = rb"[\x00-\x09\x0b\x0c\x0e-\x7f]"
+_MULTIBYTE = rb"(?:[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3})"
+# A line of UTF-8 sequences with at least one multi-byte character (a superset of the lines _looks_utf8
+# accepts, in a file whose lines end with LF or CRLF).
+_UTF8_LINE = re.compile(rb"(?m)^" + _ASCII + rb"*+" + _MULTIBYTE + rb"(?:" + _ASCII + rb"|" + _MULTIBYTE
+                        + rb")*+\r?$")
 
 
 def _mixed(data: bytes, only: str | None = None) -> tuple[str, str, frozenset[int]] | None:
@@ -490,6 +496,8 @@ def _mixed(data: bytes, only: str | None = None) -> tuple[str, str, frozenset[in
     in its own encoding (bytes valid in neither become lone surrogates of the file's encoding), the
     encoding of most lines, and the 1-based numbers of the lines in the other. None if not mixed.
     `only`: the encoding the file must be read in (a BOM said so)."""
+    if data.count(b"\r") == data.count(b"\r\n") and _UTF8_LINE.search(data) is None:
+        return None  # no line is UTF-8 with a multi-byte character: one regex pass instead of a loop
     parts = _LINE_END.split(data)
     lines = parts[::2]
     # Most files that get here are GB18030 throughout: one cheap pass looks for UTF-8 lines first.
