@@ -164,7 +164,7 @@ def test_a_folder_inside_the_output_keeps_its_links(tmp_path: Path) -> None:
     assert (out / "docs" / "link").is_symlink()
 
 
-@pytest.mark.parametrize("given", ["", ".", "..", "CWD", "CWD/.."])
+@pytest.mark.parametrize("given", ["", ".", "..", "CWD", "CWD/..", "/", "./"])
 def test_out_naming_the_working_folder_or_above_is_refused(tmp_path: Path, raw: Path, monkeypatch,
                                                             given: str) -> None:
     # --out "$OUT" with OUT unset is --out "": it replaced the working folder.
@@ -194,6 +194,23 @@ def test_a_folder_that_is_no_earlier_output_is_not_replaced(raw: Path, contents:
                              f"is not empty; --out must name a new or empty folder or an earlier output, "
                              f"which is replaced\n")
     assert snapshot(out) == before
+
+
+def test_out_naming_the_raw_folder_or_its_parent_is_refused(raw: Path) -> None:
+    before = snapshot(raw.parent)
+    for out in (raw, raw.parent):
+        result = invoke("ingest", str(raw), "--out", str(out))
+        assert result.exit_code == 2 and "is not an output of firms ingest" in result.output
+    assert snapshot(raw.parent) == before
+
+
+def test_an_output_whose_report_is_a_link_is_not_an_output(raw: Path) -> None:
+    out = raw.parent / "looks_like_output"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    (out / REPORT_NAME).symlink_to(raw / "firms.csv")
+    assert invoke("ingest", str(raw), "--out", str(out)).exit_code == 2
+    assert (out / "notes.txt").read_text() == "mine"
 
 
 @pytest.mark.parametrize("contents", [{}, {"README.md": "what this is"}, {".gitkeep": ""}])
@@ -233,6 +250,25 @@ def test_an_interrupt_between_the_renames_puts_the_old_output_back(tmp_path: Pat
         write_output(out, tables(5), {"run": 2})
     assert snapshot(out) == before
     assert [p.name for p in tmp_path.iterdir()] == ["parquet"]
+
+
+def test_ctrl_c_during_the_swap_is_delivered_after_it(tmp_path: Path, monkeypatch) -> None:
+    import signal
+
+    out = tmp_path / "parquet"
+    write_output(out, tables(2), {"run": 1})
+    real = os.replace
+
+    def interrupted(src, dst):
+        real(src, dst)
+        if Path(dst).name == ".parquet.old":
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C right between the two renames
+
+    monkeypatch.setattr(writer.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_output(out, tables(5), {"run": 2})
+    assert json.loads((out / REPORT_NAME).read_text()) == {"run": 2}  # the new output, whole
+    assert pl.read_parquet(out / "firms.parquet").height == 5
 
 
 # --- 8, 9. firms sql: no temp directory, a timeout, a cap inside the query ------------------------------

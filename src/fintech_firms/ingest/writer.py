@@ -204,16 +204,21 @@ def _remove(path: Path) -> None:
 
 @contextmanager
 def _no_interrupts() -> Iterator[None]:
-    """SIGINT and SIGTERM held back for the block (main thread only: signals go there)."""
+    """SIGINT and SIGTERM held back for the block, then delivered (main thread only: Python runs signal
+    handlers there). Handlers rather than a signal mask: polars' threads would take a masked signal."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    received: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, _frame: received.append(signum))
+                for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if received:
+            os.kill(os.getpid(), received[0])
 
 
 def _umask() -> int:
