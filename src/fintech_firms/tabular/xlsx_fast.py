@@ -131,9 +131,9 @@ def _dense_enough(xml: bytes, height: int) -> bool:
 
 
 def _first_sheet(path: Path):
-    """What openpyxl knows of the workbook before reading cells: the first worksheet's name, XML and
-    the shared strings' XML, and a function that
-    converts a cell that is not a string as openpyxl's sheet parser does. The workbook is loaded as
+    """What openpyxl knows of the workbook before reading cells: the first worksheet's name and XML,
+    the shared strings' XML, and a function that converts a cell that is not a string as openpyxl's
+    sheet parser does. The workbook is loaded as
     load_workbook loads it, less the shared strings (calamine reads those), so a part load_workbook
     rejects raises here too. None if there is no worksheet, or the shared strings are not where both
     openpyxl and calamine find them."""
