@@ -258,7 +258,7 @@ def test_sql_table_shows_max_rows_and_says_so(data):
     result = run("sql", "select firm_id from firms order by firm_id", "--data", data, "--max-rows", "2")
     assert result.exit_code == 0
     assert result.stdout == "firm_id\n-------\n      1\n      2\n"
-    assert result.stderr == "(2 of 9 rows shown; --max-rows or --format csv for all)\n"
+    assert result.stderr == "(first 2 rows shown; --max-rows or --format csv for all)\n"
 
 
 def test_sql_sees_every_contract_table_and_the_stored_models(data):

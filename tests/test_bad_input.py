@@ -159,6 +159,7 @@ def cli_error(raw_dir: Path) -> str:
     out.mkdir(exist_ok=True)
     (out / "marker.txt").write_text("previous output\n", encoding="utf-8")
     (out / "firms.parquet").write_bytes(b"previous firms table")
+    (out / "ingest_report.json").write_text("{}\n", encoding="utf-8")  # an earlier output: replaceable
     before = snapshot(out)
     siblings = sorted(p.name for p in raw_dir.parent.iterdir())
 

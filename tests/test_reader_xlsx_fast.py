@@ -365,6 +365,62 @@ def test_no_dimension_and_row_gaps(tmp_path: Path) -> None:
     assert (table.rows_read, table.blank_rows) == (10, 8)
 
 
+# --- a stale <dimension> is not believed (both paths read every cell; issue 16) -------------------
+
+@pytest.mark.parametrize(
+    ("rows", "dimension", "expected"),
+    [
+        ((f'<row r="1">{inline("A1", "name")}</row><row r="2">{inline("A2", "a")}</row>'
+          f'<row r="3">{inline("A3", "b")}</row>'), "A1:A2", {"name": ["a", "b"]}),
+        ((f'<row r="1">{inline("A1", "name")}{inline("B1", "x")}</row><row r="2">{inline("B2", "a")}</row>'),
+         "A1:A2", {"name": [None], "x": ["a"]}),
+        # a dimension larger than the cells: no rows are invented past the last <row>
+        ((f'<row r="1">{inline("A1", "name")}</row><row r="2">{inline("A2", "a")}</row>'),
+         "A1:C900", {"name": ["a"]}),
+        ((f'<row r="1">{inline("A1", "name")}</row><row r="2">{inline("A2", "a")}</row>'
+          f'<row r="7">{inline("A7", "b")}</row>'), "B3:B3", {"name": ["a", "b"]}),
+    ],
+    ids=["rows-past-dimension", "columns-past-dimension", "dimension-past-rows", "dimension-elsewhere"],
+)
+def test_stale_dimension_is_ignored(tmp_path: Path, rows: str, dimension: str, expected: dict) -> None:
+    table = both(handmade(tmp_path, rows, dimension))
+    assert table.frame.drop("_row").to_dict(as_series=False) == expected
+    assert table.rows_read == table.frame.height + table.blank_rows
+
+
+def test_openpyxl_written_sheet_with_a_stale_dimension(tmp_path: Path) -> None:
+    # The recipe of issue 16: five data rows under a dimension of A1:B2 were read as one row.
+    path = save(tmp_path / "t.xlsx", [["name", "city"], *[[f"甲{i}", "北京"] for i in range(5)]])
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    rezip(path, {"xl/worksheets/sheet1.xml": re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B2"', xml)})
+    table = both(path)
+    assert (table.rows_read, table.frame["name"].to_list()) == (5, [f"甲{i}" for i in range(5)])
+
+
+@pytest.mark.parametrize("ref", ["XFD1048576", "AAA1048576", "ZZ1048576", "C1048576", "XFD3"])
+def test_far_cells_do_not_reach_calamine(tmp_path: Path, ref: str) -> None:
+    # One cell at XFD1048576 in a 5 KB file made calamine allocate its dense grid and abort (issue 16).
+    path = save(tmp_path / "t.xlsx", [["name", "city"], ["甲", "北京"]])
+    workbook = openpyxl.load_workbook(path)
+    workbook.active[ref] = "x"
+    workbook.save(path)
+    assert path.stat().st_size < 10_000
+    table = both(path, fast=False)
+    last = openpyxl.utils.cell.coordinate_to_tuple(ref)[0] - 1
+    assert [(r.row, r.reason.split(" but")[0]) for r in table.rejected] == [
+        (last, f"row has {openpyxl.utils.cell.coordinate_to_tuple(ref)[1]} fields")]
+    assert table.frame["name"].to_list() == ["甲"]
+
+
+def test_a_zip_bomb_is_refused(tmp_path: Path, monkeypatch) -> None:
+    from fintech_firms.tabular import reader
+
+    path = save(tmp_path / "t.xlsx", [["name"], *[["甲" * 50] for _ in range(2000)]])
+    monkeypatch.setattr(reader, "MAX_XLSX_UNZIPPED", 100_000)
+    with pytest.raises(InputError, match=r"t.xlsx: the workbook unzips to .* MiB \(limit"):
+        read_table(path, canonical)
+
+
 # --- left to openpyxl ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
@@ -383,11 +439,6 @@ def test_no_dimension_and_row_gaps(tmp_path: Path) -> None:
         # a non-blank cell right of the header: _build rejects the row with its raw cells
         (f'<row r="1">{inline("A1", "name")}</row><row r="2">{inline("A2", "a")}{inline("C2", "b")}</row>',
          None, None),
-        # cells past the dimension, which openpyxl drops
-        ((f'<row r="1">{inline("A1", "name")}</row><row r="2">{inline("A2", "a")}</row>'
-          f'<row r="3">{inline("A3", "b")}</row>'), "A1:A2", None),
-        (f'<row r="1">{inline("A1", "name")}{inline("B1", "x")}</row><row r="2">{inline("B2", "a")}</row>',
-         "A1:A2", None),
         # a cell without r, a row without r: openpyxl counts
         (f'<row r="1">{inline("A1", "name")}</row><row r="2"><c><v>5</v></c></row>', None, None),
         (f'<row r="1">{inline("A1", "name")}</row><row>{inline("A2", "a")}</row>', None, None),
@@ -405,7 +456,7 @@ def test_no_dimension_and_row_gaps(tmp_path: Path) -> None:
          None, None),
     ],
     ids=["escape", "x005F", "rich-text-trimmed", "leading-space", "cdata", "wider-than-header",
-         "rows-past-dimension", "columns-past-dimension", "cell-without-r", "row-without-r",
+         "cell-without-r", "row-without-r",
          "date-out-of-range", "entity-in-value", "rows-out-of-order", "comment"],
 )
 def test_left_to_openpyxl(tmp_path: Path, rows: str, dimension, strings) -> None:

@@ -8,13 +8,34 @@ For notebooks:
     fire = ff.index("data/parquet", level="first", by="region")  # the FIRE index, long form
 """
 
-from .analytics.api import chapter_tables, connect
-from .analytics.metrics import aggregate
+from __future__ import annotations
 
-# `index` is both the subpackage and its function: the name is bound to the function after the
-# subpackage is imported, so `fintech_firms.index(...)` is the function (the package stays importable
-# as `fintech_firms.index.compute` etc. through sys.modules).
-from .index.compute import index
+from typing import TYPE_CHECKING, Any
+
 from .version import __version__
 
+if TYPE_CHECKING:
+    from .analytics.api import chapter_tables, connect
+    from .analytics.metrics import aggregate
+    from .index.compute import index
+
 __all__ = ["__version__", "aggregate", "chapter_tables", "connect", "index"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use, so that `firms` starts (and takes Ctrl-C) before DuckDB and polars load.
+    if name in ("chapter_tables", "connect"):
+        from .analytics import api
+
+        return getattr(api, name)
+    if name == "aggregate":
+        from .analytics.metrics import aggregate
+
+        return aggregate
+    if name == "index":
+        from .index.compute import index
+
+        # Importing the subpackage `index` bound that name to the module: the API's `index` is the function.
+        globals()["index"] = index
+        return index
+    raise AttributeError(f"module 'fintech_firms' has no attribute {name!r}")

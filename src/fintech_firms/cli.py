@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from .analytics.adhoc import run_query
+from .analytics.adhoc import DEFAULT_TIMEOUT, run_query
 from .analytics.chapter import DEFAULT_TOP_REGIONS, build_tables
 from .analytics.metrics import aggregate
 from .demo.plan import DEFAULT_SEED
@@ -107,6 +107,10 @@ OUT = typer.Option(None, "--out", "-o", help="Write to this file instead of the 
 AS_OF = typer.Option(None, "--as-of", help="Snapshot year Y (default: the latest application year in the patents).")
 TECH_MODE = typer.Option("primary", "--tech-mode",
                          help="primary: a firm's first known track's class; any: every class.")
+RAW_CSV = typer.Option(
+    False, "--raw-csv",
+    help="CSV only: write text cells that start with = + - @ as they are (by default they get a leading ' "
+         "so that a spreadsheet shows them as text instead of running them as formulas).")
 MIN_PATENTS = typer.Option(1, "--min-patents", min=0,
                            help="Patents (applied for by Y) a firm needs to be counted; 0: all firms.")
 
@@ -125,6 +129,7 @@ def aggregate_command(
     city: list[str] | None = typer.Option(None, "--city", help="Keep only firms in this city (repeatable)."),
     fmt: str = FORMAT,
     out: Path | None = OUT,
+    raw_csv: bool = RAW_CSV,
 ) -> None:
     """Firm, patent, R&D and financing metrics for each group (data contract §3).
 
@@ -141,12 +146,13 @@ def aggregate_command(
       firms aggregate --by region --region 京津冀 --region 长三角 --city 北京
       firms aggregate --by region --data build/parquet --format csv --out region.csv
       firms aggregate --by tech -f xlsx -o tech.xlsx
+      firms aggregate --by city -f csv -o city.csv --raw-csv   # no ' before text like =X or -Y
     """
     with _errors():
         check_format(fmt, out)
         frame = aggregate(data, by, as_of=as_of, tech_mode=tech_mode, min_patents=min_patents,
                           with_total=with_total, sort=sort, regions=region or None, cities=city or None)
-        _emit(Result(frame, known_columns(frame), "aggregate"), fmt, out)
+        _emit(Result(frame, known_columns(frame), "aggregate"), fmt, out, raw_csv)
 
 
 @app.command("sql")
@@ -155,14 +161,19 @@ def sql_command(
     file: Path | None = typer.Option(None, "--file", help="Read the query from this file."),
     data: Path = DATA,
     max_rows: int = typer.Option(100, "--max-rows", min=1, help="Rows the table and md formats show."),
+    timeout: float = typer.Option(
+        DEFAULT_TIMEOUT, "--timeout", min=0,
+        help="Stop the query after this many seconds (exit code 2); 0: no limit."),
     fmt: str = FORMAT,
     out: Path | None = OUT,
+    raw_csv: bool = RAW_CSV,
 ) -> None:
     """Run one read-only SQL query (DuckDB) over the tables of data contract §4.
 
     The tables firms, firm_tracks, patents, patent_applicants, financing, hightech, quarantine and
     cell_issues are views over the Parquet files in --data. Only queries run: statements that
-    write, attach, install or load, or that read files outside the data folder, are refused.
+    write, attach, install or load, or that read files outside the data folder, are refused. A
+    query is stopped after --timeout seconds; the table and md formats fetch only --max-rows rows.
 
     \b
     Examples:
@@ -171,6 +182,8 @@ def sql_command(
       firms sql --file query.sql --format csv --out result.csv
       firms sql "select * from quarantine" --data build/parquet --max-rows 20
       firms sql "from financing" -f parquet -o financing.parquet
+      firms sql --file slow.sql --timeout 600       # allow ten minutes (0: no limit)
+      firms sql "select * from quarantine" -f csv -o q.csv --raw-csv
     """
     with _errors():
         if file is not None and query is None:
@@ -178,12 +191,13 @@ def sql_command(
         elif query is None or file is not None:
             raise InputError("give the query as an argument or with --file, not both and not neither")
         check_format(fmt, out)
-        frame = run_query(data, query)
-        shown = frame.head(max_rows) if fmt in ("table", "md") else frame
-        _emit(Result(shown, plain_columns(shown), "query", null="NULL"), fmt, out)
+        capped = fmt in ("table", "md")
+        # One row past the cap tells that there are more, without the query making them all.
+        frame = run_query(data, query, timeout=timeout or None, limit=max_rows + 1 if capped else None)
+        shown = frame.head(max_rows) if capped else frame
+        _emit(Result(shown, plain_columns(shown), "query", null="NULL"), fmt, out, raw_csv)
         if shown.height < frame.height:
-            typer.echo(f"({shown.height} of {frame.height} rows shown; --max-rows or --format csv for all)",
-                       err=True)
+            typer.echo(f"(first {shown.height} rows shown; --max-rows or --format csv for all)", err=True)
 
 
 @app.command("tables")
@@ -539,8 +553,8 @@ def _read_query(file: Path) -> str:
         raise InputError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
-def _emit(result: Result, fmt: str, out: Path | None) -> None:
-    data = render(result, fmt)
+def _emit(result: Result, fmt: str, out: Path | None, raw_csv: bool = False) -> None:
+    data = render(result, fmt, raw_csv=raw_csv)
     if out is None:
         typer.echo(data.decode(), nl=False)
     else:
@@ -556,6 +570,34 @@ def _errors() -> Iterator[None]:
         _fail(str(exc))
 
 
+# A message quotes headers, paths and engine text: kept to one line of bounded length whatever they hold.
+MAX_MESSAGE = 1000
+
+
+def one_line(message: str) -> str:
+    text = " ".join(message.split())
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + f"… [{len(text) - MAX_MESSAGE:,} more characters]"
+
+
 def _fail(message: str) -> None:
-    typer.echo(f"Error: {message}", err=True)
+    typer.echo(f"Error: {one_line(message)}", err=True)
     raise typer.Exit(code=2)
+
+
+def run() -> None:
+    """The `firms` command: the app, with what escapes it as one line. Ctrl-C (at start-up too) ends
+    with exit code 130 and no traceback; an error from DuckDB or polars that no command turned into a
+    message, or running out of memory, ends with one line and exit code 2."""
+    try:
+        app(prog_name="firms")
+    except KeyboardInterrupt:
+        typer.echo("Interrupted", err=True)
+        raise SystemExit(130) from None
+    except MemoryError:
+        typer.echo("Error: out of memory; try a smaller input or a machine with more memory", err=True)
+        raise SystemExit(2) from None
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb", "polars"):
+            raise
+        typer.echo(f"Error: {one_line(f'{type(exc).__name__}: {exc}')}", err=True)
+        raise SystemExit(2) from None

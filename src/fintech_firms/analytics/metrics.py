@@ -28,6 +28,8 @@ class SnapshotOptions:
             raise InputError(f"min_patents must be a whole number >= 0, not {self.min_patents!r}")
         if self.as_of is not None and (isinstance(self.as_of, bool) or not isinstance(self.as_of, int)):
             raise InputError(f"as_of must be a year, not {self.as_of!r}")
+        if self.as_of is not None and not 1 <= self.as_of <= 9999:
+            raise InputError(f"as_of must be a year from 1 to 9999, not {self.as_of}")
 
 
 @dataclass

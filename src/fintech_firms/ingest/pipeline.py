@@ -16,7 +16,7 @@ from ..reference.tables import REGION_OTHER, load
 from ..reference.taxonomy import TrackMatcher
 from ..rules.fuzzy import FuzzyOptions
 from ..rules.uscc import INVALID_USCC
-from ..tabular.reader import RawTable, find_file, read_table
+from ..tabular.reader import RawTable, find_file, headers_shown, read_table
 from ..version import __version__
 from . import schema
 from .city_stats import index_inputs
@@ -28,7 +28,7 @@ from .ledger import Ledger
 from .linking import METHODS, UNLINKED_REASONS, Linker, attach_links, read_overrides
 from .patents import build_patents
 from .progress import Quiet
-from .writer import write_output
+from .writer import check_out_dir, output_lock, write_output
 
 # Cities and tracks the reference tables miss: the most frequent are listed.
 TOP_LISTED = 20
@@ -44,9 +44,11 @@ class IngestOptions:
 
 def ingest(raw_dir: Path, out_dir: Path, options: IngestOptions = IngestOptions(), progress=Quiet()) -> dict:
     """Run the whole ingest; returns the report that is also written beside the tables."""
-    tables, report = build_tables(raw_dir, options, progress)
-    with progress.step("Writing Parquet"):
-        write_output(out_dir, tables, report)
+    out_dir = check_out_dir(out_dir)  # before the work: a folder that must not be replaced is refused
+    with output_lock(out_dir):  # a second ingest into this folder is refused while this one runs
+        tables, report = build_tables(raw_dir, options, progress)
+        with progress.step("Writing Parquet"):
+            write_output(out_dir, tables, report)
     return report
 
 
@@ -136,7 +138,7 @@ def _read_inputs(raw_dir: Path) -> dict[str, RawTable]:
             if not any(c in table.columns for c in alternatives):
                 raise InputError(
                     f"{table.source}: missing required column {schema.describe(alternatives)}; "
-                    f"found: {', '.join(table.headers)}")
+                    f"found: {headers_shown(table.headers)}")
         tables[spec.stem] = table
     return tables
 

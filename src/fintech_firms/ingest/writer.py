@@ -1,11 +1,23 @@
-"""Write the output folder atomically: a failed or interrupted run leaves the previous output as it was."""
+"""Write the output folder atomically: a failed or interrupted run leaves the previous output as it was.
+
+Guarantees (docs/ingest.md, "Limits and guarantees"): one ingest at a time writes a folder (a lock
+beside it); only a new or empty folder or an earlier output of `firms ingest` is ever replaced; the
+replaced folder keeps its permissions, and files the run does not make are carried over as they are
+(a symbolic link stays a link, it is never followed).
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+import signal
+import stat
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -13,16 +25,113 @@ import polars as pl
 from ..errors import InputError
 
 REPORT_NAME = "ingest_report.json"
+# What a folder may hold and still count as empty: what a repository keeps in a folder it ignores.
+_PLACEHOLDERS = (".gitkeep", ".gitignore", ".keep")
+_HELD: set[Path] = set()  # output folders whose lock this process holds
+
+
+def check_out_dir(out_dir: Path) -> Path:
+    """The folder `firms ingest` may write, resolved; refuses one it must not replace."""
+    given = Path(out_dir)
+    if str(out_dir) in ("", "."):
+        # Path("") is ".": an unset shell variable in --out "$OUT" would replace the working folder.
+        raise InputError("--out names the current folder; give the output a folder of its own "
+                         "(e.g. --out data/parquet)")
+    if given.is_symlink():
+        raise InputError(f"{given}: is a symbolic link; give the folder it points to as --out "
+                         f"(links are never followed when the output is replaced)")
+    out_dir = given.resolve()
+    cwd = Path.cwd().resolve()
+    if out_dir == cwd or out_dir in cwd.parents:
+        raise InputError(f"{out_dir}: is the current folder or holds it; give the output a folder "
+                         f"of its own (e.g. --out data/parquet)")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir}: is a file; --out must name a folder")
+    if out_dir.is_dir() and not _replaceable(out_dir):
+        raise InputError(
+            f"{out_dir}: is not an output of firms ingest (it has no {REPORT_NAME}) and is not empty; "
+            f"--out must name a new or empty folder or an earlier output, which is replaced")
+    return out_dir
+
+
+def _replaceable(folder: Path) -> bool:
+    report = folder / REPORT_NAME
+    if report.is_file() and not report.is_symlink():
+        return True
+    try:
+        names = [p.name for p in folder.iterdir()]
+    except OSError:
+        return False
+    return all(n in _PLACEHOLDERS or n.lower().startswith("readme") for n in names)
+
+
+@contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """Hold the output folder's lock (a file `.NAME.lock` beside it, taken with flock: Linux and
+    macOS) for the `with` block; a second ingest into the same folder is refused at once."""
+    out_dir = Path(out_dir).resolve()
+    if out_dir in _HELD:
+        yield
+        return
+    lock = out_dir.with_name(f".{out_dir.name}.lock")
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        fd = _acquire(lock)
+    except BlockingIOError:
+        holder = _holder(lock)
+        raise InputError(f"{out_dir}: another firms ingest{holder} is writing this folder; wait for it "
+                         f"to finish, or choose another --out") from None
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot lock the output folder ({exc.strerror or exc})") from None
+    _HELD.add(out_dir)
+    try:
+        yield
+    finally:
+        _HELD.discard(out_dir)
+        try:
+            lock.unlink()  # while still held: a run waiting on this file checks it is still there
+        except OSError:
+            pass
+        os.close(fd)
+
+
+def _acquire(lock: Path) -> int:
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            same = os.stat(lock, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            return fd
+        os.close(fd)  # the run before removed the file as it let go: lock the new one
+
+
+def _holder(lock: Path) -> str:
+    try:
+        pid = lock.read_text().strip()
+    except OSError:
+        return ""
+    return f" (process {pid})" if pid.isdigit() else ""
 
 
 def write_output(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -> None:
     """Write every table to `out_dir/NAME.parquet` and the report, replacing the folder in one step."""
-    out_dir = out_dir.resolve()
+    out_dir = check_out_dir(out_dir)
+    with output_lock(out_dir):
+        _write(out_dir, tables, report)
+
+
+def _write(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -> None:
     parent = out_dir.parent
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"{out_dir}: is a file; --out must name a folder")
     try:
-        parent.mkdir(parents=True, exist_ok=True)
         _recover(out_dir)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
     except OSError as exc:
@@ -34,9 +143,11 @@ def write_output(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -
         (staging / REPORT_NAME).write_text(
             json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         _swap(staging, out_dir, set(tables))
-    except OSError as exc:
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        # A full disk reaches us as OSError from Python and as a polars ComputeError from Rust.
         shutil.rmtree(staging, ignore_errors=True)
-        raise InputError(f"{out_dir}: cannot write the output ({exc}); the previous output is unchanged") from None
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise InputError(f"{out_dir}: cannot write the output ({detail}); the previous output is unchanged") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -44,28 +155,85 @@ def write_output(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -
 
 def _swap(staging: Path, out_dir: Path, table_names: set[str]) -> None:
     ours = {f"{n}.parquet" for n in table_names} | {REPORT_NAME}
-    if out_dir.exists():
-        # Files the run does not make (a README kept in git, a user's notes) move over unchanged.
-        for item in out_dir.iterdir():
-            if item.name not in ours and not (staging / item.name).exists():
-                if item.is_dir():
-                    shutil.copytree(item, staging / item.name)
-                else:
-                    shutil.copy2(item, staging / item.name)
-        old = out_dir.with_name(f".{out_dir.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
+    if not out_dir.exists():
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp's 0700, as mkdir would have made it
+        with _no_interrupts():
+            os.replace(staging, out_dir)
+        return
+    before = out_dir.lstat()
+    # Files the run does not make (a README kept in git, a user's notes) move over unchanged.
+    for item in out_dir.iterdir():
+        if item.name not in ours and not (staging / item.name).exists():
+            _copy(item, staging / item.name)
+    os.chmod(staging, stat.S_IMODE(before.st_mode))  # 2775 stays 2775 (mkdtemp makes 0700)
+    try:
+        os.chown(staging, -1, before.st_gid)
+    except OSError:
+        pass  # a group this user is not in: the parent's group stays
+    old = out_dir.with_name(f".{out_dir.name}.old")
+    if old.exists() or old.is_symlink():
+        _remove(old)
+    # Ctrl-C between the two renames would leave no folder at OUT: they are not interrupted.
+    with _no_interrupts():
         os.replace(out_dir, old)
-        os.replace(staging, out_dir)
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            os.replace(staging, out_dir)
+        except BaseException:
+            os.replace(old, out_dir)
+            raise
+    _remove(old)
+
+
+def _copy(item: Path, target: Path) -> None:
+    """A copy of a file, folder or link as it is: a link is copied as a link, never followed."""
+    if item.is_symlink():
+        os.symlink(os.readlink(item), target)
+    elif item.is_dir():
+        shutil.copytree(item, target, symlinks=True)
+        shutil.copystat(item, target, follow_symlinks=False)
     else:
-        os.replace(staging, out_dir)
+        shutil.copy2(item, target, follow_symlinks=False)
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def _no_interrupts() -> Iterator[None]:
+    """SIGINT and SIGTERM held back for the block, then delivered (main thread only: Python runs signal
+    handlers there). Handlers rather than a signal mask: polars' threads would take a masked signal."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, _frame: received.append(signum))
+                for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if received:
+            os.kill(os.getpid(), received[0])
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _recover(out_dir: Path) -> None:
-    """Put back the previous output if a run was stopped between the two renames of _swap."""
+    """Put back the previous output if a run was killed between the two renames of _swap, and remove
+    what killed runs left: only under the folder's lock, so no other run's staging is touched."""
     old = out_dir.with_name(f".{out_dir.name}.old")
-    if old.exists() and not out_dir.exists():
+    if old.is_dir() and not old.is_symlink() and not out_dir.exists():
         os.replace(old, out_dir)
+    elif old.exists() or old.is_symlink():
+        _remove(old)  # killed after the second rename: the new output is in place
     for stale in out_dir.parent.glob(f".{out_dir.name}.new-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        _remove(stale)

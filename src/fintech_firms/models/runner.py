@@ -83,6 +83,9 @@ def open_connection(data_dir: Path) -> duckdb.DuckDBPyConnection:
 
 def lock_down(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
     """From now on the connection reads files only inside `data_dir` and cannot change that."""
+    # No temp directory: DuckDB adds its temp directory (./.tmp by default) to the allowed ones, so a
+    # query could read what is there; without one a query that outgrows memory fails instead of spilling.
+    con.execute("SET temp_directory = ''")
     con.execute("SET allowed_directories = $dirs", {"dirs": [str(data_dir.resolve()) + "/"]})
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
@@ -276,5 +279,9 @@ def _bound(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def duckdb_message(exc: BaseException) -> str:
-    """DuckDB's own text, which already names the error kind and often suggests a fix."""
-    return str(exc).strip() or type(exc).__name__
+    """DuckDB's own text, which already names the error kind and often suggests a fix, as one line:
+    the query excerpt with its caret (LINE 10: …) is left out, the rest joined."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    kept = [line for line in lines if line and not line.startswith("LINE ") and set(line) != {"^"}]
+    text = " ".join(kept) or type(exc).__name__
+    return text if len(text) <= 500 else text[:500] + "…"

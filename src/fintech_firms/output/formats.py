@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -31,13 +32,14 @@ def check_format(fmt: str, out: Path | None) -> None:
         raise InputError(f"--format {fmt} writes a binary file: give --out FILE")
 
 
-def render(result: Result, fmt: str) -> bytes:
+def render(result: Result, fmt: str, *, raw_csv: bool = False) -> bytes:
+    """The result in format `fmt`; `raw_csv` writes CSV text cells without the formula escape."""
     if fmt == "table":
         return text_table(result).encode()
     if fmt == "md":
         return markdown_table(result).encode()
     if fmt == "csv":
-        return csv_bytes(result.frame)
+        return csv_bytes(result.frame, escape=not raw_csv)
     if fmt == "json":
         return json_bytes(result.frame)
     if fmt == "parquet":
@@ -51,12 +53,28 @@ def render(result: Result, fmt: str) -> bytes:
     raise InputError(f"unknown format '{fmt}'; valid: {', '.join(FORMATS)}")
 
 
-def csv_bytes(frame: pl.DataFrame) -> bytes:
+# Text a spreadsheet would run as a formula when it opens the CSV (OWASP, "CSV injection"): a cell
+# that starts with = + - @, or a tab or carriage return before one of them.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def csv_bytes(frame: pl.DataFrame, *, escape: bool = True) -> bytes:
+    """The frame as CSV. With `escape`, a text cell that starts with = + - @ (or a tab or CR) gets a
+    leading ' (the usual spreadsheet-injection escape), so that Excel or LibreOffice shows it as text
+    instead of running it; numbers, negative ones included, are not text and stay as they are."""
     # CSV has no nested or binary values: lists and structs are written as JSON text, bytes as hex.
     nested = [name for name, dtype in frame.schema.items() if dtype.is_nested() or dtype == pl.Binary]
     if nested:
         frame = frame.with_columns(
             pl.col(name).map_elements(plain, return_dtype=pl.String, skip_nulls=True) for name in nested)
+    if escape:
+        text = [name for name, dtype in frame.schema.items() if dtype in (pl.String, pl.Categorical, pl.Enum)]
+        frame = frame.with_columns(
+            pl.when(pl.col(name).cast(pl.String).str.contains(FORMULA_START))
+            .then(pl.lit("'") + pl.col(name).cast(pl.String)).otherwise(pl.col(name)).alias(name)
+            for name in text)
+        headers = {n: "'" + n for n in frame.columns if re.match(FORMULA_START, n) and "'" + n not in frame.columns}
+        frame = frame.rename(headers) if headers else frame
     return frame.write_csv().encode()
 
 

@@ -38,17 +38,17 @@ def workbook_bytes(results: Sequence[Result]) -> bytes:
 
 def _add_sheet(book: Workbook, result: Result) -> None:
     sheet = book.create_sheet(_SHEET_BAD.sub("_", result.title)[:31])
-    sheet.append([c.label for c in result.columns])
+    _append(sheet, [c.label for c in result.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     # Labels over keys; an ad-hoc query's columns are their own labels and get one header row.
     header_rows = 1 if all(c.label == c.key for c in result.columns) else 2
     if header_rows == 2:
-        sheet.append([c.key for c in result.columns])
+        _append(sheet, [c.key for c in result.columns])
         for cell in sheet[2]:
             cell.font = Font(italic=True, color="808080")
     for row in result.frame.iter_rows():
-        sheet.append([_cell(v, c, result.null) for v, c in zip(row, result.columns)])
+        _append(sheet, [_cell(v, c, result.null) for v, c in zip(row, result.columns)])
     for j, column in enumerate(result.columns, start=1):
         fmt = _NUMBER_FORMATS.get(column.kind)
         letter = get_column_letter(j)
@@ -60,6 +60,14 @@ def _add_sheet(book: Workbook, result: Result) -> None:
                       + [width(display(v, column, "")) for v in result.frame.get_column(column.key).head(200)])
         sheet.column_dimensions[letter].width = min(60, longest + 2)
     sheet.freeze_panes = f"A{header_rows + 1}"
+
+
+def _append(sheet, values: list) -> None:
+    sheet.append(values)
+    for j, value in enumerate(values, start=1):
+        if isinstance(value, str) and value.startswith("="):
+            # openpyxl writes a string that starts with = as a live formula: text stays a text cell.
+            sheet.cell(sheet.max_row, j).data_type = "s"
 
 
 def _cell(value, column, null):

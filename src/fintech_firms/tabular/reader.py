@@ -19,6 +19,15 @@ import polars as pl
 
 from ..errors import InputError
 from .cells import MAX_CELL_CHARS, xlsx_cell
+from .limits import (
+    EXCEL_MAX_ROWS,
+    LONG_LINE_CHARS,
+    MAX_COLUMNS,
+    MAX_EXTRA_FIELDS_SHOWN,
+    MAX_HEADER_CHARS,
+    MAX_LINE_DELIMITERS,
+    MAX_XLSX_UNZIPPED,
+)
 
 ROW = "_row"
 _SNIFF_BYTES = 64 * 1024
@@ -81,29 +90,36 @@ def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset())
     if path.suffix.lower() == ".xlsx":
         from .xlsx_fast import read_xlsx_fast  # imports this module: loaded on first use
 
+        _check_unzipped_size(path)
         fast = read_xlsx_fast(path)
         if fast is not None:
             return _from_xlsx_frame(path.name, *fast, canonical, known)
         headers, rows, encoding = _read_xlsx(path)
         return _build(path.name, headers, rows, encoding, False, canonical, known)
-    text, encoding, damaged = _load_csv_text(path)
+    text, encoding, damaged, mixed = _load_csv_text(path)
     delimiter = _sniff_delimiter(text)
+    _check_header_line(text, delimiter, path.name)
     plain = None if damaged else _read_plain(text, delimiter)
     if plain is not None:
         return _from_frame(path.name, plain, encoding, canonical, known)
-    headers, rows = _csv_rows(text, delimiter, path.name)
+    # Only here: polars read no row wider than the header (it refuses a ragged file).
+    _check_long_lines(text, delimiter, path.name)
+    headers, rows = _csv_rows(text, delimiter, path.name, mixed)
     return _build(path.name, headers, rows, encoding, damaged, canonical, known)
 
 
 def _columns(source: str, headers: list[str], encoding: str, canonical, known) -> tuple[list[str], list[str]]:
     """Headers as written (cleaned) and the contract column each one means."""
+    if len(headers) > MAX_COLUMNS:
+        raise InputError(f"{source}: the header row has {len(headers):,} columns (limit {MAX_COLUMNS:,}); "
+                         f"is this the right file?")
     headers = [_clean_header(h, i) for i, h in enumerate(headers)]
     for i, header in enumerate(headers):
         if _has_bad_bytes(header):
             # A damaged header would silently drop its column (or crash when printed); fix the file.
             raise InputError(
                 f"{source}: the header row has bytes that are invalid for encoding {encoding} "
-                f"(column {i + 1}: '{_escaped(header)}')"
+                f"(column {i + 1}: '{_shown(_escaped(header))}')"
             )
     columns = [canonical(h) for h in headers]
     seen: dict[str, int] = {}
@@ -114,7 +130,7 @@ def _columns(source: str, headers: list[str], encoding: str, canonical, known) -
         if col in seen:
             a, b = seen[col], i
             raise InputError(
-                f"{source}: columns {a + 1} ('{headers[a]}') and {b + 1} ('{headers[b]}') both mean "
+                f"{source}: columns {a + 1} ('{_shown(headers[a])}') and {b + 1} ('{_shown(headers[b])}') both mean "
                 f"'{col}'; remove or rename one of them"
             )
         seen[col] = i
@@ -131,6 +147,8 @@ def _build(
     source: str, headers: list[str], rows, encoding: str, damaged: bool, canonical, known
 ) -> RawTable:
     """`damaged`: the text holds bytes invalid for its encoding somewhere (rows with them are set aside)."""
+    headers = [h.removeprefix(MIXED_MARK) for h in headers]  # a header in the other encoding is read
+    written = _written(headers)
     headers, columns = _columns(source, headers, encoding, canonical, known)
     width = len(headers)
     kept: list[list[str]] = []
@@ -156,7 +174,8 @@ def _build(
     data = {col: pl.Series(col, values, dtype=pl.Utf8) for col, values in zip(columns, columns_of_cells)}
     data[ROW] = pl.Series(ROW, row_numbers, dtype=pl.Int64)
     frame = _trimmed(pl.DataFrame(data), columns)
-    return RawTable(source, encoding, headers, columns, frame, rejected, rows_read, blank)
+    table = RawTable(source, encoding, headers, columns, frame, rejected, rows_read, blank)
+    return _without_repeated_header(table, written)
 
 
 def _trimmed(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -192,13 +211,15 @@ def _read_plain(text: str, delimiter: str) -> pl.DataFrame | None:
 
 
 def _from_frame(source: str, frame: pl.DataFrame, encoding: str, canonical, known) -> RawTable:
+    written = _written([v or "" for v in frame.row(0)])
     headers, columns = _columns(source, [v or "" for v in frame.row(0)], encoding, canonical, known)
     body = frame.slice(1).rename(dict(zip(frame.columns, columns)))
     body = _trimmed(body, columns).with_columns(pl.int_range(1, body.height + 1, dtype=pl.Int64).alias(ROW))
     blank = pl.all_horizontal(pl.col(c).is_null() for c in columns)
     rows_read = body.height
     body = body.filter(~blank)
-    return RawTable(source, encoding, headers, columns, body, [], rows_read, rows_read - body.height)
+    table = RawTable(source, encoding, headers, columns, body, [], rows_read, rows_read - body.height)
+    return _without_repeated_header(table, written)
 
 
 def _from_xlsx_frame(
@@ -206,12 +227,40 @@ def _from_xlsx_frame(
 ) -> RawTable:
     """What _build makes of the same header and rows, read by xlsx_fast.read_xlsx_fast; `filled` tells the rows
     that are not blank to _build (some cell not empty after str.strip, which strips more than polars)."""
+    written = _written(headers)
     headers, columns = _columns(source, headers, "xlsx", canonical, known)
     body = body.rename(dict(zip(body.columns, columns)))
     body = body.with_columns(pl.int_range(1, body.height + 1, dtype=pl.Int64).alias(ROW))
     rows_read = body.height
     body = _trimmed(body.filter(filled), columns)
-    return RawTable(source, "xlsx", headers, columns, body, [], rows_read, rows_read - body.height)
+    table = RawTable(source, "xlsx", headers, columns, body, [], rows_read, rows_read - body.height)
+    return _without_repeated_header(table, written)
+
+
+REPEATED_HEADER = "the header row again (files joined with their headers)"
+
+
+def _written(headers: list[str]) -> list[str]:
+    """The header cells as a data row that repeats them reads after trimming."""
+    return [h.strip() for h in headers]
+
+
+def _without_repeated_header(table: RawTable, written: list[str]) -> RawTable:
+    """The table with rows that repeat the header (as exports joined by `cat` have) set aside: read as
+    data they would become a firm named `name`."""
+    if table.frame.is_empty() or not any(written):
+        return table
+    same = pl.all_horizontal(
+        (pl.col(c) == w) if w else pl.col(c).is_null() for c, w in zip(table.columns, written)
+    ).fill_null(False)
+    repeated = table.frame.filter(same)
+    if repeated.is_empty():
+        return table
+    rejected = [Rejected(row, REPEATED_HEADER, record)
+                for row, record in zip(repeated[ROW].to_list(), table.records(repeated))]
+    table.frame = table.frame.filter(~same)
+    table.rejected = sorted(table.rejected + rejected, key=lambda r: r.row)
+    return table
 
 
 def _clean_header(header: str, index: int) -> str:
@@ -226,21 +275,29 @@ def _row_problem(cells: list[str], width: int, encoding: str) -> str | None:
     for j, cell in enumerate(cells):
         if len(cell) > MAX_CELL_CHARS:
             return f"cell {j + 1} is too long ({len(cell):,} characters; limit {MAX_CELL_CHARS:,})"
+        if MIXED_MARK in cell:
+            other = "utf-8" if encoding == "gb18030" else "gb18030"
+            return f"row written in {other} in a file in {encoding}"
         if _has_bad_bytes(cell):
             return f"invalid bytes for encoding {encoding}"
     return None
 
 
 _BAD_BYTE = re.compile("[\udc80-\udcff]")
+_BAD_OR_MIXED = re.compile("[\udc00\udc80-\udcff]")
 
 
 def _has_bad_bytes(text: str) -> bool:
     # surrogateescape decoding keeps an undecodable byte as a lone surrogate U+DC80..U+DCFF.
-    return not text.isascii() and _BAD_BYTE.search(text) is not None
+    return not text.isascii() and _BAD_OR_MIXED.search(text) is not None
 
 
 def _raw_record(headers: list[str], cells: list[str]) -> str:
-    shown = {}
+    shown: dict[str, str | None] = {}
+    limit = len(headers) + MAX_EXTRA_FIELDS_SHOWN
+    if len(cells) > limit:
+        shown["…"] = f"{len(cells) - limit:,} more fields not shown"
+        cells = cells[:limit]
     for j, cell in enumerate(cells):
         key = headers[j] if j < len(headers) else f"extra_{j + 1}"
         if len(cell) > MAX_CELL_CHARS:
@@ -251,12 +308,76 @@ def _raw_record(headers: list[str], cells: list[str]) -> str:
 
 def _escaped(text: str) -> str:
     """Text with the raw bytes kept as lone surrogates shown as \\xNN."""
+    text = text.replace(MIXED_MARK, "")
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _load_csv_text(path: Path) -> tuple[str, str, bool]:
-    """The decoded text of a CSV file, its encoding and whether it holds invalid bytes; a file that
-    is not CSV text stops the run."""
+def _shown(text: str, limit: int = 80) -> str:
+    """Text for a message: a header or cell as written, cut so that a message stays one short line."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + f"…[{len(text):,} characters]"
+
+
+def headers_shown(headers: list[str], limit: int = 12) -> str:
+    """The headers of a file for a message (the first `limit`, each cut short)."""
+    shown = ", ".join(_shown(h, 40) for h in headers[:limit])
+    return shown + (f", … ({len(headers):,} in all)" if len(headers) > limit else "")
+
+
+_NOT_SPACE = re.compile(r"\S")
+
+
+def _check_header_line(text: str, delimiter: str, source: str) -> None:
+    """Refuse a header line that no export writes (a line of 500,000 commas, a megabyte of text)
+    before a parser turns it into as many columns."""
+    found = _NOT_SPACE.search(text)  # the header is the first line that is not blank
+    first = found.start() if found else 0
+    start = text.rfind("\n", 0, first) + 1
+    end = text.find("\n", start)
+    end = len(text) if end == -1 else end
+    if end - start > MAX_HEADER_CHARS:
+        raise InputError(f"{source}: the header line is {end - start:,} characters long (limit "
+                         f"{MAX_HEADER_CHARS:,}); is this the right file?")
+    line = text[start:end]
+    if line.count(delimiter) >= MAX_COLUMNS:
+        fields = next(csv.reader([line], delimiter=delimiter), [])
+        if len(fields) > MAX_COLUMNS:
+            raise InputError(f"{source}: the header row has {len(fields):,} columns (limit "
+                             f"{MAX_COLUMNS:,}); is this the right file?")
+
+
+_LONG_LINE = re.compile(f"^[^\\n]{{{LONG_LINE_CHARS}}}", re.MULTILINE)
+
+
+def _check_long_lines(text: str, delimiter: str, source: str) -> None:
+    """Refuse a line of a million delimiters or more before the csv module makes each a field."""
+    for match in _LONG_LINE.finditer(text):
+        end = text.find("\n", match.start())
+        end = len(text) if end == -1 else end
+        if text.count(delimiter, match.start(), end) >= MAX_LINE_DELIMITERS:
+            line = text.count("\n", 0, match.start()) + 1
+            raise InputError(f"{source}: line {line} holds {text.count(delimiter, match.start(), end):,} "
+                             f"delimiters (limit {MAX_LINE_DELIMITERS:,}); the file is damaged")
+
+
+def _check_unzipped_size(path: Path) -> None:
+    """Refuse a workbook whose parts would unzip to more than MAX_XLSX_UNZIPPED (a zip bomb, or
+    far beyond any sheet Excel can hold); a file that is no zip is left to the readers' messages."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return
+    if total > MAX_XLSX_UNZIPPED:
+        raise InputError(f"{path.name}: the workbook unzips to {total / 2**20:,.0f} MiB (limit "
+                         f"{MAX_XLSX_UNZIPPED / 2**20:,.0f} MiB); split it or export it as CSV")
+
+
+def _load_csv_text(path: Path) -> tuple[str, str, bool, frozenset[int]]:
+    """The decoded text of a CSV file, its encoding, whether it holds invalid bytes and the lines
+    written in the other encoding; a file that is not CSV text stops the run."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -266,29 +387,39 @@ def _load_csv_text(path: Path) -> tuple[str, str, bool]:
         raise InputError(f"{path.name}: is an xlsx/zip workbook, not CSV text; rename it to .xlsx")
     if b"\x00" in head:
         raise InputError(f"{path.name}: is not a CSV text file (it holds binary data)")
-    text, encoding, damaged = decode(data)
-    if not text.strip():
+    nul = data.find(b"\x00", len(head))
+    if nul != -1:
+        # No text export writes NUL; past the first 64 KiB it means a damaged or spliced file.
+        line = data.count(b"\n", 0, nul) + 1
+        raise InputError(f"{path.name}: line {line} holds a NUL byte "
+                         f"(binary data); this is not a CSV text file, or it is damaged")
+    text, encoding, damaged, mixed = _decode(data)
+    if _NOT_SPACE.search(text) is None:
         raise InputError(f"{path.name}: is empty; expected a header row")
-    return text, encoding, damaged
+    return text, encoding, damaged, mixed
 
 
-def _csv_rows(text: str, delimiter: str, source: str) -> tuple[list[str], object]:
-    """The header and an iterator over the data rows, parsed by the csv module."""
+def _csv_rows(text: str, delimiter: str, source: str,
+              mixed: frozenset[int] = frozenset()) -> tuple[list[str], object]:
+    """The header and an iterator over the data rows, parsed by the csv module; a row on one of the
+    `mixed` lines (1-based) gets MIXED_MARK before its first cell."""
     csv.field_size_limit(2**31 - 1)
     # strict: a quoted field left open would otherwise swallow the rest of the file as one cell.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows = _guarded(reader, source)
+    rows = _guarded(reader, source, mixed)
     for headers in rows:
         if any(h.strip() for h in headers):
             return headers, rows
     raise InputError(f"{source}: is empty; expected a header row")
 
 
-def _guarded(reader, source: str):
+def _guarded(reader, source: str, mixed: frozenset[int] = frozenset()):
     """The reader's rows; a CSV syntax error stops the run with the line where its record starts."""
     start = 1
     try:
         for row in reader:
+            if mixed and row and any(n in mixed for n in range(start, reader.line_num + 1)):
+                row[0] = MIXED_MARK + row[0]
             yield row
             start = reader.line_num + 1
     except csv.Error as exc:
@@ -301,23 +432,37 @@ def _guarded(reader, source: str):
 
 
 def decode(data: bytes) -> tuple[str, str, bool]:
+    """Text, encoding name and whether bytes were invalid (see _decode)."""
+    return _decode(data)[:3]
+
+
+def _decode(data: bytes) -> tuple[str, str, bool, frozenset[int]]:
     """Text, encoding name and whether bytes were invalid, for a raw file in UTF-8 (BOM or not) or
     GB18030, the two the contract allows.
 
     A file that is neither cleanly is decoded as the likelier of the two, with its bad bytes kept as
-    lone surrogates so that only the rows holding them are rejected.
+    lone surrogates so that only the rows holding them are rejected. A file whose lines are partly
+    UTF-8 and partly GB18030 is read in the encoding most of its lines use; each line in the other
+    encoding is decoded in its own and its number returned, so that its row is quarantined as
+    written in another encoding instead of kept as mojibake (UTF-8 bytes are often valid GB18030).
     """
     if data.startswith(b"\xef\xbb\xbf"):
         try:
-            return data[3:].decode("utf-8"), "utf-8-sig", False
+            return data[3:].decode("utf-8"), "utf-8-sig", False, frozenset()
         except UnicodeDecodeError:
-            return data[3:].decode("utf-8", "surrogateescape"), "utf-8-sig", True
+            mixed = _mixed(data[3:], "utf-8")
+            if mixed is not None:
+                return mixed[0], "utf-8-sig", True, mixed[2]
+            return data[3:].decode("utf-8", "surrogateescape"), "utf-8-sig", True, frozenset()
     try:
-        return data.decode("utf-8"), "utf-8", False
+        return data.decode("utf-8"), "utf-8", False, frozenset()
     except UnicodeDecodeError:
         pass
+    mixed = _mixed(data)
+    if mixed is not None:
+        return mixed[0], mixed[1], True, mixed[2]
     try:
-        return data.decode("gb18030"), "gb18030", False
+        return data.decode("gb18030"), "gb18030", False, frozenset()
     except UnicodeDecodeError:
         pass
     as_utf8 = data.decode("utf-8", "surrogateescape")
@@ -325,12 +470,88 @@ def decode(data: bytes) -> tuple[str, str, bool]:
     good = sum(1 for ch in as_utf8 if ord(ch) > 0x7F) - bad
     # GB18030 bytes read as UTF-8 fail at almost every character; a damaged UTF-8 file mostly decodes.
     if good >= bad:
-        return as_utf8, "utf-8", True
+        return as_utf8, "utf-8", True, frozenset()
     as_gb = data.decode("gb18030", "surrogateescape")
     # Without evidence for GB18030 (an ASCII file with one stray byte fails both alike) it is UTF-8.
     if _count_bad(as_gb) >= bad:
-        return as_utf8, "utf-8", True
-    return as_gb, "gb18030", True
+        return as_utf8, "utf-8", True, frozenset()
+    return as_gb, "gb18030", True, frozenset()
+
+
+# Put before the first cell of a row on a line written in the other encoding: a lone surrogate below
+# U+DC80, which surrogateescape never makes and no decoded text holds.
+MIXED_MARK = "\udc00"
+_LINE_END = re.compile(rb"(\r\n|\r|\n)")  # as the csv module counts lines
+_ASCII = rb"[\x00-\x09\x0b\x0c\x0e-\x7f]"
+_MULTIBYTE = rb"(?:[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3})"
+# A line of UTF-8 sequences with at least one multi-byte character (a superset of the lines _looks_utf8
+# accepts, in a file whose lines end with LF or CRLF).
+_UTF8_LINE = re.compile(rb"(?m)^" + _ASCII + rb"*+" + _MULTIBYTE + rb"(?:" + _ASCII + rb"|" + _MULTIBYTE
+                        + rb")*+\r?$")
+
+
+def _mixed(data: bytes, only: str | None = None) -> tuple[str, str, frozenset[int]] | None:
+    """For a file that is not UTF-8 as a whole, when some of its lines are UTF-8 (and not GB18030
+    read by chance as UTF-8) and others GB18030 (and not damaged UTF-8): the text, each line decoded
+    in its own encoding (bytes valid in neither become lone surrogates of the file's encoding), the
+    encoding of most lines, and the 1-based numbers of the lines in the other. None if not mixed.
+    `only`: the encoding the file must be read in (a BOM said so)."""
+    if data.count(b"\r") == data.count(b"\r\n") and _UTF8_LINE.search(data) is None:
+        return None  # no line is UTF-8 with a multi-byte character: one regex pass instead of a loop
+    parts = _LINE_END.split(data)
+    lines = parts[::2]
+    # Most files that get here are GB18030 throughout: one cheap pass looks for UTF-8 lines first.
+    kinds: list[str | None] = [None if line.isascii() or not _looks_utf8(line) else "utf-8" for line in lines]
+    utf8 = kinds.count("utf-8")
+    if not utf8:
+        return None
+    for i, line in enumerate(lines):
+        if kinds[i] is None and not line.isascii() and _looks_gb18030(line):
+            kinds[i] = "gb18030"
+    gb = kinds.count("gb18030")
+    if not gb:
+        return None
+    main = only or ("utf-8" if utf8 > gb else "gb18030")
+    out = []
+    others = set()
+    for number, (line, kind) in enumerate(zip(lines, kinds), start=1):
+        if kind is None or kind == main:
+            out.append(line.decode(main, "surrogateescape"))
+        else:
+            out.append(line.decode(kind))
+            others.add(number)
+        if 2 * number - 1 < len(parts):
+            out.append(parts[2 * number - 1].decode("ascii"))
+    return "".join(out), main, frozenset(others)
+
+
+# What GB18030 text decoded as UTF-8 by chance gives: two-byte sequences (U+0080-U+07FF: Latin-1,
+# Latin extensions, Greek, Cyrillic…) that Chinese exports hardly hold, NBSP and · × ° ¥ aside. A
+# Chinese UTF-8 line has a character from U+0800 on (three bytes), which one GB18030 pair never makes.
+_NOT_CHINESE_UTF8 = re.compile("[\u0080-\u009f\u00a1-\u00a4\u00a6-\u00af\u00b1-\u00b6\u00b8-\u00d6"
+                               "\u00d8-\u07ff]")
+_CHINESE_UTF8 = re.compile("[\u0800-\uffff\U00010000-\U0010ffff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
+def _looks_gb18030(line: bytes) -> bool:
+    """Valid GB18030, and not damaged UTF-8 (which still holds valid UTF-8 characters, and which the
+    lax GB18030 byte ranges often accept as well)."""
+    try:
+        line.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    as_utf8 = line.decode("utf-8", "surrogateescape")
+    bad = _count_bad(as_utf8)
+    return len(_NON_ASCII.findall(as_utf8)) - bad < bad
+
+
+def _looks_utf8(line: bytes) -> bool:
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _NOT_CHINESE_UTF8.search(text) is None and _CHINESE_UTF8.search(text) is not None
 
 
 def _count_bad(text: str) -> int:
@@ -355,7 +576,11 @@ def _read_xlsx(path: Path) -> tuple[list[str], object, str]:
     if not workbook.worksheets:
         workbook.close()
         raise InputError(f"{path.name}: the workbook has no worksheet; expected the data on the first sheet")
-    rows = _workbook_rows(path, workbook, workbook.worksheets[0])
+    sheet = workbook.worksheets[0]
+    # Every row and cell that is in the sheet is read: a <dimension> is often stale (some tools write
+    # A1:B2 over thousands of rows), and openpyxl would stop at it.
+    sheet.reset_dimensions()
+    rows = _workbook_rows(path, workbook, sheet)
     for first in rows:
         headers = [xlsx_cell(v) for v in first]
         if any(h.strip() for h in headers):
@@ -368,7 +593,10 @@ def _read_xlsx(path: Path) -> tuple[list[str], object, str]:
 
     def data_rows():
         try:
-            for values in rows:
+            for number, values in enumerate(rows, start=2):
+                if number > EXCEL_MAX_ROWS:
+                    raise InputError(f"{path.name}: the first sheet has rows past Excel's last row "
+                                     f"{EXCEL_MAX_ROWS:,}; the workbook is damaged")
                 yield [xlsx_cell(v) for v in values]
         finally:
             workbook.close()

@@ -11,7 +11,6 @@ paths give identical tables, and that the fast path is taken where it should be.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import itertools
 import re
 import xml.parsers.expat as xml_parser
@@ -20,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from .cells import MAX_CELL_CHARS, xlsx_cell
+from .limits import EXCEL_MAX_ROWS
 
 # The characters str.strip() removes (str.isspace). A row of cells made of these is blank to _build;
 # polars' strip_chars and regex \s use Unicode White_Space, which lacks \x1c-\x1f. A test checks the list.
@@ -44,8 +44,8 @@ def read_xlsx_fast(path: Path) -> tuple[list[str], pl.DataFrame, pl.Series] | No
     dates, booleans and error values are taken from the sheet's XML and converted by openpyxl's own
     functions, so they read exactly as xlsx_cell renders them. Anything calamine might read differently (see
     _xml_is_plain), a layout _build would treat row by row (a non-blank cell right of the header, an
-    oversized cell), cells openpyxl would cut off (past the sheet's dimension) and any error send the
-    file to the openpyxl path, which also reports a damaged workbook.
+    oversized cell), a sheet whose cells lie so far apart that calamine's dense grid would not fit in
+    memory and any error send the file to the openpyxl path, which also reports a damaged workbook.
     """
     try:
         return _xlsx_fast(path)
@@ -59,13 +59,13 @@ def _xlsx_fast(path: Path) -> tuple[list[str], pl.DataFrame, pl.Series] | None:
     sheet = _first_sheet(path)
     if sheet is None:
         return None
-    name, xml, strings_xml, max_row, max_col, convert = sheet
+    name, xml, strings_xml, convert = sheet
     if not _xml_is_plain(xml, b"worksheet") or (strings_xml and (
             not _xml_is_plain(strings_xml, b"sst") or b"x005F_" in strings_xml)):
         return None  # openpyxl drops x005F_ from shared strings
     height = _row_count(xml)  # openpyxl's rows: 1 to the last <row>, gaps filled with empty rows
-    if height is None or (max_row is not None and height > max_row):
-        return None  # openpyxl stops at the dimension's last row
+    if height is None or not _dense_enough(xml, height):
+        return None
     cells = _non_text_cells(xml, convert)
     if cells is None:
         return None
@@ -78,12 +78,6 @@ def _xlsx_fast(path: Path) -> tuple[list[str], pl.DataFrame, pl.Series] | None:
         frame = frame.head(height)
     columns = {info.absolute_index: frame.get_column(info.name) for info in loaded.selected_columns}
     width = max([*columns, *cells], default=-1) + 1
-    if max_col is not None and width > max_col:
-        # openpyxl drops cells past the dimension's last column
-        if any(columns[c].null_count() < frame.height for c in columns if c >= max_col) or any(
-                text is not None for c in cells if c >= max_col for text in cells[c][1]):
-            return None
-        width = max_col
     grid = []
     for index in range(width):
         column = columns.get(index, pl.Series(dtype=pl.Utf8)).cast(pl.Utf8)
@@ -120,30 +114,42 @@ def _header_and_body(grid: pl.DataFrame) -> tuple[list[str], pl.DataFrame, pl.Se
     return headers, body.select(names[:len(headers)]), filled.slice(top + 1)
 
 
+# A cell in a column past ZZ (702): calamine holds the sheet as a dense grid of rows x columns, so one
+# cell at XFD1048576 would take it 17 billion cells. Such sheets go to openpyxl, which streams rows.
+_WIDE_CELL = re.compile(rb'<c\s[^>]*?\br="[A-Z]{3}')
+_TWO_LETTER_CELL = re.compile(rb'<c\s[^>]*?\br="[A-Z]{2}[0-9]')
+
+
+def _dense_enough(xml: bytes, height: int) -> bool:
+    """Whether calamine's dense grid (rows x columns) stays within 32 cells per cell the sheet holds
+    (or 4 million): a few stray cells far from the data are left to openpyxl."""
+    if height > EXCEL_MAX_ROWS or _WIDE_CELL.search(xml):
+        return False
+    width = 702 if _TWO_LETTER_CELL.search(xml) else 26
+    cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>")
+    return height * width <= max(32 * cells, 1 << 22)
+
+
 def _first_sheet(path: Path):
-    """What openpyxl knows of the workbook before reading cells: the first worksheet's name, XML and
-    dimension (max_row, max_column, None if absent), the shared strings' XML, and a function that
-    converts a cell that is not a string as openpyxl's sheet parser does. The workbook is loaded as
+    """What openpyxl knows of the workbook before reading cells: the first worksheet's name and XML,
+    the shared strings' XML, and a function that converts a cell that is not a string as openpyxl's
+    sheet parser does. The workbook is loaded as
     load_workbook loads it, less the shared strings (calamine reads those), so a part load_workbook
     rejects raises here too. None if there is no worksheet, or the shared strings are not where both
     openpyxl and calamine find them."""
     from openpyxl.packaging.relationship import get_dependents, get_rels_path
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.utils.datetime import from_excel, from_ISO8601
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet, read_dimension
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
     from openpyxl.worksheet._reader import _cast_number
     from openpyxl.xml.constants import SHARED_STRINGS
 
     class FirstSheet(ReadOnlyWorksheet):
         def _get_size(self):
-            # openpyxl parses a sheet without <dimension> to its end to find none; the dimension comes
-            # before <sheetData> or not at all, so parse the XML up to there.
+            # The sheet's <dimension> is not read: both paths read every row and cell that is there,
+            # whatever a (often stale) dimension says. openpyxl would parse a sheet without one to
+            # its end here; the XML is kept for the caller instead.
             self.xml = self.parent._archive.read(self._worksheet_path)
-            data = self.xml.find(b"<sheetData")
-            head = self.xml if data == -1 else self.xml[:data] + b"<sheetData/></worksheet>"
-            dimensions = read_dimension(io.BytesIO(head))
-            if dimensions is not None:
-                self._min_column, self._min_row, self._max_column, self._max_row = dimensions
 
     class Reader(ExcelReader):
         def read_strings(self):
@@ -215,7 +221,7 @@ def _first_sheet(path: Path):
             return xlsx_cell(from_ISO8601(value))
         return xlsx_cell(value)
 
-    return sheet.title, sheet.xml, strings_xml, sheet.max_row, sheet.max_column, convert
+    return sheet.title, sheet.xml, strings_xml, convert
 
 
 def _row_count(xml: bytes) -> int | None:
