@@ -23,7 +23,7 @@ import polars as pl
 import pytest
 from index_data import CITY_STAT_CODES, CITY_STATS, write_raw
 
-from fintech_firms.index import compute
+from fintech_firms.fire import compute
 from fintech_firms.ingest.pipeline import IngestOptions, ingest
 
 CITIES = ("北京", "天津", "上海")

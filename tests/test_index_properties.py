@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fintech_firms.errors import InputError
-from fintech_firms.index.compute import score_values
+from fintech_firms.fire.compute import score_values
 from fintech_firms.reference.indicators import Tree, check_tree, load_tree
 
 TREE = load_tree(None)

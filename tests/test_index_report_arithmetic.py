@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from fintech_firms.index.compute import score_given
+from fintech_firms.fire.compute import score_given
 from fintech_firms.reference.indicators import load_tree
 
 FIGURES = Path(__file__).parent / "fixtures" / "report-2022-index-figures.csv"

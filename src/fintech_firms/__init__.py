@@ -17,7 +17,7 @@ from .version import __version__
 if TYPE_CHECKING:
     from .analytics.api import chapter_tables, connect
     from .analytics.metrics import aggregate
-    from .index.compute import index
+    from .fire.compute import index
 
 __all__ = ["__version__", "aggregate", "chapter_tables", "connect", "index"]
 
@@ -33,9 +33,7 @@ def __getattr__(name: str) -> Any:
 
         return aggregate
     if name == "index":
-        from .index.compute import index
+        from .fire.compute import index
 
-        # Importing the subpackage `index` bound that name to the module: the API's `index` is the function.
-        globals()["index"] = index
         return index
     raise AttributeError(f"module 'fintech_firms' has no attribute {name!r}")

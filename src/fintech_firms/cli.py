@@ -242,8 +242,8 @@ def tables_command(
 def _write_index_tables(data: Path, out: Path, year: int | None, min_patents: int) -> list[Path]:
     """The FIRE index tables beside the chapter-4 ones; skipped, saying why, when the folder lacks the
     city statistics."""
-    from .index import compute
-    from .index.people import index_tables
+    from .fire import compute
+    from .fire.people import index_tables
     from .output.index_tables import write_index_tables
 
     try:
@@ -291,9 +291,9 @@ def index_command(
       firms index --data build/parquet --min-patents 0
     """
     with _errors():
-        from .index import COLUMNS, compute
-        from .index.compute import check_selection, select
-        from .index.people import people_frame
+        from .fire import COLUMNS, compute
+        from .fire.compute import check_selection, select
+        from .fire.people import people_frame
         from .output.index_tables import columns
 
         check_format(fmt, out)
@@ -348,7 +348,7 @@ def report_command(
 
 def _index_function() -> Callable[..., Any]:
     """The index the report charts (imported here: it loads the index package only for the report)."""
-    from .index.compute import index
+    from .fire.compute import index
 
     return index
 
@@ -453,9 +453,9 @@ def demo_command(
 
 def _demo_index(parquet: Path, tables_dir: Path, top: int = 10) -> None:
     """The FIRE index's top cities and its regions, after the chapter-4 tables."""
-    from .index import compute
-    from .index.compute import select
-    from .index.people import index_tables, people_frame
+    from .fire import compute
+    from .fire.compute import select
+    from .fire.people import index_tables, people_frame
     from .output.index_tables import columns, write_index_tables
 
     result = compute(parquet)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..analytics.columns import Column
-from ..index.people import IndexTable, Spec
+from ..fire.people import IndexTable, Spec
 from .cells import Result
 from .formats import csv_bytes, write_bytes
 from .text import markdown_table
