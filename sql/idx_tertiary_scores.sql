@@ -49,6 +49,8 @@ final as (
             -- the reference value itself: exactly 10, not 10 up to rounding
             when tv.value = bm.max_base then 10.0
             when params.scaling = 'linear' then 10.0 * tv.value / bm.max_base
+            -- a base maximum so small that 1 + max_base rounds to 1: ln(1 + x) / ln(1 + m) tends to x / m
+            when ln(1.0 + bm.max_base) = 0 then 10.0 * tv.value / bm.max_base
             else 10.0 * ln(1.0 + tv.value) / ln(1.0 + bm.max_base)
         end as score
     from tertiary_values as tv

@@ -113,3 +113,16 @@ def test_a_negative_count_is_an_error() -> None:
     values = pl.DataFrame({"city": ["北京"], "year": [2021], "indicator": ["gdp"], "value": [-1.0]})
     with pytest.raises(InputError, match="negative value -1 for 北京 2021 gdp"):
         score_values(values, TREE, pl.DataFrame({"city": ["北京"], "region": ["甲"]}), year=2021, base_year=2020)
+
+
+def test_a_base_maximum_too_small_for_the_log_scores_by_the_limit() -> None:
+    # Found by the region-mean property: 1 + 1.5711e-179 rounds to 1, so ln(1 + x) / ln(1 + max) was 0 / 0
+    # (NaN) for every city; the log scale's limit there is x / max, so the best city still scores 10.
+    rows = [(c, y, code, 1.5711e-179 if (c, y, code) == ("北京", 2020, "population_size") else 0.0)
+            for c in ("北京", "天津") for y in (2020, 2021) for code in TERTIARY]
+    values = pl.DataFrame(rows, schema={"city": pl.Utf8, "year": pl.Int64, "indicator": pl.Utf8, "value": pl.Float64},
+                          orient="row")
+    frame = _scores(values, pl.DataFrame({"city": ["北京", "天津"], "region": ["甲", "甲"]}), "log")
+    assert frame["score"].is_nan().sum() == 0 and frame["base_score"].is_nan().sum() == 0
+    scores = frame.filter((pl.col("indicator") == "population_size") & (pl.col("entity_kind") == "city"))
+    assert dict(zip(scores["entity"], scores["base_score"])) == {"北京": 10.0, "天津": 0.0}
