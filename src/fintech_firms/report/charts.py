@@ -21,6 +21,8 @@ SCHEME: Final = "reds"
 FORMATS = {"count": ",.0f", "ratio": ".1%", "mean1": ",.1f", "mean2": ",.2f", "score": ",.3f", "percent2": ".2%",
            "growth": "+.2%"}
 AXIS_FORMATS = FORMATS | {"ratio": ".0%", "score": ",.1f"}  # tick labels: fewer digits
+# Index scores (0-10) would get a tick every 0.5 by default on a 560 px axis, too dense to read: one per point.
+TICKS: dict[str, dict[str, Any]] = {"score": {"tickCount": 10}}
 
 Spec = dict[str, Any]
 
@@ -42,7 +44,8 @@ def bars(rows: list[dict[str, Any]], *, category: str, value: str, kind: str, ti
     fmt = FORMATS[kind]
     base = alt.Chart(alt.Data(values=rows)).encode(
         y=alt.Y(f"{category}:N", title=None, sort="-x" if sort_by_value else None),
-        x=alt.X(f"{value}:Q", title=axis_title, axis=alt.Axis(format=AXIS_FORMATS[kind], grid=False)),
+        x=alt.X(f"{value}:Q", title=axis_title, axis=alt.Axis(format=AXIS_FORMATS[kind], grid=False,
+                                                              **TICKS.get(kind, {}))),
     )
     bar = base.mark_bar(color=BAR_COLOR).encode(tooltip=_tooltip(tooltip))
     text_encoding = alt.Text(f"{label}:N") if label else alt.Text(f"{value}:Q", format=fmt)

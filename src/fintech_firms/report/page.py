@@ -173,7 +173,7 @@ body{{font-family:{STACK};margin:0 auto;max-width:980px;padding:0 16px 48px;colo
 h1{{font-size:24px;margin:24px 0 4px}}
 h2{{font-size:19px;border-bottom:2px solid #c0392b;padding-bottom:4px;margin-top:36px}}
 nav{{position:sticky;top:0;background:#fff;padding:6px 0;border-bottom:1px solid #ddd;z-index:1}}
-nav a{{margin-right:14px;color:#c0392b;text-decoration:none;font-size:14px}}
+nav a{{margin-right:14px;color:#c0392b;text-decoration:none;font-size:14px;white-space:nowrap}}
 .universe,.note{{color:#555;font-size:13px}}
 .cards{{display:flex;flex-wrap:wrap;gap:10px}}
 .card{{border:1px solid #e3c6c2;border-radius:6px;padding:8px 12px;min-width:150px}}
