@@ -81,7 +81,7 @@ def load_index(index: IndexFunction | None, data_dir: Path, year: int | None,
 
 def evaluate_links(data_dir: Path, truth: Path) -> dict[str, Any]:
     """The linking evaluation against a truth file (CSV or XLSX, as `firms links eval` takes it) with its
-    sweep: what the linking section shows (about 5 s of CPU on the scale-1 demo, most of it the sweep)."""
+    sweep: what the linking section shows (about 5 s of CPU on the scale-1 demo)."""
     from ..links.evaluate import evaluate
 
     return evaluate(Path(data_dir), Path(truth), sweep=True)
