@@ -1,4 +1,5 @@
-"""Shared by the report tests: the golden data folder's tables, a small index frame, reading a page back."""
+"""Shared by the report tests: the golden data folder's tables, a small index frame, the linking fixture of
+test_links.py (a folder and its truth), reading a page back."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import polars as pl
 
 from fintech_firms.ingest.pipeline import IngestOptions, ingest
 from fintech_firms.ingest.progress import Quiet
+from fintech_firms.report.linking import KEY as LINKING_KEY
+from fintech_firms.report.linking import SERIES
 
 RAW = Path(__file__).parent / "golden_metrics" / "basic" / "raw"
 FIRST = ("要素基础", "智力支撑", "资源环境", "企业实力")
@@ -22,6 +25,21 @@ INDEX_COLUMNS = ("entity_kind", "entity", "region", "level", "indicator", "name_
 def ingest_golden(out: Path) -> Path:
     ingest(RAW, out, IngestOptions(), Quiet())
     return out
+
+
+def ingest_linked(folder: Path) -> tuple[Path, Path]:
+    """test_links.py's folder (three firms; fuzzy links right and wrong, near names unlinked), ingested, and
+    its truth file: the sweep's figures are worked out by hand there."""
+    from test_links import FIRMS, PATENTS, TRUTH
+
+    raw = folder / "raw"
+    raw.mkdir(parents=True)
+    (raw / "firms.csv").write_text(FIRMS, encoding="utf-8")
+    (raw / "patents.csv").write_text(PATENTS, encoding="utf-8")
+    truth = folder / "truth.csv"
+    truth.write_text(TRUTH, encoding="utf-8")
+    ingest(raw, folder / "parquet", IngestOptions(), Quiet())
+    return folder / "parquet", truth
 
 
 def index_frame(kind: str, entities: list[tuple[str, str, float, float]]) -> pl.DataFrame:
@@ -67,3 +85,14 @@ def embedded_specs(html: str) -> dict[str, dict]:
 def values(spec: dict) -> list[dict]:
     data: list[dict] = spec["data"]["values"]
     return data
+
+
+def drawn_marks(key: str, spec: dict) -> int:
+    """Marks a chart should draw: a bar or cell per row of its data; the linking chart, a point per precision
+    and recall value of the margin it draws (its data are the whole sweep; its filter names the margin)."""
+    rows = values(spec)
+    if key != LINKING_KEY:
+        return len(rows)
+    keep = spec["layer"][0]["transform"][0]["filter"]
+    margin = int(keep.rsplit("===", 1)[1])
+    return sum(row[column] is not None for row in rows if row["margin"] == margin for column, _, _ in SERIES)

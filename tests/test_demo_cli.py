@@ -45,6 +45,12 @@ def test_demo_runs_the_whole_job_and_reuses_the_raw_folder(tmp_path):
                  "report.html"):
         assert (tmp_path / path).is_file(), path
     assert f"Wrote {tmp_path}/report.html (the charts; open it in a browser)" in out
+    # With its city statistics the demo's report charts the index (not the "no index" note) and its linking.
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert all(f'<figure id="{key}"' in page for key in ("fig01_index_by_region", "fig02_index_by_city",
+                                                         "fig03_first_level_by_region", "fig04_first_level_by_city",
+                                                         "link01_sweep_precision_recall"))
+    assert "故无指数图表" not in page
 
     stamp = (tmp_path / "raw" / "firms.csv").stat().st_mtime_ns
     again = runner.invoke(app, ["demo", "--dir", str(tmp_path), "--scale", SCALE])

@@ -1,5 +1,6 @@
 """`firms report`: every chart's values are its `firms tables` frame (read back from the page), the index
-charts, the page's parts, byte-identical output, the CLI. The golden folder's facts are listed in
+charts, the linking section (its chart's data are the sweep `firms links eval --sweep --format csv`
+prints), the page's parts, byte-identical output, the CLI. The golden folder's facts are listed in
 tests/test_chapter_tables.py's docstring; the browser and PNG checks are in test_report_browser.py and
 test_report_png.py.
 """
@@ -11,15 +12,28 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from report_data import CITIES, FIRST, REGIONS, embedded_specs, index_frames, ingest_golden, values
+from report_data import (
+    CITIES,
+    FIRST,
+    REGIONS,
+    drawn_marks,
+    embedded_specs,
+    index_frames,
+    ingest_golden,
+    ingest_linked,
+    values,
+)
 from typer.testing import CliRunner
 
 from fintech_firms import chapter_tables
 from fintech_firms.analytics.columns import TECH_LABELS
 from fintech_firms.cli import app
 from fintech_firms.errors import InputError
-from fintech_firms.report import build_report, load_index, read_provenance, write_report
+from fintech_firms.links.evaluate import summary_frame
+from fintech_firms.output.formats import csv_bytes
+from fintech_firms.report import build_report, evaluate_links, load_index, read_provenance, write_report
 from fintech_firms.report.figures import PROFILE_FIGURES
+from fintech_firms.report.linking import KEY as LINKING
 
 runner = CliRunner()
 TOP = 3  # cities shown: the golden folder has 6 named cities and one firm without a city
@@ -38,6 +52,12 @@ def tables(data):
 @pytest.fixture(scope="module")
 def report(data, tables):
     return build_report(tables, index_frames(), read_provenance(data), top_cities=TOP)
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory) -> tuple[Path, Path]:
+    """test_links.py's folder and truth: precision 4/6 and recall 4/7 at the ingest's 90/3."""
+    return ingest_linked(tmp_path_factory.mktemp("linked"))
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +172,8 @@ def test_index_left_out_with_a_note(data, tables):
 
     frames, note = load_index(recording, data, 2021)
     assert note is None and set(frames) == {"region", "city"}
-    assert calls == [{"year": 2021, "level": "all", "by": "region"}, {"year": 2021, "level": "all", "by": "city"}]
+    assert calls == [{"year": 2021, "level": "all", "by": "region", "min_patents": 1},
+                     {"year": 2021, "level": "all", "by": "city", "min_patents": 1}]
 
 
 def test_page_is_offline_chinese_and_carries_provenance(report):
@@ -169,12 +190,47 @@ def test_page_is_offline_chinese_and_carries_provenance(report):
                  "<div class=\"label\">专利数</div><div class=\"value\">17</div>",
                  "<div class=\"label\">发明专利占比</div><div class=\"value\">52.9%</div>"):
         assert text in html, text
-    # Universe line, once per chart.
+    # Universe line, once per chapter-4 chart; the index charts say where they come from instead.
     universe = "口径：截至 2022 年、至少有 1 件专利申请的金融科技企业；技术类别按企业首个已知赛道归类。"
-    assert html.count(universe) == len(report.figures) + 1
+    index = [f for f in report.figures if f.source.startswith("index:")]
+    assert len(index) == 4 and html.count(universe) == len(report.figures) - len(index) + 1
+    assert html.count("来源：firms index --by region --level all，2021 年，基期 2020 年") == 2
+    assert html.count("来源：firms index --by city --level all，2021 年，基期 2020 年") == 2
+    # Index growth in the tables as in the bar labels: signed, two decimals (0.0678 -> +6.78%).
+    assert '<td class="num" data-v="0.0678">+6.78%</td>' in html and '<td class="num" data-v="-0.01">' not in html
+    # No truth, no linking section.
+    assert 'id="linking"' not in html and LINKING not in html
     # Provenance: the golden folder's ingest report (firms.csv: 11 rows read, 9 kept, 2 merged).
     assert "读取与隔离（ingest_report.json）" in html and "与企业的关联方式（行数）" in html
     assert "<td>firms.csv</td>" in html and "<td>patents.csv</td>" in html
+
+
+def test_linking_chart_is_the_sweep_the_cli_prints(linked):
+    data, truth = linked
+    result = evaluate_links(data, truth)
+    report = build_report(chapter_tables(data), None, read_provenance(data), linking=result)
+    spec = embedded_specs(report.html)[LINKING]
+    # The chart's data are the sweep frame, row for row: the very CSV `firms links eval --sweep` prints.
+    assert values(spec) == summary_frame(result).to_dicts()
+    printed = runner.invoke(app, ["links", "eval", str(truth), "--data", str(data), "--sweep", "--format", "csv"])
+    header = printed.output.split("\n", 1)[0].split(",")  # the page's JSON has its keys sorted
+    assert printed.exit_code == 0 and printed.output == csv_bytes(pl.DataFrame(values(spec)).select(header)).decode()
+    assert len(values(spec)) == 21 * 11
+    # It draws the ingest's margin (3): 21 thresholds x (precision, recall) points, a rule at threshold 90.
+    assert spec["layer"][0]["transform"][0] == {"filter": "datum.margin === 3"}
+    assert spec["layer"][2]["data"]["values"] == [{"threshold": 90.0}]
+    figure = report.figures[-1]
+    assert figure.key == LINKING and figure.marks == drawn_marks(LINKING, spec) == 42
+    drawn = {r["threshold"]: (r["precision"], r["recall"]) for r in values(spec) if r["margin"] == 3}
+    # By hand (test_links.py): 80 links the two near names too; 96 drops both fuzzy links.
+    assert (drawn[80], drawn[90], drawn[96]) == ((6 / 8, 6 / 7), (4 / 6, 4 / 7), (1.0, 4 / 7))
+    html = report.html
+    for label, value in (("精确率", "66.67%"), ("召回率", "57.14%"), ("F1", "61.54%")):
+        assert f'<div class="label">{label}</div><div class="value">{value}</div>' in html, label
+    assert "结果：正确 4，关联到其他企业 1，不应关联而关联 1，漏关联 2，正确未关联 2。" in html
+    assert "扫描中没有设置达到目标（精确率≥99.5%、召回率≥98%）。" in html
+    assert "<summary>数据表（231 行）</summary>" in html and '<a href="#linking">' in html
+    assert "<td>模糊匹配（fuzzy）</td><td class=\"num\" data-v=\"2\">2</td>" in html
 
 
 def test_same_data_same_bytes(data, tmp_path):
@@ -188,6 +244,23 @@ def test_same_data_same_bytes(data, tmp_path):
         assert (tmp_path / "a" / "fig" / name).read_bytes() == (tmp_path / "b" / "fig" / name).read_bytes(), name
 
 
+def test_same_truth_same_bytes(linked, tmp_path):
+    data, truth = linked
+    first, second = tmp_path / "a.html", tmp_path / "b.html"
+    write_report(data, first, linking=evaluate_links(data, truth))
+    write_report(data, second, linking=evaluate_links(data, truth))
+    assert first.read_bytes() == second.read_bytes() and LINKING in first.read_text(encoding="utf-8")
+
+
+def test_cli_truth_adds_the_linking_section(linked, tmp_path):
+    data, truth = linked
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", "--data", str(data), "--out", str(out), "--truth", str(truth)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert 'id="linking"' in page and embedded_specs(page)[LINKING]["title"].startswith("附图 模糊匹配阈值")
+
+
 def test_cli_writes_the_page_and_the_figures(data, tmp_path):
     out, figures = tmp_path / "r.html", tmp_path / "fig"
     result = runner.invoke(app, ["report", "--data", str(data), "--out", str(out), "--figures", str(figures),
@@ -198,8 +271,8 @@ def test_cli_writes_the_page_and_the_figures(data, tmp_path):
     stems = sorted({n.rsplit(".", 1)[0] for n in names})
     assert names == sorted([f"{s}.png" for s in stems] + [f"{s}.svg" for s in stems])
     assert "fig08a_firms_by_region" in stems and "fig16a_firms_region_by_tech" in stems
-    assert not any(s.startswith(("fig01", "fig02")) for s in stems)  # no index in this build
-    assert "燃指数尚未提供" in out.read_text(encoding="utf-8")
+    assert not any(s.startswith(("fig01", "fig02")) for s in stems)  # the golden folder has no city statistics
+    assert "燃指数无法计算，故无指数图表：the data folder has no city statistics" in out.read_text(encoding="utf-8")
     svg = (figures / "fig08a_firms_by_region.svg").read_text(encoding="utf-8")
     assert svg.startswith("<svg") and "粤港澳大湾区" in svg and "FIRE Sans SC" in svg
 
@@ -208,6 +281,8 @@ def test_cli_writes_the_page_and_the_figures(data, tmp_path):
     (["--data", "{tmp}/missing"], "no data folder"),
     (["--out", "{tmp}"], "is a folder; --out takes the HTML file"),
     (["--figures", "{tmp}/file.txt"], "is a file; --figures takes a folder"),
+    (["--truth", "{tmp}/missing.csv"], "missing.csv: no such file"),
+    (["--truth", "{tmp}/file.txt"], "needs a 'name' column and a 'firm' column"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(data, tmp_path, args, message):
     (tmp_path / "file.txt").write_text("x")

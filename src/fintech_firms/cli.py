@@ -321,6 +321,9 @@ def report_command(
     min_patents: int = MIN_PATENTS,
     top_cities: int = typer.Option(15, "--top-cities", min=1,
                                    help="Cities the city charts show; the rest are folded into 其他."),
+    truth: Path | None = typer.Option(
+        None, "--truth", help="CSV or XLSX of names and their true firms (as `firms links eval` takes it): "
+                              "adds the linking section, precision and recall with the fuzzy sweep's chart."),
 ) -> None:
     """Write the report's charts: one HTML page that opens offline, and optionally SVG and PNG files.
 
@@ -329,6 +332,8 @@ def report_command(
     firm: by region and by tech class; each region's share of a class, concentration, leading
     cities), the index charts when the index can be computed, each chart's table, and the data
     folder's ingest record. Every chart is cut from the tables of `firms tables`; see docs/report.md.
+    With --truth, a linking section: precision, recall and F1 against the truth, and precision and
+    recall at each fuzzy threshold (the sweep of `firms links eval --sweep`, about 5 s more).
 
     \b
     Examples:
@@ -337,12 +342,15 @@ def report_command(
       firms report --data build/parquet --as-of 2020 --out report-2020.html
       firms report --tech-mode any --min-patents 0
       firms report --top-cities 20
+      firms report --truth data/demo/truth.csv      # and the linking section
     """
     with _errors():
-        from .report import write_report
+        from .report import evaluate_links, write_report
 
+        linking = evaluate_links(data, truth) if truth is not None else None
         written = write_report(data, out, figures_dir=figures, as_of=as_of, index=_index_function(),
-                               top_cities=top_cities, tech_mode=tech_mode, min_patents=min_patents)
+                               top_cities=top_cities, linking=linking, tech_mode=tech_mode,
+                               min_patents=min_patents)
     typer.echo(f"Wrote {out}" + (f" and {len(written) - 1} chart files in {figures}/" if figures else ""))
 
 
@@ -407,7 +415,7 @@ def demo_command(
     and scale; it is ingested into DIR/parquet, the chapter-4 tables go to DIR/tables and their
     charts to DIR/report.html. At scale 1 the tables show the figures of the 2022 report's chapter 4.
     DIR/truth.csv holds the true firm of every name written, and the linking's precision and recall
-    against it are shown.
+    against it are shown (and charted in the report, with the fuzzy threshold sweep).
 
     \b
     Examples:
@@ -433,14 +441,13 @@ def demo_command(
     typer.echo(f"Wrote {tables_dir}/ ({len(written)} files: a CSV per table, chapter4.xlsx, chapter4.md)")
     report = folder / "report.html"
     with _errors():
-        from .report import write_report
+        from .links.evaluate import headline_line
+        from .report import evaluate_links, write_report
 
-        write_report(parquet, report, index=_index_function())
+        linking = evaluate_links(parquet, folder / "truth.csv")  # the report's linking section, and the line below
+        write_report(parquet, report, index=_index_function(), linking=linking)
     typer.echo(f"Wrote {report} (the charts; open it in a browser)")
-    with _errors():
-        from .links.evaluate import evaluate, headline_line
-
-        typer.echo(headline_line(evaluate(parquet, folder / "truth.csv")))
+    typer.echo(headline_line(linking))
     for result in headline(tables):
         typer.echo(f"\n{result.title}\n")
         typer.echo(text_table(result), nl=False)

@@ -16,6 +16,7 @@ from ..errors import InputError
 from ..output.formats import write_bytes
 from ..version import __version__
 from .figures import DEFAULT_TOP_CITIES, Figure, chapter_figures, index_figures
+from .linking import linking_figure, linking_summary
 from .page import Facts, Section, cell, render_page, table_html
 
 INGEST_REPORT = "ingest_report.json"  # written by `firms ingest` beside the tables (ingest.writer.REPORT_NAME)
@@ -32,9 +33,10 @@ class Report:
 
 def build_report(tables: Mapping[str, Table], index_frames: Mapping[str, pl.DataFrame] | None = None,
                  provenance: Mapping[str, Any] | None = None, *, index_note: str | None = None,
-                 top_cities: int = DEFAULT_TOP_CITIES) -> Report:
+                 top_cities: int = DEFAULT_TOP_CITIES, linking: Mapping[str, Any] | None = None) -> Report:
     """The page from the chapter-4 tables (`chapter_tables`), the index frames ("region", "city") if any,
-    and the ingest report of the data folder."""
+    the ingest report of the data folder, and the linking evaluation with its sweep if any
+    (`links.evaluate.evaluate(data, truth, sweep=True)`: a section with the sweep's chart)."""
     if top_cities < 1:
         raise InputError("--top-cities must be at least 1")
     settings = dict(tables["about"].frame.iter_rows())
@@ -51,6 +53,10 @@ def build_report(tables: Mapping[str, Table], index_frames: Mapping[str, pl.Data
     else:
         sections.insert(0, Section("index", "金融科技燃指数（图1–4）",
                                    paragraphs=[index_note or "本数据文件夹没有燃指数的结果，故无指数图表。"]))
+    if linking is not None:
+        cards, paragraphs, method_table = linking_summary(linking)
+        sections.append(Section("linking", "名称关联的准确度（附图）", [linking_figure(linking)], paragraphs,
+                                cards, method_table))
     facts = Facts(headline=_headline(tables), universe=_universe(settings), settings=settings,
                   provenance_html=_provenance_html(provenance, settings),
                   footer=f"由 fintech_firms {settings.get('fintech_firms', __version__)} 生成："
@@ -59,16 +65,26 @@ def build_report(tables: Mapping[str, Table], index_frames: Mapping[str, pl.Data
     return Report(render_page(sections, facts), figures)
 
 
-def load_index(index: IndexFunction | None, data_dir: Path,
-               year: int | None) -> tuple[dict[str, pl.DataFrame] | None, str | None]:
-    """The index frames by region and by city, or None and the reason shown in their place."""
+def load_index(index: IndexFunction | None, data_dir: Path, year: int | None,
+               min_patents: int = 1) -> tuple[dict[str, pl.DataFrame] | None, str | None]:
+    """The index frames by region and by city, or None and the reason shown in their place. min_patents:
+    the firm universe, the chapter-4 tables' own, so that both parts of the page count the same firms."""
     if index is None:
         return None, "燃指数尚未提供：这一版本没有 firms index，故无指数图表。"
     try:
-        frames = {by: index(data_dir, year=year, level="all", by=by) for by in ("region", "city")}
+        frames = {by: index(data_dir, year=year, level="all", by=by, min_patents=min_patents)
+                  for by in ("region", "city")}
     except InputError as exc:
         return None, f"燃指数无法计算，故无指数图表：{exc}"
     return frames, None
+
+
+def evaluate_links(data_dir: Path, truth: Path) -> dict[str, Any]:
+    """The linking evaluation against a truth file (CSV or XLSX, as `firms links eval` takes it) with its
+    sweep: what the linking section shows (about 5 s of CPU on the scale-1 demo)."""
+    from ..links.evaluate import evaluate
+
+    return evaluate(Path(data_dir), Path(truth), sweep=True)
 
 
 def read_provenance(data_dir: Path) -> dict[str, Any] | None:
@@ -84,8 +100,9 @@ def read_provenance(data_dir: Path) -> dict[str, Any] | None:
 
 def write_report(data_dir: Path, out: Path, *, figures_dir: Path | None = None, as_of: int | None = None,
                  index: IndexFunction | None = None, top_cities: int = DEFAULT_TOP_CITIES,
-                 **table_options: Any) -> list[Path]:
-    """Build the tables from data_dir, then write the page (and each chart as SVG and PNG)."""
+                 linking: Mapping[str, Any] | None = None, **table_options: Any) -> list[Path]:
+    """Build the tables from data_dir, then write the page (and each chart as SVG and PNG). linking: an
+    evaluation with its sweep (`evaluate_links`), for the linking section."""
     if out.exists() and out.is_dir():
         raise InputError(f"{out} is a folder; --out takes the HTML file to write")
     from concurrent.futures import ThreadPoolExecutor
@@ -96,9 +113,10 @@ def write_report(data_dir: Path, out: Path, *, figures_dir: Path | None = None, 
         # vl-convert bundles Vega's JavaScript (seconds, once per process) while DuckDB computes the tables.
         bundle = pool.submit(vega_runtime)
         tables = build_tables(Path(data_dir), as_of=as_of, **table_options)
-        frames, note = load_index(index, Path(data_dir), as_of)
+        frames, note = load_index(index, Path(data_dir), as_of, table_options.get("min_patents", 1))
         bundle.result()
-    report = build_report(tables, frames, read_provenance(Path(data_dir)), index_note=note, top_cities=top_cities)
+    report = build_report(tables, frames, read_provenance(Path(data_dir)), index_note=note, top_cities=top_cities,
+                          linking=linking)
     write_bytes(report.html.encode("utf-8"), out)
     written = [out]
     if figures_dir is not None:

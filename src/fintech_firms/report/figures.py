@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import polars as pl
@@ -33,7 +34,8 @@ class Figure:
     rows: pl.DataFrame  # the chart's data, also shown as its table
     columns: tuple[Column, ...]  # how the table shows rows
     note: str  # what the chart leaves out or adds, after the universe line
-    marks: int  # bars or cells the chart draws: one per row
+    marks: int  # bars, cells or points the chart draws (bars and cells: one per row)
+    caption: str | None = None  # the line under the chart, when not the universe and the `firms tables` table
 
 
 def _kind(metric: str) -> str:
@@ -201,7 +203,7 @@ INDEX_COLUMNS = {
     "first_level": Column("first_level", "一级指标", "text"),
     "score": Column("score", "得分", "score"),
     "base_score": Column("base_score", "基期得分", "score"),
-    "growth": Column("growth", "较基期增长", "ratio"),
+    "growth": Column("growth", "较基期增长", "growth"),
     "rank": Column("rank", "排名", "rank"),
     "rank_change": Column("rank_change", "排名变化", "count"),
 }
@@ -219,11 +221,23 @@ def _index_columns(kind: str, keys: list[str]) -> tuple[Column, ...]:
     return tuple(entity if k == "entity" else INDEX_COLUMNS[k] for k in keys)  # type: ignore[misc]
 
 
+def percent(value: float, places: int = 2, signed: bool = False) -> str:
+    """A fraction as a percentage rounded half up from its shortest decimal form (0.0678 -> +6.78%), as the
+    tables round: the bar labels and the tables under the charts agree to the last digit."""
+    shown = (Decimal(repr(value)) * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{'+' if signed and shown >= 0 else ''}{shown}%"
+
+
+def score_text(value: float) -> str:
+    """An index score with three decimals, rounded half up as in the tables (7.2885 -> 7.289)."""
+    return str(Decimal(repr(value)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+
+
 def _label(rows: pl.DataFrame) -> pl.DataFrame:
     """The text at a bar's end: the score and its growth, as the report prints them (7.289，+6.78%)."""
     def text(row: dict[str, Any]) -> str:
         growth = row["growth"]
-        return f"{row['score']:.3f}" + ("" if growth is None else f"（{growth:+.2%}）")
+        return score_text(row["score"]) + ("" if growth is None else f"（{percent(growth, signed=True)}）")
     return rows.with_columns(pl.Series("label", [text(r) for r in rows.iter_rows(named=True)], dtype=pl.String))
 
 
@@ -246,10 +260,11 @@ def _index_total(frame: pl.DataFrame, kind: str, top: int | None) -> Figure | No
     spec = charts.bars(rows.to_dicts(), category="entity", value="score", kind="score", title=title,
                        axis_title="燃指数得分", label="label",
                        tooltip=[("entity", words, "text"), ("score", "得分", "score"),
-                                ("growth", "较基期增长", "ratio"),
+                                ("growth", "较基期增长", "growth"),
                                 ("rank", "排名", "count")])
     return Figure(f"fig{number[1:].zfill(2)}_index_by_{kind}", number, title, f"index:{kind}", spec, rows.drop("label"),
-                  _index_columns(kind, keys), f"括号内为较{base}年的增长。", rows.height)
+                  _index_columns(kind, keys), f"括号内为较{base}年的增长。", rows.height,
+                  _index_caption(kind, year, base))
 
 
 def _index_first(frame: pl.DataFrame, kind: str, top: int | None) -> Figure | None:
@@ -279,6 +294,12 @@ def _index_first(frame: pl.DataFrame, kind: str, top: int | None) -> Figure | No
     spec = charts.grouped_bars(rows.to_dicts(), category="entity", group="first_level", value="score", kind="score",
                                title=title, axis_title="得分", groups=levels,
                                tooltip=[("entity", words, "text"), ("first_level", "一级指标", "text"),
-                                        ("score", "得分", "score"), ("growth", "较基期增长", "ratio")])
+                                        ("score", "得分", "score"), ("growth", "较基期增长", "growth")])
     return Figure(f"fig{number[1:].zfill(2)}_first_level_by_{kind}", number, title, f"index:{kind}", spec, shown,
-                  _index_columns(kind, keys), "四个一级指标：" + "、".join(levels) + "。", rows.height)
+                  _index_columns(kind, keys), "四个一级指标：" + "、".join(levels) + "。", rows.height,
+                  _index_caption(kind, year, latest.item(0, "base_year")))
+
+
+def _index_caption(kind: str, year: int, base_year: int) -> str:
+    """The index has its own universe (the cities of its tables, scored against the base year's best)."""
+    return f"来源：firms index --by {kind} --level all，{year} 年，基期 {base_year} 年（docs/index.md）。"

@@ -11,13 +11,12 @@ import html
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
 from ..analytics.columns import Column
 from ..output.cells import display, is_numeric
-from .figures import Figure
+from .figures import Figure, percent, score_text
 from .fonts import FAMILY, STACK, page_font_css
 
 TITLE = "中国金融科技企业发展概况：图表"
@@ -26,12 +25,15 @@ SPEC_SCRIPT_ID = "fire-specs"
 
 @dataclass(frozen=True)
 class Section:
-    """A part of the page: a heading, paragraphs above the figures, the figures."""
+    """A part of the page: a heading, numbers as cards, paragraphs and tables (HTML) above the figures, the
+    figures."""
 
     key: str
     heading: str
     figures: Sequence[Figure] = ()
     paragraphs: Sequence[str] = ()
+    cards: Sequence[tuple[str, str, str]] = ()  # (label, value, remark)
+    tables_html: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,15 +77,15 @@ def render_page(sections: Sequence[Section], facts: Facts) -> str:
     specs = {f.key: f.spec for s in sections for f in s.figures}
     body = [f"<header><h1>{_e(TITLE)}</h1><p class=\"universe\">{_e(facts.universe)}</p></header>"]
     if facts.headline:
-        cards = "".join(f"<div class=\"card\"><div class=\"label\">{_e(label)}</div>"
-                        f"<div class=\"value\">{_e(value)}</div><div class=\"remark\">{_e(remark)}</div></div>"
-                        for label, value, remark in facts.headline)
-        body.append(f"<section id=\"headline\"><h2>主要数字</h2><div class=\"cards\">{cards}</div></section>")
+        body.append(f"<section id=\"headline\"><h2>主要数字</h2>{_cards(facts.headline)}</section>")
     nav = "".join(f"<a href=\"#{s.key}\">{_e(s.heading)}</a>" for s in sections)
     body.append(f"<nav>{nav}<a href=\"#provenance\">数据来源</a></nav>")
     for section in sections:
         parts = [f"<section id=\"{section.key}\"><h2>{_e(section.heading)}</h2>"]
+        if section.cards:
+            parts.append(_cards(section.cards))
         parts += [f"<p class=\"note\">{_e(p)}</p>" for p in section.paragraphs]
+        parts.append(section.tables_html)
         for figure in section.figures:
             parts.append(_figure(figure, facts.universe))
         parts.append("</section>")
@@ -104,18 +106,26 @@ def render_page(sections: Sequence[Section], facts: Facts) -> str:
     )
 
 
+def _cards(cards: Sequence[tuple[str, str, str]]) -> str:
+    return "<div class=\"cards\">" + "".join(
+        f"<div class=\"card\"><div class=\"label\">{_e(label)}</div><div class=\"value\">{_e(value)}</div>"
+        f"<div class=\"remark\">{_e(remark)}</div></div>" for label, value, remark in cards) + "</div>"
+
+
 def _figure(figure: Figure, universe: str) -> str:
     """The chart (its title is part of it), the universe line, then its table (folded when long)."""
     table = table_html(figure.rows.iter_rows(), figure.columns)
     fold = "" if figure.rows.height <= FOLD_ROWS else f"<summary>数据表（{figure.rows.height} 行）</summary>"
     table = f"<details{' open' if not fold else ''}>{fold or '<summary>数据表</summary>'}{table}</details>"
+    caption = figure.caption or f"{universe}来源：firms tables 的 {figure.source} 表。"
     return (f"<figure id=\"{figure.key}\" data-marks=\"{figure.marks}\" aria-label=\"{_e(figure.title)}\">"
             f"<div class=\"chart\" id=\"chart-{figure.key}\"></div>"
-            f"<p class=\"note\">{_e(universe)}来源：firms tables 的 {_e(figure.source)} 表。{_e(figure.note)}</p>"
+            f"<p class=\"note\">{_e(caption)}{_e(figure.note)}</p>"
             f"{table}</figure>")
 
 
 FOLD_ROWS = 20  # longer tables start folded
+REPORT_KINDS = ("score", "growth", "percent2", "flag")
 
 
 def table_html(rows: Any, columns: Sequence[Column]) -> str:
@@ -137,15 +147,21 @@ def table_html(rows: Any, columns: Sequence[Column]) -> str:
 
 
 def cell(value: Any, column: Column) -> str:
-    if column.kind == "score" and value is not None:
-        return str(Decimal(repr(value)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+    """A value as the page shows it; the report's own kinds (index scores and growth, percentages with two
+    decimals, yes/no flags) first, then the tables' (output.cells)."""
+    if value is not None and column.kind in REPORT_KINDS:
+        if column.kind == "score":
+            return score_text(value)
+        if column.kind == "flag":
+            return "是" if value else "否"
+        return percent(value, signed=column.kind == "growth")
     if column.kind == "count" and isinstance(value, int):
         return f"{value:,}"  # thousands separated, as the charts show them
     return display(value, column, "—")
 
 
 def _numeric(column: Column) -> bool:
-    return column.kind == "score" or is_numeric(column)
+    return column.kind in ("score", "growth", "percent2") or is_numeric(column)
 
 
 def _e(text: str) -> str:
@@ -157,7 +173,7 @@ body{{font-family:{STACK};margin:0 auto;max-width:980px;padding:0 16px 48px;colo
 h1{{font-size:24px;margin:24px 0 4px}}
 h2{{font-size:19px;border-bottom:2px solid #c0392b;padding-bottom:4px;margin-top:36px}}
 nav{{position:sticky;top:0;background:#fff;padding:6px 0;border-bottom:1px solid #ddd;z-index:1}}
-nav a{{margin-right:14px;color:#c0392b;text-decoration:none;font-size:14px}}
+nav a{{margin-right:14px;color:#c0392b;text-decoration:none;font-size:14px;white-space:nowrap}}
 .universe,.note{{color:#555;font-size:13px}}
 .cards{{display:flex;flex-wrap:wrap;gap:10px}}
 .card{{border:1px solid #e3c6c2;border-radius:6px;padding:8px 12px;min-width:150px}}
