@@ -6,6 +6,8 @@ Small scales keep these fast; the calibration at scale 1 is tests/test_demo_figu
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pytest
 from typer.testing import CliRunner
@@ -84,6 +86,10 @@ def test_demo_data_writes_the_folder_and_says_what(tmp_path):
         f"{s['hightech_rows']:,} certificate rows\n")
     assert sorted(p.name for p in out.iterdir()) == ["city_stats.csv", "demo.json", "financing.csv", "firms.csv",
                                                      "hightech.xlsx", "patents.csv"]
+    # The folder has the mode mkdir gives under the umask (it is staged with mkdtemp, which makes 0700).
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~umask
     # Writing again replaces the demo folder; nothing is left beside it.
     assert runner.invoke(app, ["demo-data", "--out", str(out), "--scale", SCALE]).exit_code == 0
     assert json.loads((out / "demo.json").read_text(encoding="utf-8"))["identity"]["seed"] == 2022

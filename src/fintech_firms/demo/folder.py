@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import InputError
+from ..files import new_folder_mode
 from ..version import __version__
 from .generate import FILES, DemoSummary, generate
 from .plan import DEFAULT_SEED
@@ -72,6 +73,7 @@ def _write(raw: Path, seed: int, scale: float, truth: Path | None) -> DemoSummar
     raw.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{raw.name}.", dir=raw.parent))
     try:
+        os.chmod(staging, new_folder_mode())  # as mkdir would make it, not mkdtemp's 0700
         summary = generate(staging, seed=seed, scale=scale, truth=truth)
         manifest = {"identity": _identity(seed, scale), "summary": asdict(summary),
                     "truth_sha256": None if truth is None else _sha256(truth)}

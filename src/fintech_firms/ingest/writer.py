@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputError
+from ..files import new_folder_mode
 
 REPORT_NAME = "ingest_report.json"
 # What a folder may hold and still count as empty: what a repository keeps in a folder it ignores.
@@ -156,7 +157,7 @@ def _write(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -> None
 def _swap(staging: Path, out_dir: Path, table_names: set[str]) -> None:
     ours = {f"{n}.parquet" for n in table_names} | {REPORT_NAME}
     if not out_dir.exists():
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp's 0700, as mkdir would have made it
+        os.chmod(staging, new_folder_mode())  # mkdtemp's 0700, as mkdir would have made it
         with _no_interrupts():
             os.replace(staging, out_dir)
         return
@@ -219,12 +220,6 @@ def _no_interrupts() -> Iterator[None]:
             signal.signal(signum, handler)
         if received:
             os.kill(os.getpid(), received[0])
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _recover(out_dir: Path) -> None:
