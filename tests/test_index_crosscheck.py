@@ -13,7 +13,7 @@ import pytest
 from analytics_data import make_raw
 from reference_index import _csv, index_frame
 
-from fintech_firms.fire import compute
+from fintech_firms.fire.compute import compute
 from fintech_firms.ingest.pipeline import IngestOptions, ingest
 from fintech_firms.ingest.progress import Quiet
 

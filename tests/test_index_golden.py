@@ -17,13 +17,16 @@ Raw folder (regions.csv replaced: 北京 and 天津 in 京津冀, 上海 in 长�
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import polars as pl
 import pytest
 from index_data import CITY_STAT_CODES, CITY_STATS, write_raw
 
-from fintech_firms.fire import compute
+import fintech_firms
+from fintech_firms.fire import compute as compute_module
+from fintech_firms.fire.compute import compute
 from fintech_firms.ingest.pipeline import IngestOptions, ingest
 
 CITIES = ("北京", "天津", "上海")
@@ -173,3 +176,22 @@ def test_base_year_best_city_scores_ten(data: Path) -> None:
     tertiary = result.frame.filter((pl.col("entity_kind") == "city") & (pl.col("level") == "tertiary"))
     best = tertiary.group_by("indicator").agg(pl.col("base_score").max())
     assert best["base_score"].to_list() == [10.0] * 19
+
+
+def test_the_index_is_computed_once_per_folder_and_options(data: Path, monkeypatch) -> None:
+    # The report and notebooks ask for it by city, then by region: one computation serves both, until
+    # the options or any of the folder's files change. (window=2: options no other test of this module uses.)
+    calls = []
+    real = compute_module._compute
+    monkeypatch.setattr(compute_module, "_compute", lambda *a, **k: calls.append(k) or real(*a, **k))
+    by_city = fintech_firms.index(data, level="all", by="city", window=2)
+    by_region = fintech_firms.index(data, level="all", by="region", window=2)
+    assert len(calls) == 1
+    assert set(by_city["entity_kind"]) == {"city"} and set(by_region["entity_kind"]) == {"region"}
+    fintech_firms.index(data, level="all", by="city", window=2, scaling="linear")
+    assert len(calls) == 2
+    firms = data / "firms.parquet"
+    os.utime(firms, ns=(firms.stat().st_atime_ns, firms.stat().st_mtime_ns + 1_000_000_000))
+    again = fintech_firms.index(data, level="all", by="city", window=2)
+    assert len(calls) == 3
+    assert again.equals(by_city)

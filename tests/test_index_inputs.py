@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from fintech_firms.cli import app
 from fintech_firms.errors import InputError
-from fintech_firms.fire import compute
+from fintech_firms.fire.compute import compute
 from fintech_firms.ingest.pipeline import IngestOptions, ingest
 from fintech_firms.reference.indicators import check_tree, load_tree
 

@@ -242,7 +242,7 @@ def tables_command(
 def _write_index_tables(data: Path, out: Path, year: int | None, min_patents: int) -> list[Path]:
     """The FIRE index tables beside the chapter-4 ones; skipped, saying why, when the folder lacks the
     city statistics."""
-    from .fire import compute
+    from .fire.compute import compute
     from .fire.people import index_tables
     from .output.index_tables import write_index_tables
 
@@ -291,8 +291,7 @@ def index_command(
       firms index --data build/parquet --min-patents 0
     """
     with _errors():
-        from .fire import COLUMNS, compute
-        from .fire.compute import check_selection, select
+        from .fire.compute import COLUMNS, check_selection, compute, select
         from .fire.people import people_frame
         from .output.index_tables import columns
 
@@ -460,8 +459,7 @@ def demo_command(
 
 def _demo_index(parquet: Path, tables_dir: Path, top: int = 10) -> None:
     """The FIRE index's top cities and its regions, after the chapter-4 tables."""
-    from .fire import compute
-    from .fire.compute import select
+    from .fire.compute import compute, select
     from .fire.people import index_tables, people_frame
     from .output.index_tables import columns, write_index_tables
 

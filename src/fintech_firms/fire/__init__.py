@@ -3,7 +3,3 @@
 Layer 5 beside analytics: it reads models/, reference/, rules/, tabular/ and errors, never analytics/ or
 ingest/. See docs/index.md.
 """
-
-from .compute import COLUMNS, DEFAULT_SCALING, DEFAULT_WINDOW, SCALINGS, IndexResult, compute, index
-
-__all__ = ["COLUMNS", "DEFAULT_SCALING", "DEFAULT_WINDOW", "SCALINGS", "IndexResult", "compute", "index"]

@@ -4,7 +4,9 @@ models of `sql/idx_*.sql`. docs/index.md explains the method and what is inferre
 
 from __future__ import annotations
 
+import threading
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import duckdb
 import polars as pl
 
 from ..errors import InputError
-from ..models.runner import kept_engine, run_on
+from ..models.runner import folder_signature, kept_engine, run_on
 from ..reference.indicators import LEVELS, Tree
 from .inputs import IndexInputs, read_inputs
 
@@ -59,10 +61,34 @@ def index(data_dir: str | Path = "data/parquet", year: int | None = None, base_y
     return select(result, level=level, by=by, indicator=indicator).select(COLUMNS)
 
 
+# Results kept per folder and options while none of the folder's files changes: the index holds every
+# level and entity kind, and its callers (the report, a notebook) ask for it by city and by region in turn.
+_RESULTS: OrderedDict[tuple, IndexResult] = OrderedDict()
+_RESULTS_MAX = 4
+_RESULTS_LOCK = threading.Lock()
+
+
 def compute(data_dir: Path, *, year: int | None = None, base_year: int | None = None,
             scaling: str = DEFAULT_SCALING, window: int = DEFAULT_WINDOW, partial: bool = False,
             min_patents: int = 1) -> IndexResult:
     _check_options(scaling, window, min_patents)
+    folder = Path(data_dir).resolve()
+    key = (folder, folder_signature(folder), year, base_year, scaling, window, partial, min_patents)
+    with _RESULTS_LOCK:
+        if key in _RESULTS:
+            _RESULTS.move_to_end(key)
+            return _RESULTS[key]
+    result = _compute(data_dir, year=year, base_year=base_year, scaling=scaling, window=window, partial=partial,
+                      min_patents=min_patents)
+    with _RESULTS_LOCK:
+        _RESULTS[key] = result
+        while len(_RESULTS) > _RESULTS_MAX:
+            _RESULTS.popitem(last=False)
+    return result
+
+
+def _compute(data_dir: Path, *, year: int | None, base_year: int | None, scaling: str, window: int,
+             partial: bool, min_patents: int) -> IndexResult:
     inputs = read_inputs(data_dir)
     # The folder's kept engine (as aggregate uses; opened again when a file changes): one composed
     # statement per year, so that DuckDB plans the models together and reads only the columns they use.

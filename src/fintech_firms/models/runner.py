@@ -207,7 +207,7 @@ def kept_engine(data_dir: Path) -> Iterator[Engine]:
 
 def _kept(data_dir: Path) -> Engine:
     folder = Path(data_dir).resolve()
-    signature = _folder_signature(folder)
+    signature = folder_signature(folder)
     kept = _KEPT.get(folder)
     if kept is not None and kept[0] == signature:
         _KEPT.move_to_end(folder)
@@ -221,7 +221,8 @@ def _kept(data_dir: Path) -> Engine:
     return engine
 
 
-def _folder_signature(folder: Path) -> tuple:
+def folder_signature(folder: Path) -> tuple:
+    """Each Parquet file's name, modification time and size: changes whenever `firms ingest` rewrites the folder."""
     try:
         stats = {p.name: p.stat() for p in folder.glob("*.parquet")}
     except OSError:
