@@ -38,10 +38,11 @@ def smoke(tmp_path_factory):
 
 
 def test_smoke_run_measures_everything_and_checks_the_peer(smoke):
-    _, report, _ = smoke
+    work, report, _ = smoke
     (scale,) = report["scales"]
     assert scale["scale"] == 0.02
     assert scale["peer_equal"] is True
+    assert (work / "demo-0.02-seed2022" / "out" / "peer_polars.csv").exists()
     assert set(scale["stats"]) == {key for key, _ in MEASUREMENTS}
     for key, stats in scale["stats"].items():
         assert len(stats["runs_s"]) == 2, key
@@ -65,12 +66,14 @@ def test_smoke_run_writes_the_markdown_tables(smoke):
     for _, label in MEASUREMENTS:
         assert f"| {label} |" in markdown
     assert "| ours / pandas: (ingest + tables) / peer |" in markdown
+    assert "| ours / polars: (ingest + aggregate CLI) / polars peer |" in markdown
 
 
 def test_the_peer_check_fails_on_one_changed_count(smoke, tmp_path):
     work, _, _ = smoke
     out = work / "demo-0.02-seed2022" / "out"
     compare_with_peer(out / "peer.csv", out / "parquet-exact")  # as written: equal
+    compare_with_peer(out / "peer_polars.csv", out / "parquet-exact")
     lines = (out / "peer.csv").read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     row = lines[1].split(",")
@@ -94,20 +97,31 @@ def _stats(seconds: float, rss: float | None = None) -> Stats:
 
 def test_targets_are_checked_where_the_scales_were_run():
     one = {"ingest": _stats(20.0, 2.0), "aggregate_api": _stats(0.08), "aggregate_cli": _stats(1.2),
-           "tables": _stats(5.0), "peer": _stats(100.0)}
+           "tables": _stats(5.0), "peer": _stats(100.0), "peer_polars": _stats(12.0)}
     ten = {"ingest": _stats(250.0, 11.0), "aggregate_api": _stats(0.5)}
-    checked = {(t["scale"], t["target"]): t["met"] for t in check_targets({1: one, 10: ten})}
+    checked = {(t["issue"], t["scale"], t["target"]): t["met"] for t in check_targets({1: one, 10: ten})}
     assert checked == {
-        (1, "ingest wall time"): True,
-        (1, "ingest peak RSS"): True,
-        (1, "aggregate in-process (next call)"): True,
-        (1, "aggregate through the CLI"): False,
-        (1, "(ingest + tables) / pandas peer"): False,  # 25 s is a quarter of the peer's 100 s, not a fifth
-        (10, "ingest time, scale 10 / scale 1"): False,  # 12.5x
-        (10, "ingest peak RSS"): False,
-        (10, "aggregate in-process (next call)"): True,
+        ("benchmark", 1, "ingest wall time"): True,
+        ("benchmark", 1, "ingest peak RSS"): True,
+        ("benchmark", 1, "aggregate in-process (next call)"): True,
+        ("benchmark", 1, "aggregate through the CLI"): False,
+        ("benchmark", 1, "(ingest + tables) / pandas peer"): False,  # 25 s is a quarter of the peer's 100 s
+        ("benchmark", 10, "ingest time, scale 10 / scale 1"): False,  # 12.5x
+        ("benchmark", 10, "ingest peak RSS"): False,
+        ("benchmark", 10, "aggregate in-process (next call)"): True,
+        ("14", 1, "(ingest + aggregate) / polars peer"): True,  # 21.2 s is 1.77x the polars peer's 12 s
+        ("14", 1, "(ingest + aggregate) / polars peer (stretch)"): False,
+        ("14", 1, "(ingest + aggregate) / pandas peer"): False,  # 0.212x, not 0.125x
+        ("14", 1, "ingest peak RSS"): False,  # 2 GB > 1 GB
+        ("14", 10, "ingest wall time"): False,
+        ("14", 10, "ingest peak RSS"): False,
     }
-    assert [t["target"] for t in check_targets({10: ten})] == ["ingest peak RSS", "aggregate in-process (next call)"]
+    assert [t["target"] for t in check_targets({10: ten})] == [
+        "ingest peak RSS", "aggregate in-process (next call)", "ingest wall time", "ingest peak RSS"]
+    thirty = {"ingest": _stats(700.0, 20.0)}
+    checked = {t["target"]: t["met"] for t in check_targets({10: ten, 30: thirty})}
+    assert checked["ingest time, scale 30 / scale 10"] is True  # 2.8x
+    assert checked["ingest peak RSS (within the machine's 24 GB)"] is True
 
 
 def test_a_command_reports_its_own_peak_memory():
