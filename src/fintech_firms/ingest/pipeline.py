@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from .ledger import Ledger
 from .linking import METHODS, Linker, attach_links
 from .patents import build_patents
 from .progress import Quiet
+from .resources import default_memory_limit
 from .writer import write_output
 
 # Cities and tracks the reference tables miss: the most frequent are listed.
@@ -39,10 +42,25 @@ class IngestOptions:
     fuzzy: FuzzyOptions = field(default_factory=FuzzyOptions)
     # Dates after this year are errors (a 2099 typo would otherwise become the default snapshot year).
     max_year: int = field(default_factory=lambda: dt.date.today().year)
+    # Bytes DuckDB may hold before it spills to spill_dir (None: no limit); default a share of the machine.
+    memory_limit: int | None = field(default_factory=default_memory_limit)
+    spill_dir: Path | None = None
 
 
 def ingest(raw_dir: Path, out_dir: Path, options: IngestOptions = IngestOptions(), progress=Quiet()) -> dict:
     """Run the whole ingest; returns the report that is also written beside the tables."""
+    if options.spill_dir is None:
+        # Spilled data goes beside the output (the disk the output needs anyway), removed after the run.
+        parent = Path(out_dir).resolve().parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            spill = Path(tempfile.mkdtemp(prefix=f".{Path(out_dir).name}.spill-", dir=parent))
+        except OSError as exc:
+            raise InputError(f"{out_dir}: cannot write beside the output folder ({exc.strerror})") from None
+        try:
+            return ingest(raw_dir, out_dir, dataclasses.replace(options, spill_dir=spill), progress)
+        finally:
+            shutil.rmtree(spill, ignore_errors=True)
     tables, report = build_tables(raw_dir, options, progress)
     with progress.step("Writing Parquet"):
         write_output(out_dir, tables, report)
@@ -102,7 +120,7 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
         raise RuntimeError(f"internal error: rows not accounted for in {', '.join(bad)}")
     with progress.step("Summing patents per firm"):
         # Not in the report's tables: they are derived from the tables above, not read from input.
-        tables.update(stored_models(tables))
+        tables.update(stored_models(tables, memory_limit=options.memory_limit, spill_dir=options.spill_dir))
     return tables, report
 
 
