@@ -238,7 +238,7 @@ def tables_command(
 
 
 SEED = typer.Option(DEFAULT_SEED, "--seed", help="Random seed; the same seed and scale give the same bytes.")
-SCALE = typer.Option(1.0, "--scale", help="Multiplies every count, 0.01 to 10 (1: the report's 42,186 firms, exact).")
+SCALE = typer.Option(1.0, "--scale", help="Multiplies every count, 0.01 to 100 (1: the report's 42,186 firms, exact).")
 
 
 @app.command("demo-data")

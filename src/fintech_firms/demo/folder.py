@@ -23,7 +23,8 @@ from .plan import DEFAULT_SEED
 
 MANIFEST = "demo.json"
 RAW_STEMS = ("firms", "patents", "financing", "hightech")
-MIN_SCALE, MAX_SCALE = 0.01, 10.0
+# 100: eight million firms and about a hundred million patent rows (patents are written in slices).
+MIN_SCALE, MAX_SCALE = 0.01, 100.0
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ def prepare(raw: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0, force: b
     """The demo raw folder at `raw` for this seed and scale: reused if it is there, else (re)written."""
     wanted = _identity(seed, scale)
     manifest = read_manifest(raw)
-    complete = all((raw / name).is_file() for name in FILES)
+    files = manifest.get("summary", {}).get("files", FILES) if manifest is not None else FILES
+    complete = all((raw / name).is_file() for name in files)
     if not force and complete and manifest is not None and manifest.get("identity") == wanted:
         return Prepared(raw, False, 0.0, manifest["summary"])
     start = time.perf_counter()
