@@ -235,6 +235,14 @@ def ratio(stats: dict[str, dict], numerator: tuple[str, ...], denominator: tuple
     return sum(stats[k]["median_s"] for k in numerator) / sum(stats[k]["median_s"] for k in denominator)
 
 
+def _cpu_ratio(stats: dict[str, dict], numerator: tuple[str, ...], denominator: tuple[str, ...]) -> str:
+    """The same ratio in CPU time, where every side ran as a child process (else blank)."""
+    cpu = [stats[k].get("cpu_s") for k in (*numerator, *denominator)]
+    if any(c is None for c in cpu):
+        return ""
+    return f"{sum(cpu[:len(numerator)]) / sum(cpu[len(numerator):]):.2f}x"
+
+
 def render_markdown(report: dict) -> str:
     machine = report["machine"]
     lines = [f"Run of {report['date']}: `{report['command']}`", "",
@@ -262,15 +270,17 @@ def _scale_section(scale: dict, warmup: int) -> list[str]:
               f"{raw['financing_rows']:,} financing rows, {raw['hightech_rows']:,} certificate rows "
               f"({raw['bytes'] / 1e6:,.0f} MB). Medians of {len(stats['ingest']['runs_s'])} runs after "
               f"{warmup} warm-up; both peers' tables equal ours with fuzzy linking off."), "",
-             "| measurement | median | min – max | spread | peak RSS |",
-             "| --- | ---: | ---: | ---: | ---: |"]
+             "| measurement | median | min – max | spread | CPU (user + sys) | peak RSS |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for key, label in MEASUREMENTS:
         s = stats[key]
         rss = f"{s['peak_rss_gb']:.2f} GB" if s["peak_rss_gb"] is not None else "(in-process)"
+        cpu = _seconds(s["cpu_s"]) if s.get("cpu_s") is not None else ""
         lines.append(f"| {label} | {_seconds(s['median_s'])} | {_seconds(s['min_s'])} – {_seconds(s['max_s'])} "
-                     f"| {s['spread']:.0%} | {rss} |")
-    lines += ["", "| ratio | value |", "| --- | ---: |"]
-    lines += [f"| {label} | {ratio(stats, num, den):.2f}x |" for label, num, den in RATIOS]
+                     f"| {s['spread']:.0%} | {cpu} | {rss} |")
+    lines += ["", "| ratio | wall time | CPU time |", "| --- | ---: | ---: |"]
+    lines += [f"| {label} | {ratio(stats, num, den):.2f}x | {_cpu_ratio(stats, num, den)} |"
+              for label, num, den in RATIOS]
     return [*lines, ""]
 
 

@@ -67,6 +67,7 @@ def test_smoke_run_writes_the_markdown_tables(smoke):
         assert f"| {label} |" in markdown
     assert "| ours / pandas: (ingest + tables) / peer |" in markdown
     assert "| ours / polars: (ingest + aggregate CLI) / polars peer |" in markdown
+    assert "| ratio | wall time | CPU time |" in markdown
 
 
 def test_the_peer_check_fails_on_one_changed_count(smoke, tmp_path):
@@ -87,6 +88,8 @@ def test_the_peer_check_fails_on_one_changed_count(smoke, tmp_path):
 def test_stats_are_the_median_and_range_of_the_repetitions():
     stats = summarise([Sample(3.0, 1.5), Sample(1.0, 2.5), Sample(2.0, 2.0), Sample(6.0, None)])
     assert (stats.median, stats.low, stats.high) == (2.5, 1.0, 6.0)
+    assert stats.cpu is None  # no sample carried CPU time
+    assert summarise([Sample(1.0, None, 0.5), Sample(2.0, None, 1.5), Sample(3.0, None, 0.7)]).cpu == 0.7
     assert stats.spread == 2.0
     assert stats.peak_rss == 2.5
 
@@ -127,6 +130,7 @@ def test_targets_are_checked_where_the_scales_were_run():
 def test_a_command_reports_its_own_peak_memory():
     sample = run_command([sys.executable, "-c", "x = bytearray(300_000_000); x[::4096] = b'1' * len(x[::4096])"])
     assert sample.peak_rss_gb > 0.3
+    assert 0 < sample.cpu_seconds < sample.seconds + 1  # the child's own user + system time
 
 
 def test_a_failing_command_stops_the_run_with_its_last_words():
