@@ -31,6 +31,7 @@ import datetime as dt
 import json
 import os
 import platform
+import statistics
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -136,7 +137,8 @@ def bench_scale(scale: float, args: argparse.Namespace, log: Callable[[str], Non
 
     run_command([*FIRMS, "ingest", str(raw), "--out", str(exact), "--quiet", "--fuzzy-threshold", "101"])
     runs: dict[str, Callable[[], Sample]] = {
-        "ingest": lambda: run_command([*FIRMS, "ingest", str(raw), "--out", str(parquet), "--quiet"]),
+        "ingest": lambda: run_command([*FIRMS, "ingest", str(raw), "--out", str(parquet), "--quiet",
+                                       "--timings", str(out / "ingest_timings.json")]),
         "aggregate_cli": lambda: run_command([*FIRMS, "aggregate", "--by", ",".join(BY), "--data", str(parquet),
                                               "--format", "csv", "--out", str(out / "aggregate.csv")]),
         # Each round's ingest rewrites the folder, so the first call opens it again; the next call is what
@@ -151,12 +153,15 @@ def bench_scale(scale: float, args: argparse.Namespace, log: Callable[[str], Non
         "floor_parquet": lambda: time_call(lambda: scan_parquet(parquet)),
     }
     samples: dict[str, list[Sample]] = {key: [] for key, _ in MEASUREMENTS}
+    stage_runs: list[dict] = []
     for round_no in range(args.warmup + args.repeat):
         counted = round_no >= args.warmup
         for key, _ in MEASUREMENTS:
             sample = runs[key]()
             if counted:
                 samples[key].append(sample)
+                if key == "ingest":
+                    stage_runs.append(json.loads((out / "ingest_timings.json").read_text(encoding="utf-8")))
         if round_no == 0:
             compare_with_peer(out / "peer.csv", exact)
             compare_with_peer(out / "peer_polars.csv", exact)
@@ -171,7 +176,22 @@ def bench_scale(scale: float, args: argparse.Namespace, log: Callable[[str], Non
         "floor_rows": {"raw_csv": read_raw(csv_files), "parquet": scan_parquet(parquet)},
         "peer_equal": True,
         "stats": {key: summarise(samples[key]) for key, _ in MEASUREMENTS},
+        "ingest_stages": summarise_stages(stage_runs),
     }
+
+
+def summarise_stages(runs: list[dict]) -> list[dict]:
+    """Median seconds and highest peak RSS of each ingest stage over the counted rounds
+    (from `firms ingest --timings`)."""
+    if not runs:
+        return []
+    stages = []
+    for i, first in enumerate(runs[0]["stages"]):
+        same = [run["stages"][i] for run in runs]
+        peaks = [s["peak_rss_gb"] for s in same if s["peak_rss_gb"] is not None]
+        stages.append({"stage": first["stage"], "median_s": statistics.median(s["seconds"] for s in same),
+                       "peak_rss_gb": max(peaks) if peaks else None})
+    return stages
 
 
 def compare_with_peer(peer_csv: Path, exact: Path) -> None:
@@ -254,6 +274,7 @@ def render_markdown(report: dict) -> str:
     scales = {s["scale"]: s["stats"] for s in report["scales"]}
     if len(scales) > 1:
         lines += _growth_section(scales)
+        lines += _stage_growth({s["scale"]: s.get("ingest_stages") or [] for s in report["scales"]})
     if report["targets"]:
         lines += ["### Targets", "", "| issue | scale | target | limit | measured | |",
                   "| --- | --- | --- | ---: | ---: | --- |"]
@@ -278,6 +299,12 @@ def _scale_section(scale: dict, warmup: int) -> list[str]:
         cpu = _seconds(s["cpu_s"]) if s.get("cpu_s") is not None else ""
         lines.append(f"| {label} | {_seconds(s['median_s'])} | {_seconds(s['min_s'])} – {_seconds(s['max_s'])} "
                      f"| {s['spread']:.0%} | {cpu} | {rss} |")
+    if scale.get("ingest_stages"):
+        lines += ["", "`firms ingest`, stage by stage (its `--timings` file; medians, and each stage's own peak RSS):",
+                  "", "| stage | median | peak RSS |", "| --- | ---: | ---: |"]
+        lines += [f"| {st['stage']} | {_seconds(st['median_s'])} | "
+                  + (f"{st['peak_rss_gb']:.2f} GB" if st["peak_rss_gb"] is not None else "") + " |"
+                  for st in scale["ingest_stages"]]
     lines += ["", "| ratio | wall time | CPU time |", "| --- | ---: | ---: |"]
     lines += [f"| {label} | {ratio(stats, num, den):.2f}x | {_cpu_ratio(stats, num, den)} |"
               for label, num, den in RATIOS]
@@ -303,6 +330,24 @@ def _growth_section(scales: dict[float, dict]) -> list[str]:
             growth.append(f"{scales[s][key]['median_s'] / scales[first][key]['median_s']:.1f}x"
                           + (f", {rss / rss0:.1f}x" if rss and rss0 else ""))
         lines.append(f"| {label} | " + " | ".join(cells + growth) + " |")
+    return [*lines, ""]
+
+
+def _stage_growth(stages: dict[float, list[dict]]) -> list[str]:
+    """Each ingest stage's median time and peak RSS at each scale."""
+    order = [s for s in sorted(stages) if stages[s]]
+    if len(order) < 2:
+        return []
+    lines = ["`firms ingest` stage by stage across scales (median time, the stage's own peak RSS):", "",
+             "| stage | " + " | ".join(f"scale {s:g}" for s in order) + " |",
+             "| --- |" + " ---: |" * len(order)]
+    for i, first in enumerate(stages[order[0]]):
+        cells = []
+        for s in order:
+            st = stages[s][i]
+            cells.append(_seconds(st["median_s"])
+                         + (f", {st['peak_rss_gb']:.2f} GB" if st["peak_rss_gb"] is not None else ""))
+        lines.append(f"| {first['stage']} | " + " | ".join(cells) + " |")
     return [*lines, ""]
 
 

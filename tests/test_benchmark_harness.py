@@ -54,6 +54,9 @@ def test_smoke_run_measures_everything_and_checks_the_peer(smoke):
     raw = scale["raw"]
     assert scale["floor_rows"]["raw_csv"] == raw["firm_records"] + raw["patent_rows"] + raw["financing_rows"]
     assert report["repeat"] == 2 and report["warmup"] == 0
+    assert [st["stage"] for st in scale["ingest_stages"]][:3] == ["Reading raw files", "Merging firms",
+                                                                  "Parsing patents"]
+    assert all(st["median_s"] >= 0 and st["peak_rss_gb"] > 0 for st in scale["ingest_stages"])
     assert report["targets"] == []  # the targets are for scales 1 and 10
     assert report["machine"]["versions"]["pandas"]
 
@@ -68,6 +71,7 @@ def test_smoke_run_writes_the_markdown_tables(smoke):
     assert "| ours / pandas: (ingest + tables) / peer |" in markdown
     assert "| ours / polars: (ingest + aggregate CLI) / polars peer |" in markdown
     assert "| ratio | wall time | CPU time |" in markdown
+    assert "| Parsing patents |" in markdown
 
 
 def test_the_peer_check_fails_on_one_changed_count(smoke, tmp_path):
