@@ -40,7 +40,7 @@ def _patent_ids(applicant_app_nos: pl.Series, patent_app_nos: pl.Series) -> pl.S
     return ids.alias("patent_id")
 
 
-def _app_no_order(app_nos: pl.Series) -> pl.Series:
+def _app_no_order(app_nos: pl.Series) -> pl.Series | None:
     """An Int64 per canonical number ("digits.check") in the numbers' string order, or None when the
     numbers do not fall in the three blocks that make it so.
 

@@ -53,7 +53,7 @@ def stored_models(tables: Mapping[str, pl.DataFrame], *, memory_limit: int | Non
     Rows are sorted on every column so that the same input gives the same bytes. With `memory_limit`
     (bytes), DuckDB works within it and spills what does not fit to `spill_dir`.
     """
-    config: dict[str, str] = {}
+    config: dict[str, str | bool | int | float | list[str]] = {}
     if memory_limit is not None:
         config["memory_limit"] = f"{max(memory_limit // 2**20, 1)}MiB"
     if spill_dir is not None:
