@@ -136,13 +136,19 @@ def parse_app_numbers(values: pl.Series, *, max_year: int | None = None) -> pl.D
     frame = frame.with_columns(
         pl.col("_digits").str.len_chars().alias("_n"), pl.col("_digits").cast(pl.Int64).alias("_number"))
     number, twelve = pl.col("_number"), pl.col("_n") == 12
+    # Each decimal digit once (d0 the last), then both weighted sums from them, then the remainder
+    # once: an eager frame does not share repeated sub-expressions, and these run over a million rows.
+    frame = frame.with_columns((number // 10**k % 10).alias(f"_d{k}") for k in range(12))
 
     def weighted_sum(weights: tuple[int, ...]) -> pl.Expr:
         width = len(weights)
-        return pl.sum_horizontal(
-            [(number // 10 ** (width - 1 - i)) % 10 * w for i, w in enumerate(weights)])
+        return pl.sum_horizontal([pl.col(f"_d{width - 1 - i}") * w for i, w in enumerate(weights)])
 
-    remainder = pl.when(twelve).then(weighted_sum(_WEIGHTS_12)).otherwise(weighted_sum(_WEIGHTS_8)) % 11
+    frame = frame.with_columns(
+        (pl.when(twelve).then(weighted_sum(_WEIGHTS_12)).otherwise(weighted_sum(_WEIGHTS_8)) % 11)
+        .alias("_remainder")
+    ).drop(f"_d{k}" for k in range(12))
+    remainder = pl.col("_remainder")
     check = pl.when(remainder == 10).then(pl.lit("X")).otherwise(remainder.cast(pl.Utf8))
     yy = number // 1_000_000
     year = pl.when(twelve).then(number // 100_000_000).when(yy >= 85).then(1900 + yy).otherwise(2000 + yy)
