@@ -98,3 +98,9 @@ def test_duckdb_gets_the_limit_and_a_spill_folder_beside_the_output(monkeypatch,
     assert seen["memory_limit"] in ("3.0 GiB", "3.2 GB")
     assert seen["temp_directory"].parent == tmp_path and seen["temp_directory"].name.startswith(".out.spill-")
     assert seen["spill_exists"] and not seen["temp_directory"].exists()  # made for the run, removed after
+
+
+def test_a_failed_run_leaves_no_folder_behind(tmp_path):
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path / "missing"), "--out", str(tmp_path / "new" / "out")])
+    assert result.exit_code == 2
+    assert list(tmp_path.iterdir()) == []  # neither the output's parent nor a spill folder

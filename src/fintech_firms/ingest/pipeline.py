@@ -50,11 +50,13 @@ class IngestOptions:
 def ingest(raw_dir: Path, out_dir: Path, options: IngestOptions = IngestOptions(), progress=Quiet()) -> dict:
     """Run the whole ingest; returns the report that is also written beside the tables."""
     if options.spill_dir is None:
-        # Spilled data goes beside the output (the disk the output needs anyway), removed after the run.
+        # Spilled data goes beside the output (the disk the output needs anyway), removed after the run;
+        # in the system's temporary folder while the output's parent does not exist yet (the writer
+        # makes it, and a run that fails earlier must not leave it behind).
         parent = Path(out_dir).resolve().parent
         try:
-            parent.mkdir(parents=True, exist_ok=True)
-            spill = Path(tempfile.mkdtemp(prefix=f".{Path(out_dir).name}.spill-", dir=parent))
+            spill = Path(tempfile.mkdtemp(prefix=f".{Path(out_dir).name}.spill-",
+                                          dir=parent if parent.is_dir() else None))
         except OSError as exc:
             raise InputError(f"{out_dir}: cannot write beside the output folder ({exc.strerror})") from None
         try:
