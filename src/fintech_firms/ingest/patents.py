@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import polars as pl
@@ -87,6 +88,9 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
         column_or_null(table.frame, c)
         for c in ("patent_type", "app_date", "ipc", "grant_date", "legal_status")
     )
+    # From here the raw cells are held only by `frame` (the ledger needs the table's name and headers,
+    # not its cells), so that each column dropped from `frame` is memory given back.
+    table = dataclasses.replace(table, frame=table.frame.clear())
     parsed = parse_app_numbers(frame["app_no"], max_year=max_year)
     frame = frame.with_columns(
         parsed["app_no"].alias("canon"), parsed["patent_type"].alias("number_type"),
@@ -101,7 +105,7 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
         .alias("_reason")
     )
     ledger.quarantine(table, frame.filter(pl.col("_reason").is_not_null()))
-    frame = frame.filter(pl.col("_reason").is_null())
+    frame = frame.filter(pl.col("_reason").is_null()).drop("app_no", "applicants", "_reason", "app_error")
 
     frame = map_distinct(frame, "patent_type", lambda v: (patent_type_from_text(v),),
                          {"text_type": pl.Utf8})
@@ -113,8 +117,7 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
     )
     ledger.cell_issues(table, "app_date", frame.filter(pl.col("date_error").is_not_null()), "date_error")
     ledger.cell_issues(table, "patent_type", frame.filter(pl.col("type_error").is_not_null()), "type_error")
-    frame = frame.drop("app_no", "applicants", "patent_type", "app_date", "_reason", "app_error",
-                       "date_error", "type_error")
+    frame = frame.drop("patent_type", "app_date", "date_error", "type_error")
     disagreements = frame.filter(
         pl.col("number_type").is_not_null() & pl.col("text_type").is_not_null()
         & (pl.col("number_type") != pl.col("text_type"))
