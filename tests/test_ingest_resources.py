@@ -104,3 +104,24 @@ def test_a_failed_run_leaves_no_folder_behind(tmp_path):
     result = CliRunner().invoke(app, ["ingest", str(tmp_path / "missing"), "--out", str(tmp_path / "new" / "out")])
     assert result.exit_code == 2
     assert list(tmp_path.iterdir()) == []  # neither the output's parent nor a spill folder
+
+
+def _allocator_setting(code: str, env: dict | None = None) -> str:
+    import os
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"} | (env or {})
+    result = subprocess.run([sys.executable, "-c", code + "; import os; print(os.environ.get('_RJEM_MALLOC_CONF'))"],
+                            capture_output=True, text=True, env=environment, check=True)
+    return result.stdout.strip()
+
+
+def test_polars_gives_freed_memory_back_soon_unless_told_otherwise():
+    ours = "dirty_decay_ms:100,muzzy_decay_ms:0"
+    # polars puts its own defaults first; jemalloc reads left to right, so the last setting wins.
+    assert _allocator_setting("import fintech_firms").endswith("," + ours)
+    users = _allocator_setting("import fintech_firms", {"_RJEM_MALLOC_CONF": "narenas:1"})
+    assert users.endswith("narenas:1") and ours not in users
+    # Too late once polars is loaded: then nothing is added, rather than a setting that does nothing.
+    assert ours not in _allocator_setting("import polars, fintech_firms")
