@@ -19,6 +19,9 @@ from dataclasses import dataclass
 class Sample:
     seconds: float
     peak_rss_gb: float | None  # None for a call timed inside this process
+    # user + system CPU time of the child: on a shared machine it moves far less than the wall time
+    # (a busy machine makes a run wait, not work more); None for a call timed inside this process.
+    cpu_seconds: float | None = None
 
 
 class CommandFailed(RuntimeError):
@@ -38,7 +41,7 @@ def run_command(argv: Sequence[str], *, cwd: str | None = None) -> Sample:
             output.seek(0)
             tail = output.read().decode("utf-8", "replace").strip().splitlines()[-5:]
             raise CommandFailed(f"{' '.join(argv)} exited with {process.returncode}: " + " | ".join(tail))
-    return Sample(seconds, usage.ru_maxrss * 1024 / 1e9)  # Linux reports KiB
+    return Sample(seconds, usage.ru_maxrss * 1024 / 1e9, usage.ru_utime + usage.ru_stime)  # Linux: KiB
 
 
 def time_call(call: Callable[[], object]) -> Sample:
@@ -53,6 +56,7 @@ class Stats:
 
     seconds: tuple[float, ...]
     peak_rss_gb: tuple[float, ...]
+    cpu_seconds: tuple[float, ...] = ()
 
     @property
     def median(self) -> float:
@@ -72,16 +76,22 @@ class Stats:
         return (self.high - self.low) / self.median if self.median else 0.0
 
     @property
+    def cpu(self) -> float | None:
+        """Median CPU time (user + system) of the repetitions."""
+        return statistics.median(self.cpu_seconds) if self.cpu_seconds else None
+
+    @property
     def peak_rss(self) -> float | None:
         return max(self.peak_rss_gb) if self.peak_rss_gb else None
 
     def as_dict(self) -> dict:
         return {"median_s": self.median, "min_s": self.low, "max_s": self.high, "spread": self.spread,
-                "peak_rss_gb": self.peak_rss, "runs_s": list(self.seconds)}
+                "peak_rss_gb": self.peak_rss, "runs_s": list(self.seconds), "cpu_s": self.cpu}
 
 
 def summarise(samples: Sequence[Sample]) -> Stats:
     if not samples:
         raise ValueError("no samples to summarise")
     return Stats(tuple(s.seconds for s in samples),
-                 tuple(s.peak_rss_gb for s in samples if s.peak_rss_gb is not None))
+                 tuple(s.peak_rss_gb for s in samples if s.peak_rss_gb is not None),
+                 tuple(s.cpu_seconds for s in samples if s.cpu_seconds is not None))

@@ -16,12 +16,14 @@ ours and the peer alike, so their ratio holds.
 - index (API): `fintech_firms.index(data, level="all")` in this process: the FIRE index of the 59 cities
   and 13 regions, both years, every level;
 - pandas peer: benchmarks/peer_pandas.py, from the raw folder to the region x tech table;
+- polars peer: benchmarks/peer_polars.py, the same table written in polars for speed;
 - floor, raw: DuckDB counting the rows of the raw CSV files; floor, Parquet: DuckDB scanning the
   columns the aggregate reads (benchmarks/floor.py).
 
 Once per scale, outside the timings, the folder is also ingested with fuzzy linking off
-(--fuzzy-threshold 101), and the peer's table must equal ours on it, or the run stops (exit 1).
-The targets of the benchmark issue are checked at scales 1 and 10 and printed with the results.
+(--fuzzy-threshold 101), and each peer's table must equal ours on it, or the run stops (exit 1).
+The targets of the benchmark issue and of the speed issue (14) are checked at the scales they name
+(1, 10, 30) and printed with the results.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import datetime as dt
 import json
 import os
 import platform
+import statistics
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +51,7 @@ from fintech_firms.errors import InputError
 
 HERE = Path(__file__).resolve().parent
 PEER = HERE / "peer_pandas.py"
+PEER_POLARS = HERE / "peer_polars.py"
 FIRMS = [sys.executable, "-m", "fintech_firms"]
 BY = ["region", "tech"]
 PEER_COLUMNS = ["firms", "hightech_firms", "hightech_ratio", "patents", "invention_patents",
@@ -63,6 +67,7 @@ MEASUREMENTS = [
     ("tables", "firms tables"),
     ("index_api", "fintech_firms.index (in-process, 59 cities, 2 years, every level)"),
     ("peer", "pandas peer (raw to region x tech table)"),
+    ("peer_polars", "polars peer (raw to region x tech table)"),
     ("floor_raw", "floor: DuckDB count over read_csv (raw CSV)"),
     ("floor_parquet", "floor: DuckDB scan of the aggregate's Parquet columns"),
 ]
@@ -78,6 +83,7 @@ class Target:
     limit: float
     unit: str
     needs: tuple[float, ...] = ()  # other scales the measure reads
+    issue: str = "benchmark"  # the issue that set it
 
     def applies(self, scales) -> bool:
         return {self.scale, *self.needs} <= set(scales)
@@ -95,13 +101,31 @@ TARGETS = [
     Target(10, "ingest peak RSS", lambda r: r[10]["ingest"].peak_rss, 10, "GB"),
     Target(10, "aggregate in-process (next call)", lambda r: r[10]["aggregate_api"].median, 1, "s"),
     # The FIRE index issue's targets.
-    Target(1, "index in-process", lambda r: r[1]["index_api"].median, 1, "s"),
-    Target(10, "index in-process", lambda r: r[10]["index_api"].median, 5, "s"),
+    Target(1, "index in-process", lambda r: r[1]["index_api"].median, 1, "s", issue="11"),
+    Target(10, "index in-process", lambda r: r[10]["index_api"].median, 5, "s", issue="11"),
+    # Issue 14 (ingest at a polars expert's speed, in bounded memory); "ours" is ingest + aggregate (CLI).
+    Target(1, "(ingest + aggregate) / polars peer", lambda r: _ingest_aggregate(r[1]) / r[1]["peer_polars"].median,
+           2, "x", issue="14"),
+    Target(1, "(ingest + aggregate) / polars peer (stretch)",
+           lambda r: _ingest_aggregate(r[1]) / r[1]["peer_polars"].median, 1, "x", issue="14"),
+    Target(1, "(ingest + aggregate) / pandas peer", lambda r: _ingest_aggregate(r[1]) / r[1]["peer"].median,
+           1 / 8, "x", issue="14"),
+    Target(1, "ingest peak RSS", lambda r: r[1]["ingest"].peak_rss, 1, "GB", issue="14"),
+    Target(10, "ingest wall time", lambda r: r[10]["ingest"].median, 40, "s", issue="14"),
+    Target(10, "ingest peak RSS", lambda r: r[10]["ingest"].peak_rss, 4, "GB", issue="14"),
+    Target(30, "ingest peak RSS (within the machine's 24 GB)", lambda r: r[30]["ingest"].peak_rss, 24, "GB",
+           issue="14"),
+    Target(30, "ingest time, scale 30 / scale 10", lambda r: r[30]["ingest"].median / r[10]["ingest"].median,
+           3.3, "x", needs=(10,), issue="14"),
 ]
 
 
 def _ours_over_peer(stats: dict[str, Stats]) -> float:
     return (stats["ingest"].median + stats["tables"].median) / stats["peer"].median
+
+
+def _ingest_aggregate(stats: dict[str, Stats]) -> float:
+    return stats["ingest"].median + stats["aggregate_cli"].median
 
 
 class PeerMismatch(RuntimeError):
@@ -119,7 +143,8 @@ def bench_scale(scale: float, args: argparse.Namespace, log: Callable[[str], Non
 
     run_command([*FIRMS, "ingest", str(raw), "--out", str(exact), "--quiet", "--fuzzy-threshold", "101"])
     runs: dict[str, Callable[[], Sample]] = {
-        "ingest": lambda: run_command([*FIRMS, "ingest", str(raw), "--out", str(parquet), "--quiet"]),
+        "ingest": lambda: run_command([*FIRMS, "ingest", str(raw), "--out", str(parquet), "--quiet",
+                                       "--timings", str(out / "ingest_timings.json")]),
         "aggregate_cli": lambda: run_command([*FIRMS, "aggregate", "--by", ",".join(BY), "--data", str(parquet),
                                               "--format", "csv", "--out", str(out / "aggregate.csv")]),
         # Each round's ingest rewrites the folder, so the first call opens it again; the next call is what
@@ -129,18 +154,24 @@ def bench_scale(scale: float, args: argparse.Namespace, log: Callable[[str], Non
         "tables": lambda: run_command([*FIRMS, "tables", "--data", str(parquet), "--out", str(out / "tables")]),
         "index_api": lambda: time_call(lambda: ff.index(parquet, level="all")),
         "peer": lambda: run_command([sys.executable, str(PEER), str(raw), "--out", str(out / "peer.csv")]),
+        "peer_polars": lambda: run_command([sys.executable, str(PEER_POLARS), str(raw),
+                                            "--out", str(out / "peer_polars.csv")]),
         "floor_raw": lambda: time_call(lambda: read_raw(csv_files)),
         "floor_parquet": lambda: time_call(lambda: scan_parquet(parquet)),
     }
     samples: dict[str, list[Sample]] = {key: [] for key, _ in MEASUREMENTS}
+    stage_runs: list[dict] = []
     for round_no in range(args.warmup + args.repeat):
         counted = round_no >= args.warmup
         for key, _ in MEASUREMENTS:
             sample = runs[key]()
             if counted:
                 samples[key].append(sample)
+                if key == "ingest":
+                    stage_runs.append(json.loads((out / "ingest_timings.json").read_text(encoding="utf-8")))
         if round_no == 0:
             compare_with_peer(out / "peer.csv", exact)
+            compare_with_peer(out / "peer_polars.csv", exact)
         log(f"  round {round_no + 1}/{args.warmup + args.repeat}{'' if counted else ' (warm-up)'}: "
             + ", ".join(f"{key} {samples[key][-1].seconds:.2f} s" for key, _ in MEASUREMENTS if counted))
     return {
@@ -153,7 +184,22 @@ def bench_scale(scale: float, args: argparse.Namespace, log: Callable[[str], Non
         "floor_rows": {"raw_csv": read_raw(csv_files), "parquet": scan_parquet(parquet)},
         "peer_equal": True,
         "stats": {key: summarise(samples[key]) for key, _ in MEASUREMENTS},
+        "ingest_stages": summarise_stages(stage_runs),
     }
+
+
+def summarise_stages(runs: list[dict]) -> list[dict]:
+    """Median seconds and highest peak RSS of each ingest stage over the counted rounds
+    (from `firms ingest --timings`)."""
+    if not runs:
+        return []
+    stages = []
+    for i, first in enumerate(runs[0]["stages"]):
+        same = [run["stages"][i] for run in runs]
+        peaks = [s["peak_rss_gb"] for s in same if s["peak_rss_gb"] is not None]
+        stages.append({"stage": first["stage"], "median_s": statistics.median(s["seconds"] for s in same),
+                       "peak_rss_gb": max(peaks) if peaks else None})
+    return stages
 
 
 def compare_with_peer(peer_csv: Path, exact: Path) -> None:
@@ -183,7 +229,7 @@ def check_targets(results: dict[float, dict[str, Stats]]) -> list[dict]:
         if not target.applies(results):
             continue
         value = target.measured(results)
-        checked.append({"scale": target.scale, "target": target.label, "limit": target.limit,
+        checked.append({"issue": target.issue, "scale": target.scale, "target": target.label, "limit": target.limit,
                         "unit": target.unit, "measured": value, "met": value <= target.limit})
     return checked
 
@@ -204,6 +250,9 @@ def machine() -> dict:
 # (label, numerator keys, denominator keys): the ratios of the issue, ours over pandas and over the floor.
 RATIOS = [
     ("ours / pandas: (ingest + tables) / peer", ("ingest", "tables"), ("peer",)),
+    ("ours / pandas: (ingest + aggregate CLI) / peer", ("ingest", "aggregate_cli"), ("peer",)),
+    ("ours / polars: (ingest + aggregate CLI) / polars peer", ("ingest", "aggregate_cli"), ("peer_polars",)),
+    ("polars peer / pandas peer", ("peer_polars",), ("peer",)),
     ("ours / floor: ingest / raw floor", ("ingest",), ("floor_raw",)),
     ("ours / floor: aggregate in-process / Parquet floor", ("aggregate_api",), ("floor_parquet",)),
     ("ours / floor: aggregate CLI / Parquet floor", ("aggregate_cli",), ("floor_parquet",)),
@@ -212,6 +261,14 @@ RATIOS = [
 
 def ratio(stats: dict[str, dict], numerator: tuple[str, ...], denominator: tuple[str, ...]) -> float:
     return sum(stats[k]["median_s"] for k in numerator) / sum(stats[k]["median_s"] for k in denominator)
+
+
+def _cpu_ratio(stats: dict[str, dict], numerator: tuple[str, ...], denominator: tuple[str, ...]) -> str:
+    """The same ratio in CPU time, where every side ran as a child process (else blank)."""
+    cpu = [stats[k].get("cpu_s") for k in (*numerator, *denominator)]
+    if any(c is None for c in cpu):
+        return ""
+    return f"{sum(cpu[:len(numerator)]) / sum(cpu[len(numerator):]):.2f}x"
 
 
 def render_markdown(report: dict) -> str:
@@ -224,10 +281,12 @@ def render_markdown(report: dict) -> str:
         lines += _scale_section(scale, report["warmup"])
     scales = {s["scale"]: s["stats"] for s in report["scales"]}
     if len(scales) > 1:
-        lines += _growth_section(scales[min(scales)], scales[max(scales)], min(scales), max(scales))
+        lines += _growth_section(scales)
+        lines += _stage_growth({s["scale"]: s.get("ingest_stages") or [] for s in report["scales"]})
     if report["targets"]:
-        lines += ["### Targets", "", "| scale | target | limit | measured | |", "| --- | --- | ---: | ---: | --- |"]
-        lines += [f"| {t['scale']:g} | {t['target']} | {_amount(t['limit'], t['unit'])} | "
+        lines += ["### Targets", "", "| issue | scale | target | limit | measured | |",
+                  "| --- | --- | --- | ---: | ---: | --- |"]
+        lines += [f"| {t['issue']} | {t['scale']:g} | {t['target']} | {_amount(t['limit'], t['unit'])} | "
                   f"{_amount(t['measured'], t['unit'])} | {'met' if t['met'] else '**missed**'} |"
                   for t in report["targets"]]
     return "\n".join(lines).rstrip() + "\n"
@@ -239,26 +298,64 @@ def _scale_section(scale: dict, warmup: int) -> list[str]:
              (f"{raw['firm_records']:,} firm records, {raw['patent_rows']:,} patent rows, "
               f"{raw['financing_rows']:,} financing rows, {raw['hightech_rows']:,} certificate rows "
               f"({raw['bytes'] / 1e6:,.0f} MB). Medians of {len(stats['ingest']['runs_s'])} runs after "
-              f"{warmup} warm-up; the peer's table equals ours with fuzzy linking off."), "",
-             "| measurement | median | min – max | spread | peak RSS |",
-             "| --- | ---: | ---: | ---: | ---: |"]
+              f"{warmup} warm-up; both peers' tables equal ours with fuzzy linking off."), "",
+             "| measurement | median | min – max | spread | CPU (user + sys) | peak RSS |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for key, label in MEASUREMENTS:
         s = stats[key]
         rss = f"{s['peak_rss_gb']:.2f} GB" if s["peak_rss_gb"] is not None else "(in-process)"
+        cpu = _seconds(s["cpu_s"]) if s.get("cpu_s") is not None else ""
         lines.append(f"| {label} | {_seconds(s['median_s'])} | {_seconds(s['min_s'])} – {_seconds(s['max_s'])} "
-                     f"| {s['spread']:.0%} | {rss} |")
-    lines += ["", "| ratio | value |", "| --- | ---: |"]
-    lines += [f"| {label} | {ratio(stats, num, den):.2f}x |" for label, num, den in RATIOS]
+                     f"| {s['spread']:.0%} | {cpu} | {rss} |")
+    if scale.get("ingest_stages"):
+        lines += ["", "`firms ingest`, stage by stage (its `--timings` file; medians, and each stage's own peak RSS):",
+                  "", "| stage | median | peak RSS |", "| --- | ---: | ---: |"]
+        lines += [f"| {st['stage']} | {_seconds(st['median_s'])} | "
+                  + (f"{st['peak_rss_gb']:.2f} GB" if st["peak_rss_gb"] is not None else "") + " |"
+                  for st in scale["ingest_stages"]]
+    lines += ["", "| ratio | wall time | CPU time |", "| --- | ---: | ---: |"]
+    lines += [f"| {label} | {ratio(stats, num, den):.2f}x | {_cpu_ratio(stats, num, den)} |"
+              for label, num, den in RATIOS]
     return [*lines, ""]
 
 
-def _growth_section(first: dict, last: dict, a: float, b: float) -> list[str]:
-    lines = [f"### Growth from scale {a:g} to {b:g}", "", "| measurement | time | peak RSS |",
-             "| --- | ---: | ---: |"]
+def _growth_section(scales: dict[float, dict]) -> list[str]:
+    """Median time and peak RSS of each measurement at each scale, and the growth from the smallest."""
+    order = sorted(scales)
+    first = order[0]
+    lines = ["### Growth across scales", "",
+             "| measurement | " + " | ".join(f"scale {s:g}" for s in order) + " | "
+             + " | ".join(f"{s:g} / {first:g}" for s in order[1:]) + " |",
+             "| --- |" + " ---: |" * (2 * len(order) - 1)]
     for key, label in MEASUREMENTS:
-        rss = (f"{last[key]['peak_rss_gb'] / first[key]['peak_rss_gb']:.1f}x"
-               if first[key]["peak_rss_gb"] else "")
-        lines.append(f"| {label} | {last[key]['median_s'] / first[key]['median_s']:.1f}x | {rss} |")
+        cells = []
+        for s in order:
+            rss = scales[s][key]["peak_rss_gb"]
+            cells.append(_seconds(scales[s][key]["median_s"]) + (f", {rss:.2f} GB" if rss is not None else ""))
+        growth = []
+        for s in order[1:]:
+            rss, rss0 = scales[s][key]["peak_rss_gb"], scales[first][key]["peak_rss_gb"]
+            growth.append(f"{scales[s][key]['median_s'] / scales[first][key]['median_s']:.1f}x"
+                          + (f", {rss / rss0:.1f}x" if rss and rss0 else ""))
+        lines.append(f"| {label} | " + " | ".join(cells + growth) + " |")
+    return [*lines, ""]
+
+
+def _stage_growth(stages: dict[float, list[dict]]) -> list[str]:
+    """Each ingest stage's median time and peak RSS at each scale."""
+    order = [s for s in sorted(stages) if stages[s]]
+    if len(order) < 2:
+        return []
+    lines = ["`firms ingest` stage by stage across scales (median time, the stage's own peak RSS):", "",
+             "| stage | " + " | ".join(f"scale {s:g}" for s in order) + " |",
+             "| --- |" + " ---: |" * len(order)]
+    for i, first in enumerate(stages[order[0]]):
+        cells = []
+        for s in order:
+            st = stages[s][i]
+            cells.append(_seconds(st["median_s"])
+                         + (f", {st['peak_rss_gb']:.2f} GB" if st["peak_rss_gb"] is not None else ""))
+        lines.append(f"| {first['stage']} | " + " | ".join(cells) + " |")
     return [*lines, ""]
 
 
@@ -274,7 +371,7 @@ def _amount(value: float, unit: str) -> str:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scales", default="1,10", help="comma-separated demo scales (0.01-10)")
+    parser.add_argument("--scales", default="1,10", help="comma-separated demo scales (0.01-100)")
     parser.add_argument("--repeat", type=int, default=5, help="counted rounds (at least 1)")
     parser.add_argument("--warmup", type=int, default=1, help="rounds run first and not counted")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)

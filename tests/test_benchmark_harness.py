@@ -39,10 +39,11 @@ def smoke(tmp_path_factory):
 
 
 def test_smoke_run_measures_everything_and_checks_the_peer(smoke):
-    _, report, _ = smoke
+    work, report, _ = smoke
     (scale,) = report["scales"]
     assert scale["scale"] == 0.02
     assert scale["peer_equal"] is True
+    assert (work / "demo-0.02-seed2022" / "out" / "peer_polars.csv").exists()
     assert set(scale["stats"]) == {key for key, _ in MEASUREMENTS}
     for key, stats in scale["stats"].items():
         assert len(stats["runs_s"]) == 2, key
@@ -55,6 +56,9 @@ def test_smoke_run_measures_everything_and_checks_the_peer(smoke):
     assert scale["floor_rows"]["raw_csv"] == (raw["firm_records"] + raw["patent_rows"] + raw["financing_rows"]
                                               + raw["city_stats_rows"])
     assert report["repeat"] == 2 and report["warmup"] == 0
+    assert [st["stage"] for st in scale["ingest_stages"]][:3] == ["Reading raw files", "Merging firms",
+                                                                  "Parsing patents"]
+    assert all(st["median_s"] >= 0 and st["peak_rss_gb"] > 0 for st in scale["ingest_stages"])
     assert report["targets"] == []  # the targets are for scales 1 and 10
     assert report["machine"]["versions"]["pandas"]
 
@@ -67,12 +71,16 @@ def test_smoke_run_writes_the_markdown_tables(smoke):
     for _, label in MEASUREMENTS:
         assert f"| {label} |" in markdown
     assert "| ours / pandas: (ingest + tables) / peer |" in markdown
+    assert "| ours / polars: (ingest + aggregate CLI) / polars peer |" in markdown
+    assert "| ratio | wall time | CPU time |" in markdown
+    assert "| Parsing patents |" in markdown
 
 
 def test_the_peer_check_fails_on_one_changed_count(smoke, tmp_path):
     work, _, _ = smoke
     out = work / "demo-0.02-seed2022" / "out"
     compare_with_peer(out / "peer.csv", out / "parquet-exact")  # as written: equal
+    compare_with_peer(out / "peer_polars.csv", out / "parquet-exact")
     lines = (out / "peer.csv").read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     row = lines[1].split(",")
@@ -86,6 +94,8 @@ def test_the_peer_check_fails_on_one_changed_count(smoke, tmp_path):
 def test_stats_are_the_median_and_range_of_the_repetitions():
     stats = summarise([Sample(3.0, 1.5), Sample(1.0, 2.5), Sample(2.0, 2.0), Sample(6.0, None)])
     assert (stats.median, stats.low, stats.high) == (2.5, 1.0, 6.0)
+    assert stats.cpu is None  # no sample carried CPU time
+    assert summarise([Sample(1.0, None, 0.5), Sample(2.0, None, 1.5), Sample(3.0, None, 0.7)]).cpu == 0.7
     assert stats.spread == 2.0
     assert stats.peak_rss == 2.5
 
@@ -96,28 +106,40 @@ def _stats(seconds: float, rss: float | None = None) -> Stats:
 
 def test_targets_are_checked_where_the_scales_were_run():
     one = {"ingest": _stats(20.0, 2.0), "aggregate_api": _stats(0.08), "aggregate_cli": _stats(1.2),
-           "tables": _stats(5.0), "peer": _stats(100.0), "index_api": _stats(0.5)}
+           "tables": _stats(5.0), "peer": _stats(100.0), "peer_polars": _stats(12.0), "index_api": _stats(0.5)}
     ten = {"ingest": _stats(250.0, 11.0), "aggregate_api": _stats(0.5), "index_api": _stats(6.0)}
-    checked = {(t["scale"], t["target"]): t["met"] for t in check_targets({1: one, 10: ten})}
+    checked = {(t["issue"], t["scale"], t["target"]): t["met"] for t in check_targets({1: one, 10: ten})}
     assert checked == {
-        (1, "ingest wall time"): True,
-        (1, "ingest peak RSS"): True,
-        (1, "aggregate in-process (next call)"): True,
-        (1, "aggregate through the CLI"): False,
-        (1, "(ingest + tables) / pandas peer"): False,  # 25 s is a quarter of the peer's 100 s, not a fifth
-        (10, "ingest time, scale 10 / scale 1"): False,  # 12.5x
-        (10, "ingest peak RSS"): False,
-        (10, "aggregate in-process (next call)"): True,
-        (1, "index in-process"): True,
-        (10, "index in-process"): False,  # 6 s against 5 s
+        ("benchmark", 1, "ingest wall time"): True,
+        ("benchmark", 1, "ingest peak RSS"): True,
+        ("benchmark", 1, "aggregate in-process (next call)"): True,
+        ("benchmark", 1, "aggregate through the CLI"): False,
+        ("benchmark", 1, "(ingest + tables) / pandas peer"): False,  # 25 s is a quarter of the peer's 100 s
+        ("benchmark", 10, "ingest time, scale 10 / scale 1"): False,  # 12.5x
+        ("benchmark", 10, "ingest peak RSS"): False,
+        ("benchmark", 10, "aggregate in-process (next call)"): True,
+        ("11", 1, "index in-process"): True,
+        ("11", 10, "index in-process"): False,  # 6 s against 5 s
+        ("14", 1, "(ingest + aggregate) / polars peer"): True,  # 21.2 s is 1.77x the polars peer's 12 s
+        ("14", 1, "(ingest + aggregate) / polars peer (stretch)"): False,
+        ("14", 1, "(ingest + aggregate) / pandas peer"): False,  # 0.212x, not 0.125x
+        ("14", 1, "ingest peak RSS"): False,  # 2 GB > 1 GB
+        ("14", 10, "ingest wall time"): False,
+        ("14", 10, "ingest peak RSS"): False,
     }
-    assert [t["target"] for t in check_targets({10: ten})] == ["ingest peak RSS", "aggregate in-process (next call)",
-                                                               "index in-process"]
+    assert [t["target"] for t in check_targets({10: ten})] == [
+        "ingest peak RSS", "aggregate in-process (next call)", "index in-process", "ingest wall time",
+        "ingest peak RSS"]
+    thirty = {"ingest": _stats(700.0, 20.0)}
+    checked = {t["target"]: t["met"] for t in check_targets({10: ten, 30: thirty})}
+    assert checked["ingest time, scale 30 / scale 10"] is True  # 2.8x
+    assert checked["ingest peak RSS (within the machine's 24 GB)"] is True
 
 
 def test_a_command_reports_its_own_peak_memory():
     sample = run_command([sys.executable, "-c", "x = bytearray(300_000_000); x[::4096] = b'1' * len(x[::4096])"])
     assert sample.peak_rss_gb > 0.3
+    assert 0 < sample.cpu_seconds < sample.seconds + 1  # the child's own user + system time
 
 
 def test_a_failing_command_stops_the_run_with_its_last_words():

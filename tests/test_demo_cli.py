@@ -111,11 +111,11 @@ def test_demo_data_never_overwrites_someone_elses_raw_files(tmp_path):
     assert (mine / "patents.xlsx").read_bytes() == b"not really"
 
 
-@pytest.mark.parametrize("scale", ["0", "0.001", "10.5", "-1", "nan"])
+@pytest.mark.parametrize("scale", ["0", "0.001", "100.5", "-1", "nan"])
 def test_scale_out_of_range_is_refused(tmp_path, scale):
     result = runner.invoke(app, ["demo-data", "--out", str(tmp_path / "raw"), "--scale", scale])
     assert result.exit_code == 2
-    assert result.output.startswith("Error: --scale must be between 0.01 and 10 (got ")
+    assert result.output.startswith("Error: --scale must be between 0.01 and 100 (got ")
     assert not (tmp_path / "raw").exists()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,6 +55,12 @@ def ingest_command(
     workers: int = typer.Option(
         -1, "--workers", help="Cores for fuzzy matching (-1: all)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    memory_limit: str = typer.Option(
+        None, "--memory-limit", metavar="<amount>",
+        help="Memory DuckDB may use before spilling to disk beside OUT, e.g. 8GB or 50% (default: 60% of RAM)."),
+    timings: Path = typer.Option(
+        None, "--timings", metavar="<file>",
+        help="Also write each stage's wall time and peak memory to this JSON file (not part of OUT)."),
 ) -> None:
     """Read raw exports, validate, link and deduplicate them, and write Parquet tables.
 
@@ -71,23 +78,34 @@ def ingest_command(
       firms ingest --fuzzy-threshold 101            # exact links only
       firms ingest --fuzzy-margin 5                 # the runner-up must trail by 5 points
       firms ingest --workers 1 --quiet              # one core, print only errors
+      firms ingest --memory-limit 4GB --timings t.json   # bounded DuckDB memory; stage times
     """
     if workers == 0 or workers < -1:
         _fail("--workers must be a positive number of cores or -1 for all")
     from .ingest.pipeline import IngestOptions
+    from .ingest.resources import parse_memory_limit
     from .rules.fuzzy import FuzzyOptions
 
-    _ingest(raw_dir, out, IngestOptions(fuzzy=FuzzyOptions(fuzzy_threshold, fuzzy_margin, workers)), quiet)
+    options = IngestOptions(fuzzy=FuzzyOptions(fuzzy_threshold, fuzzy_margin, workers))
+    if memory_limit is not None:
+        try:
+            options = dataclasses.replace(options, memory_limit=parse_memory_limit(memory_limit))
+        except InputError as exc:
+            _fail(str(exc))
+    _ingest(raw_dir, out, options, quiet, timings)
 
 
 # The ingest and demo modules (numpy, rapidfuzz, the readers, the generator) are imported by the
 # commands that use them, so that `firms aggregate` and `firms sql` start in well under a second.
 
-def _ingest(raw_dir: Path, out: Path, options: IngestOptions, quiet: bool) -> None:
+def _ingest(raw_dir: Path, out: Path, options: IngestOptions, quiet: bool, timings: Path | None = None) -> None:
     """Ingest with a progress display, then print the summary (unless quiet)."""
     from .ingest.pipeline import ingest
+    from .ingest.resources import Timed
 
     progress = Quiet() if quiet else for_terminal()
+    if timings is not None:
+        progress = Timed(progress)
     try:
         report = ingest(raw_dir, out, options, progress)
     except InputError as exc:
@@ -95,6 +113,11 @@ def _ingest(raw_dir: Path, out: Path, options: IngestOptions, quiet: bool) -> No
         _fail(str(exc))
     finally:
         progress.close()
+    if isinstance(progress, Timed) and timings is not None:
+        try:
+            progress.write(timings)
+        except OSError as exc:
+            _fail(f"{timings}: cannot write the timings ({exc.strerror})")
     if not quiet:
         for line in summary_lines(report, out):
             typer.echo(line)
@@ -361,7 +384,7 @@ def _index_function() -> Callable[..., Any]:
 
 
 SEED = typer.Option(DEFAULT_SEED, "--seed", help="Random seed; the same seed and scale give the same bytes.")
-SCALE = typer.Option(1.0, "--scale", help="Multiplies every count, 0.01 to 10 (1: the report's 42,186 firms, exact).")
+SCALE = typer.Option(1.0, "--scale", help="Multiplies every count, 0.01 to 100 (1: the report's 42,186 firms, exact).")
 
 
 @app.command("demo-data")

@@ -24,7 +24,8 @@ from .plan import DEFAULT_SEED
 
 MANIFEST = "demo.json"
 RAW_STEMS = ("firms", "patents", "financing", "hightech")
-MIN_SCALE, MAX_SCALE = 0.01, 10.0
+# 100: eight million firms and about a hundred million patent rows (patents are written in slices).
+MIN_SCALE, MAX_SCALE = 0.01, 100.0
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ def prepare(raw: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0, force: b
     file, when one is asked for), else (re)written."""
     wanted = _identity(seed, scale)
     manifest = read_manifest(raw)
-    complete = all((raw / name).is_file() for name in FILES)
+    files = manifest.get("summary", {}).get("files", FILES) if manifest is not None else FILES
+    complete = all((raw / name).is_file() for name in files)
     if truth is not None and manifest is not None:
         # The truth must be the one written with these raw files, not one of another seed.
         complete = complete and manifest.get("truth_sha256") == _sha256(truth)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,9 @@ from .writer import CsvAppender, write_csv, write_xlsx
 __all__ = ["FILES", "DemoSummary", "generate"]
 
 FILES = ("firms.csv", "patents.csv", "financing.csv", "hightech.xlsx", "city_stats.csv")
+# A worksheet holds at most 1,048,576 rows (Excel's limit, the header included): from about scale 22 the
+# certificates do not fit, and go to hightech.csv instead (UTF-8, the same Chinese headers).
+XLSX_MAX_ROWS = 1_048_576
 # Other spellings of the same inputs that would make ingest stop (two files for one table).
 _CONFLICTS = ("firms.xlsx", "patents.xlsx", "financing.xlsx", "hightech.csv", "city_stats.xlsx")
 
@@ -124,7 +128,14 @@ def generate(out: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
     write_csv(out / "financing.csv", financing.select(FINANCING_COLUMNS))
     unknown = builder.unknown_names(20)
     rows, hcounts = hightech_rows(firms, unknown, np.random.default_rng(s_hightech))
-    write_xlsx(out / "hightech.xlsx", HIGHTECH_HEADER, rows)
+    files: tuple[str, ...] = FILES
+    if len(rows) + 1 <= XLSX_MAX_ROWS:
+        write_xlsx(out / "hightech.xlsx", HIGHTECH_HEADER, rows)
+    else:
+        files = tuple("hightech.csv" if name == "hightech.xlsx" else name for name in FILES)
+        if (out / "hightech.xlsx").exists():
+            raise FileExistsError(f"{out}: remove hightech.xlsx first (ingest would read two files for one table)")
+        write_csv(out / "hightech.csv", _certificate_frame(rows))
     # The FIRE index's city statistics (invented; their own random stream, so the files above are unchanged).
     stats = city_stats_frame(seed)
     headers = {"city": "城市", "year": "年份", "indicator": "指标", "value": "数值"}
@@ -149,8 +160,16 @@ def generate(out: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0,
         duplicate_financing_rows=fcounts.duplicate_rows, top_vc_led_events=fcounts.top_vc_led_events,
         unknown_firm_financing_rows=fcounts.unknown_firm_rows,
         hightech_rows=hcounts.rows, hightech_certificates=hcounts.certificates,
-        duplicate_hightech_rows=hcounts.duplicate_rows, city_stats_rows=stats.height,
+        duplicate_hightech_rows=hcounts.duplicate_rows, city_stats_rows=stats.height, files=files,
     )
+
+
+def _certificate_frame(rows: list[list]) -> pl.DataFrame:
+    """The certificate rows as text: date cells as ISO dates, as a spreadsheet exports them to CSV."""
+    columns = list(zip(*rows)) if rows else [() for _ in HIGHTECH_HEADER]
+    return pl.DataFrame({
+        name: pl.Series(name, [v.isoformat() if isinstance(v, dt.date) else v for v in values], dtype=pl.String)
+        for name, values in zip(HIGHTECH_HEADER, columns)})
 
 
 def _check_unlinked(index, names: list[str]) -> None:

@@ -135,7 +135,7 @@ def scale_plan(plan: pl.DataFrame, scale: float) -> pl.DataFrame:
     and is apportioned the same way over the cells, so that each column adds up to the rounded sum of
     its quotas (close to its total * scale even at 0.01, where most cells have one or two firms).
     Each value is its quota rounded down or up, so hightech <= firms <= patents and inventions <=
-    patents hold. Works for any positive scale (0.01 to 10 and beyond)."""
+    patents hold. Works for any positive scale (0.01 to 100 and beyond)."""
     plan = check_plan(plan)
     scale = _check_scale(scale)
     if scale == 1.0:

@@ -28,7 +28,8 @@ from .ledger import Ledger
 from .linking import METHODS, UNLINKED_REASONS, Linker, attach_links, read_overrides
 from .patents import build_patents
 from .progress import Quiet
-from .writer import check_out_dir, output_lock, write_output
+from .resources import default_memory_limit
+from .writer import check_out_dir, output_lock, spill_folder, write_output
 
 # Cities and tracks the reference tables miss: the most frequent are listed.
 TOP_LISTED = 20
@@ -40,15 +41,25 @@ class IngestOptions:
     fuzzy: FuzzyOptions = field(default_factory=FuzzyOptions)
     # Dates after this year are errors (a 2099 typo would otherwise become the default snapshot year).
     max_year: int = field(default_factory=lambda: dt.date.today().year)
+    # Bytes DuckDB may hold before it spills to spill_dir (None: no limit); default a share of the machine.
+    memory_limit: int | None = field(default_factory=default_memory_limit)
+    spill_dir: Path | None = None
 
 
 def ingest(raw_dir: Path, out_dir: Path, options: IngestOptions = IngestOptions(), progress=Quiet()) -> dict:
     """Run the whole ingest; returns the report that is also written beside the tables."""
     out_dir = check_out_dir(out_dir)  # before the work: a folder that must not be replaced is refused
     with output_lock(out_dir):  # a second ingest into this folder is refused while this one runs
-        tables, report = build_tables(raw_dir, options, progress)
-        with progress.step("Writing Parquet"):
-            write_output(out_dir, tables, report)
+        if options.spill_dir is not None:
+            return _locked_ingest(raw_dir, out_dir, options, progress)
+        with spill_folder(out_dir) as spill:
+            return _locked_ingest(raw_dir, out_dir, dataclasses.replace(options, spill_dir=spill), progress)
+
+
+def _locked_ingest(raw_dir: Path, out_dir: Path, options: IngestOptions, progress) -> dict:
+    tables, report = build_tables(raw_dir, options, progress)
+    with progress.step("Writing Parquet"):
+        write_output(out_dir, tables, report)
     return report
 
 
@@ -111,7 +122,7 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
         raise RuntimeError(f"internal error: rows not accounted for in {', '.join(bad)}")
     with progress.step("Summing patents per firm"):
         # Not in the report's tables: they are derived from the tables above, not read from input.
-        tables.update(stored_models(tables))
+        tables.update(stored_models(tables, memory_limit=options.memory_limit, spill_dir=options.spill_dir))
     return tables, report
 
 

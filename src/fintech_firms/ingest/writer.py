@@ -75,6 +75,8 @@ def output_lock(out_dir: Path) -> Iterator[None]:
         yield
         return
     lock = out_dir.with_name(f".{out_dir.name}.lock")
+    # The folders made only to hold the lock, deepest first: a run that writes no output removes them.
+    made = [folder for folder in (out_dir.parent, *out_dir.parent.parents) if not folder.exists()]
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         fd = _acquire(lock)
@@ -94,6 +96,32 @@ def output_lock(out_dir: Path) -> Iterator[None]:
         except OSError:
             pass
         os.close(fd)
+        if not out_dir.exists():
+            for folder in made:
+                try:
+                    folder.rmdir()  # only if empty: never anything another process put there
+                except OSError:
+                    break
+
+
+@contextmanager
+def spill_folder(out_dir: Path) -> Iterator[Path]:
+    """A folder beside the output (the disk the output needs anyway) where DuckDB spills what does not fit
+    in its memory limit, removed after the run. Call it holding output_lock: only the lock's holder makes
+    these folders, so any other one of the output's name was left by a killed run and is removed first."""
+    out_dir = Path(out_dir)
+    prefix = f".{out_dir.name}.spill-"
+    for stale in out_dir.parent.iterdir():
+        if stale.name.startswith(prefix) and stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+    try:
+        spill = Path(tempfile.mkdtemp(prefix=prefix, dir=out_dir.parent))
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot write beside the output folder ({exc.strerror or exc})") from None
+    try:
+        yield spill
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _acquire(lock: Path) -> int:

@@ -46,12 +46,19 @@ def table_paths(data_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def stored_models(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+def stored_models(tables: Mapping[str, pl.DataFrame], *, memory_limit: int | None = None,
+                  spill_dir: Path | None = None) -> dict[str, pl.DataFrame]:
     """The models that `firms ingest` stores beside the tables, computed over the tables in memory.
 
-    Rows are sorted on every column so that the same input gives the same bytes.
+    Rows are sorted on every column so that the same input gives the same bytes. With `memory_limit`
+    (bytes), DuckDB works within it and spills what does not fit to `spill_dir`.
     """
-    con = duckdb.connect()
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if memory_limit is not None:
+        config["memory_limit"] = f"{max(memory_limit // 2**20, 1)}MiB"
+    if spill_dir is not None:
+        config["temp_directory"] = str(spill_dir)
+    con = duckdb.connect(config=config)
     try:
         for name, columns in STORED_READS.items():
             con.register(name, tables[name].select(columns))

@@ -136,13 +136,20 @@ def parse_app_numbers(values: pl.Series, *, max_year: int | None = None) -> pl.D
     frame = frame.with_columns(
         pl.col("_digits").str.len_chars().alias("_n"), pl.col("_digits").cast(pl.Int64).alias("_number"))
     number, twelve = pl.col("_number"), pl.col("_n") == 12
-
-    def weighted_sum(weights: tuple[int, ...]) -> pl.Expr:
-        width = len(weights)
-        return pl.sum_horizontal(
-            [(number // 10 ** (width - 1 - i)) % 10 * w for i, w in enumerate(weights)])
-
-    remainder = pl.when(twelve).then(weighted_sum(_WEIGHTS_12)).otherwise(weighted_sum(_WEIGHTS_8)) % 11
+    # Both weighted digit sums built up one digit at a time (d the k-th digit from the right), then the
+    # remainder once: an eager frame does not share repeated sub-expressions, and a column per digit
+    # would hold twelve more integers per row at once (a gigabyte at ten million rows).
+    frame = frame.with_columns(pl.lit(0, dtype=pl.Int64).alias("_sum12"), pl.lit(0, dtype=pl.Int64).alias("_sum8"))
+    for k in range(12):
+        digit = number // 10**k % 10
+        sums = [(pl.col("_sum12") + digit * _WEIGHTS_12[11 - k]).alias("_sum12")]
+        if k < 8:
+            sums.append((pl.col("_sum8") + digit * _WEIGHTS_8[7 - k]).alias("_sum8"))
+        frame = frame.with_columns(sums)
+    frame = frame.with_columns(
+        (pl.when(twelve).then(pl.col("_sum12")).otherwise(pl.col("_sum8")) % 11).alias("_remainder")
+    ).drop("_sum12", "_sum8")
+    remainder = pl.col("_remainder")
     check = pl.when(remainder == 10).then(pl.lit("X")).otherwise(remainder.cast(pl.Utf8))
     yy = number // 1_000_000
     year = pl.when(twelve).then(number // 100_000_000).when(yy >= 85).then(1900 + yy).otherwise(2000 + yy)
