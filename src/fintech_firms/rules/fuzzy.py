@@ -19,7 +19,7 @@ cannot lose a pair scoring at or above the cut-off:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,6 +155,16 @@ def match_best(
         return out
     # Scores below threshold - margin can neither win nor spoil a winner.
     cutoff = max(0.0, options.threshold - options.margin)
+    for batch_q, batch_c in _candidate_batches(queries, index, cutoff, progress):
+        _score(queries, index, batch_q, batch_c, cutoff, options, out)
+    return out
+
+
+def _candidate_batches(
+    queries: Sequence[str], index: ChoiceIndex, cutoff: float, progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[list[int], list[np.ndarray]]]:
+    """The queries with candidates (their positions) and their candidates, in batches of about
+    _PAIRS_PER_BATCH pairs, so that scoring runs on large arrays without holding every pair at once."""
     batch_q: list[int] = []
     batch_c: list[np.ndarray] = []
     pending = 0
@@ -165,19 +175,17 @@ def match_best(
             batch_c.append(found)
             pending += found.size
         if pending >= _PAIRS_PER_BATCH:
-            _score(queries, index, batch_q, batch_c, cutoff, options, out)
+            yield batch_q, batch_c
             batch_q, batch_c, pending = [], [], 0
         if progress and qi % 1000 == 999:
             progress(1000)
-    _score(queries, index, batch_q, batch_c, cutoff, options, out)
+    if batch_q:
+        yield batch_q, batch_c
     if progress:
         progress(len(queries) % 1000)
-    return out
 
 
 def _score(queries, index: ChoiceIndex, batch_q, batch_c, cutoff, options, out) -> None:
-    if not batch_q:
-        return
     sizes = np.fromiter((c.size for c in batch_c), dtype=np.int64, count=len(batch_c))
     flat = np.concatenate(batch_c)
     # Object arrays built by numpy indexing: millions of pairs at full size, too many for Python lists.
@@ -225,26 +233,13 @@ def ranked_keys(
     with that score unrounded: what match_best decides from, kept so that the decision can be made
     again at any threshold and margin whose threshold - margin is at least `cutoff`."""
     out: list[list[tuple[int, float]]] = [[] for _ in queries]
-    batch_q: list[int] = []
-    batch_c: list[np.ndarray] = []
-    pending = 0
-    for qi, query in enumerate(queries):
-        found = index.candidates(query, cutoff) if query else np.empty(0, dtype=np.int64)
-        if found.size:
-            batch_q.append(qi)
-            batch_c.append(found)
-            pending += found.size
-        if pending >= _PAIRS_PER_BATCH:
-            _rank(queries, index, batch_q, batch_c, cutoff, top, workers, out)
-            batch_q, batch_c, pending = [], [], 0
-    _rank(queries, index, batch_q, batch_c, cutoff, top, workers, out)
+    for batch_q, batch_c in _candidate_batches(queries, index, cutoff):
+        _rank(queries, index, batch_q, batch_c, cutoff, top, workers, out)
     return out
 
 
 def _rank(queries, index: ChoiceIndex, batch_q, batch_c, cutoff, top, workers, out) -> None:
     """_score's batching, keeping every key's best score instead of deciding."""
-    if not batch_q:
-        return
     sizes = np.fromiter((c.size for c in batch_c), dtype=np.int64, count=len(batch_c))
     flat = np.concatenate(batch_c)
     left = np.repeat(np.array([queries[qi] for qi in batch_q], dtype=object), sizes)
