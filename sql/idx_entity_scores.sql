@@ -30,7 +30,12 @@ region_scores as (
         cs.indicator,
         cs.level,
         cast(null as double) as value,
-        case when count(cs.score) = count(*) then avg(cs.score) end as score,
+        -- The mean from an exact decimal sum, as in idx_node_scores: the same bytes in any order of addition.
+        case when count(cs.score) = count(*) then
+            case when max(abs(cs.score)) < 1e15
+                then cast(sum(cast(case when abs(cs.score) < 1e15 then cs.score end as decimal(38, 18))) as double) / count(*)
+                else avg(cs.score) end
+        end as score,
         case when count(cs.score) = count(*) then max(cs.score) end as best_city_score
     from city_scores as cs
     group by cs.region, cs.year, cs.indicator, cs.level

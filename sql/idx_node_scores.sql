@@ -38,6 +38,9 @@ given as (
     inner join tree on tree.code = s.indicator
 ),
 
+-- Weighted sums are taken over decimal(38, 18) values: exact, so that the result does not depend on
+-- the order in which a parallel plan adds the rows (floating-point addition does, in the last bit)
+-- and the same input gives the same bytes. Only absurd magnitudes (no decimal holds them) add as doubles.
 secondary_scores as (
     select
         g.city,
@@ -45,7 +48,12 @@ secondary_scores as (
         tree.parent as indicator,
         'secondary' as level,
         cast(null as double) as value,
-        case when count(g.score) = max(cc.children) then sum(tree.weight * g.score) end as score
+        case when count(g.score) = max(cc.children) then
+            case when max(abs(tree.weight * g.score)) < 1e15
+                then cast(sum(cast(case when abs(tree.weight * g.score) < 1e15
+                                        then tree.weight * g.score end as decimal(38, 18))) as double)
+                else sum(tree.weight * g.score) end
+        end as score
     from given as g
     inner join tree on tree.code = g.indicator
     inner join child_counts as cc on cc.parent = tree.parent
@@ -66,7 +74,12 @@ first_scores as (
         tree.parent as indicator,
         'first' as level,
         cast(null as double) as value,
-        case when count(s.score) = max(cc.children) then sum(tree.weight * s.score) end as score
+        case when count(s.score) = max(cc.children) then
+            case when max(abs(tree.weight * s.score)) < 1e15
+                then cast(sum(cast(case when abs(tree.weight * s.score) < 1e15
+                                        then tree.weight * s.score end as decimal(38, 18))) as double)
+                else sum(tree.weight * s.score) end
+        end as score
     from secondary_scores as s
     inner join tree on tree.code = s.indicator
     inner join child_counts as cc on cc.parent = tree.parent
@@ -86,7 +99,12 @@ total_scores as (
         tree.parent as indicator,
         'total' as level,
         cast(null as double) as value,
-        case when count(f.score) = max(cc.children) then sum(tree.weight * f.score) end as score
+        case when count(f.score) = max(cc.children) then
+            case when max(abs(tree.weight * f.score)) < 1e15
+                then cast(sum(cast(case when abs(tree.weight * f.score) < 1e15
+                                        then tree.weight * f.score end as decimal(38, 18))) as double)
+                else sum(tree.weight * f.score) end
+        end as score
     from first_scores as f
     inner join tree on tree.code = f.indicator
     inner join child_counts as cc on cc.parent = tree.parent
