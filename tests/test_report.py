@@ -294,3 +294,11 @@ def test_cli_bad_input_is_one_line_and_exit_2(data, tmp_path, args, message):
 
 def _pair(row: dict) -> tuple[str, str]:
     return row["tech"], row["region"]
+
+
+def test_tables_the_caller_has_give_the_same_page(data, tmp_path):
+    # firms demo builds the chapter-4 tables for tables/ and hands them to the report instead of a second build.
+    built, given = tmp_path / "built.html", tmp_path / "given.html"
+    write_report(data, built, top_cities=TOP)
+    write_report(data, given, top_cities=TOP, tables=chapter_tables(data))
+    assert built.read_bytes() == given.read_bytes()

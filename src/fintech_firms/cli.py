@@ -467,7 +467,7 @@ def demo_command(
         from .report import evaluate_links, write_report
 
         linking = evaluate_links(parquet, folder / "truth.csv")  # the report's linking section, and the line below
-        write_report(parquet, report, index=_index_function(), linking=linking)
+        write_report(parquet, report, index=_index_function(), linking=linking, tables=tables)
     typer.echo(f"Wrote {report} (the charts; open it in a browser)")
     typer.echo(headline_line(linking))
     for result in headline(tables):
@@ -483,11 +483,11 @@ def demo_command(
 def _demo_index(parquet: Path, tables_dir: Path, top: int = 10) -> None:
     """The FIRE index's top cities and its regions, after the chapter-4 tables."""
     from .fire.compute import compute, select
-    from .fire.people import index_tables, people_frame
-    from .output.index_tables import columns, write_index_tables
+    from .fire.people import people_frame
+    from .output.index_tables import columns
 
-    result = compute(parquet)
-    written = write_index_tables(index_tables(result), tables_dir)
+    written = _write_index_tables(parquet, tables_dir, None, 1)
+    result = compute(parquet)  # the result the line above computed, kept by fire.compute
     typer.echo(f"\nWrote {len(written)} FIRE index files to {tables_dir}/ (index.xlsx, index.md, a CSV per table)")
     for by, title, rows in (("city", f"燃指数 总指数：前{top}位城市", top), ("region", "燃指数 总指数：区域", None)):
         frame, specs = people_frame(select(result, level="total", by=by), result.year, result.base_year)

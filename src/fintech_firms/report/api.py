@@ -100,9 +100,11 @@ def read_provenance(data_dir: Path) -> dict[str, Any] | None:
 
 def write_report(data_dir: Path, out: Path, *, figures_dir: Path | None = None, as_of: int | None = None,
                  index: IndexFunction | None = None, top_cities: int = DEFAULT_TOP_CITIES,
-                 linking: Mapping[str, Any] | None = None, **table_options: Any) -> list[Path]:
+                 linking: Mapping[str, Any] | None = None, tables: Mapping[str, Table] | None = None,
+                 **table_options: Any) -> list[Path]:
     """Build the tables from data_dir, then write the page (and each chart as SVG and PNG). linking: an
-    evaluation with its sweep (`evaluate_links`), for the linking section."""
+    evaluation with its sweep (`evaluate_links`), for the linking section. tables: the chapter-4 tables
+    when the caller has built them already (with the same options), so that they are not built twice."""
     if out.exists() and out.is_dir():
         raise InputError(f"{out} is a folder; --out takes the HTML file to write")
     from concurrent.futures import ThreadPoolExecutor
@@ -112,7 +114,8 @@ def write_report(data_dir: Path, out: Path, *, figures_dir: Path | None = None, 
     with ThreadPoolExecutor(1) as pool:
         # vl-convert bundles Vega's JavaScript (seconds, once per process) while DuckDB computes the tables.
         bundle = pool.submit(vega_runtime)
-        tables = build_tables(Path(data_dir), as_of=as_of, **table_options)
+        if tables is None:
+            tables = build_tables(Path(data_dir), as_of=as_of, **table_options)
         frames, note = load_index(index, Path(data_dir), as_of, table_options.get("min_patents", 1))
         bundle.result()
     report = build_report(tables, frames, read_provenance(Path(data_dir)), index_note=note, top_cities=top_cities,
