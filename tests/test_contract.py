@@ -11,12 +11,15 @@ import pytest
 from index_data import write_raw
 from test_writer import filled
 
-from fintech_firms.contract.tables import CONTRACT_TABLES, TABLES, SchemaMismatch, check
+from fintech_firms.contract.tables import CONTRACT_TABLES, TABLES, TYPE_NAMES, SchemaMismatch, check
 from fintech_firms.ingest.pipeline import IngestOptions, ingest
 from fintech_firms.ingest.progress import Quiet
 from fintech_firms.ingest.writer import REPORT_NAME, write_output
 
 GOLDEN = Path(__file__).parent / "golden"
+# The Arrow type of each type name the docs use (data-contract.md §4: "Types are Parquet/Arrow types").
+ARROW = {"string": "large_string", "int64": "int64", "float64": "double", "bool": "bool", "date": "date32[day]",
+         "list<string>": "large_list<element: large_string>"}
 
 
 @pytest.mark.parametrize("name", list(TABLES))
@@ -26,8 +29,6 @@ def test_each_declared_table_passes_its_own_check(name):
 
 
 def test_every_declared_column_has_a_type_name_and_a_meaning():
-    from fintech_firms.contract.tables import TYPE_NAMES
-
     for table in TABLES.values():
         assert len(set(table.names)) == len(table.names), table.name
         assert set(table.key) <= set(table.names) and table.key, table.name
@@ -115,8 +116,30 @@ def test_what_ingest_writes_is_what_is_declared(tmp_path):
             assert frame.schema == table.schema, (raw, name)
             arrow = pq.read_schema(out / f"{name}.parquet")
             assert arrow.names == list(table.names)
+            # the doc's type names are what other tools see in the files
+            assert [ARROW[TYPE_NAMES[c.dtype]] for c in table.columns] == [str(t) for t in arrow.types], name
             assert not frame.select(table.key).is_duplicated().any(), (raw, name, table.key)
             if table.sorted_by:
                 assert frame.equals(frame.sort(table.sorted_by, nulls_last=True, maintain_order=True)), (raw, name)
         assert (out / REPORT_NAME).is_file()
     assert written == set(TABLES)
+
+
+# The table of data contract §4 as the shared contract writes it, word for word: users rely on these
+# tables and columns, so a declaration may add columns but never drop or rename one of these.
+SHARED_CONTRACT_TABLE = """\
+| table | one row is | key columns |
+| --- | --- | --- |
+| `firms` | a firm after merging | `firm_id`, `name`, `uscc`, `city`, `province`, `region`, `rd_staff` |
+| `firm_tracks` | a firm's track, in order | `firm_id`, `track`, `tech`, `position` |
+| `patents` | a distinct application | `app_no`, `patent_type` (`invention`/`utility`/`design`), `app_year` |
+| `patent_applicants` | an applicant name on a patent | `app_no`, `applicant`, `firm_id` (null when unlinked), `link_method`, `link_score` |
+| `financing` | a distinct event | `firm_id`, `date`, `round`, `is_c_plus`, `is_top_vc_led` |
+| `hightech` | a certificate | `firm_id`, `cert_no`, `issue_year` |
+| `quarantine` | a rejected input row | `source` (file name), `row` (1-based data row), `reason`, `record` |"""
+
+
+def test_the_generated_contract_table_is_the_shared_contracts():
+    from fintech_firms.contract.doc import contract_table
+
+    assert contract_table() == SHARED_CONTRACT_TABLE
