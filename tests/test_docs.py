@@ -11,6 +11,7 @@ from typer.main import get_command
 
 from fintech_firms import clidoc
 from fintech_firms.cli import app
+from fintech_firms.contract import doc as contract_doc
 from fintech_firms.models import doc as model_doc
 from fintech_firms.models.catalog import in_run_order, model, names
 
@@ -94,6 +95,17 @@ def test_dependencies_are_derived_from_the_sql_text():
 def test_models_tables_are_generated_from_the_sql(doc):
     written = (ROOT / doc).read_text(encoding="utf-8")
     assert model_doc.updated(written) == written, f"{doc} is stale: run `python -m fintech_firms.models.doc`"
+
+
+def test_contract_tables_are_generated_from_their_declaration():
+    written = (ROOT / contract_doc.DOC).read_text(encoding="utf-8")
+    assert contract_doc.updated(written) == written, \
+        f"{contract_doc.DOC} is stale: run `python -m fintech_firms.contract.doc`"
+
+
+def test_the_contract_doc_generator_refuses_a_doc_without_its_markers():
+    with pytest.raises(ValueError, match="no generated contract tables"):
+        contract_doc.updated("# a doc\n")
 
 
 def test_pyproject_lists_every_package():

@@ -17,6 +17,7 @@ import openpyxl
 import polars as pl
 import pytest
 from test_bad_input import write_firms, write_patents
+from test_writer import filled
 from typer.testing import CliRunner
 
 from fintech_firms.cli import app
@@ -28,7 +29,7 @@ from fintech_firms.models.runner import duckdb_message
 
 
 def tables(n: int) -> dict[str, pl.DataFrame]:
-    return {"firms": pl.DataFrame({"firm_id": list(range(n))})}
+    return {"firms": filled("firms", n)}
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -1,17 +1,31 @@
 """The output folder is replaced in one step: a failed run leaves the previous output as it was."""
 
+import datetime as dt
 import json
 
 import polars as pl
 import pytest
 
+from fintech_firms.contract.tables import TABLES
 from fintech_firms.errors import InputError
 from fintech_firms.ingest import writer
 from fintech_firms.ingest.writer import REPORT_NAME, write_output
 
+# A value of each declared type, to fill the tables these tests write.
+SAMPLE = {pl.String(): "x", pl.Int64(): 1, pl.Float64(): 1.5, pl.Boolean(): True, pl.Date(): dt.date(2021, 3, 5),
+          pl.List(pl.String()): ["x"]}
+
+
+def filled(name: str, n: int) -> pl.DataFrame:
+    """Table `name` as declared, with n rows (the first column counts 0..n-1, the others hold SAMPLE)."""
+    columns = TABLES[name].columns
+    data = {c.name: list(range(n)) if i == 0 and c.dtype == pl.Int64() else [SAMPLE[c.dtype]] * n
+            for i, c in enumerate(columns)}
+    return pl.DataFrame(data, schema=TABLES[name].schema)
+
 
 def tables(n):
-    return {"firms": pl.DataFrame({"firm_id": list(range(n))}), "patents": pl.DataFrame({"x": [1] * n})}
+    return {"firms": filled("firms", n), "patents": filled("patents", n)}
 
 
 def test_write_creates_the_folder_and_keeps_files_it_does_not_own(tmp_path):

@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from ..contract.tables import TABLES
 from ..tabular.reader import ROW, RawTable
 
-QUARANTINE_SCHEMA = {"source": pl.Utf8, "row": pl.Int64, "reason": pl.Utf8, "record": pl.Utf8}
-CELL_ISSUE_SCHEMA = {
-    "source": pl.Utf8, "row": pl.Int64, "column": pl.Utf8, "value": pl.Utf8, "reason": pl.Utf8,
-}
+QUARANTINE_SCHEMA = TABLES["quarantine"].schema
+CELL_ISSUE_SCHEMA = TABLES["cell_issues"].schema
 
 
 @dataclass

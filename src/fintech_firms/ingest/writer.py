@@ -22,6 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ..contract.tables import check
 from ..errors import InputError
 from ..files import new_folder_mode
 
@@ -152,7 +153,13 @@ def _holder(lock: Path) -> str:
 
 
 def write_output(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -> None:
-    """Write every table to `out_dir/NAME.parquet` and the report, replacing the folder in one step."""
+    """Write every table to `out_dir/NAME.parquet` and the report, replacing the folder in one step.
+
+    Each frame is first checked against its declared table (contract/tables.py): a column missing, moved,
+    of another type or null where it may not be is an internal error (SchemaMismatch), and nothing is written.
+    """
+    for name, frame in tables.items():
+        check(name, frame)
     out_dir = check_out_dir(out_dir)
     with output_lock(out_dir):
         _write(out_dir, tables, report)

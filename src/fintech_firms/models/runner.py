@@ -15,11 +15,11 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from ..contract.tables import CONTRACT_TABLES
 from ..errors import InputError
 from .catalog import STORED, STORED_READS, model
 
-# Data contract §4: the tables every Parquet folder written by `firms ingest` holds.
-CONTRACT_TABLES = ("firms", "firm_tracks", "patents", "patent_applicants", "financing", "hightech", "quarantine")
+# CONTRACT_TABLES (data contract §4) are in every Parquet folder written by `firms ingest`.
 # Written by ingest beyond the contract; shown when present.
 EXTRA_TABLES = ("cell_issues", "city_stats")
 # Internal tables carry this prefix so that they never collide with the contract's names.

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ..contract.tables import TABLES
 from ..errors import InputError
 from ..rules.names import normalize_name
 from .tables import aliases_of, load
@@ -27,8 +28,8 @@ FIRM_INDICATORS = (
     "hightech_firms", "c_plus_events", "top_vc_leads", "invention_patents",
 )
 WEIGHT_TOLERANCE = 1e-6
-TREE_SCHEMA = {"code": pl.Utf8, "parent": pl.Utf8, "level": pl.Utf8, "name_zh": pl.Utf8, "name_en": pl.Utf8,
-               "weight": pl.Float64, "source": pl.Utf8, "position": pl.Int64}
+# The checked tree's columns: those of indicators.csv, then `position` (contract/tables.py declares them).
+TREE_SCHEMA = TABLES["index_indicators"].schema
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def _weight(cell: str | None, source: str, row: int, code: str) -> Fraction:
     return value
 
 
-UNIVERSITY_SCHEMA = {"name_key": pl.Utf8, "university": pl.Utf8, "city": pl.Utf8}
+UNIVERSITY_SCHEMA = TABLES["index_universities"].schema
 
 
 def load_universities(raw_dir: Path | None) -> pl.DataFrame:
@@ -199,8 +200,8 @@ CITY_STATS = "city_stats"
 INDEX_TREE = "index_indicators"
 INDEX_UNIVERSITIES = "index_universities"
 INDEX_CITIES = "index_cities"
-CITY_STATS_SCHEMA = pl.Schema({"city": pl.Utf8, "year": pl.Int64, "indicator": pl.Utf8, "value": pl.Float64})
-CITIES_SCHEMA = {"city": pl.Utf8, "province": pl.Utf8, "region": pl.Utf8}
+CITY_STATS_SCHEMA = TABLES[CITY_STATS].schema
+CITIES_SCHEMA = TABLES[INDEX_CITIES].schema
 
 
 def index_cities(regions: pl.DataFrame, city_of) -> pl.DataFrame:
