@@ -131,11 +131,11 @@ class _Postings:
         # (strings sorted once, among the distinct tokens only): sorting the ~12 million rows of 800k
         # names by their text takes seconds.
         vocab = rows["token"].unique().sort()
-        code = rows["token"].cast(pl.Enum(vocab)).to_physical().cast(pl.Int64)
+        codes = rows["token"].cast(pl.Enum(vocab)).to_physical().cast(pl.Int64)
         # One sort of the (token, choice) pairs as single integers: faster than an argsort, and the
         # second and later occurrences of a token in a choice end up next to the first.
-        span = int(rows["i"].max() or 0) + 1
-        pairs = (code * span + rows["i"]).sort().to_numpy()
+        span = len(rows) and int(rows["i"].to_numpy().max()) + 1
+        pairs = (codes * span + rows["i"]).sort().to_numpy()
         later = np.flatnonzero(pairs[1:] == pairs[:-1]) + 1
         names = vocab.to_list()
         # Those later occurrences (a few) are tokens of their own: 市\x002 for the second 市.
