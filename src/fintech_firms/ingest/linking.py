@@ -97,16 +97,21 @@ class Linker:
         self._manual_seen: set[str] = set()
         for entry in (overrides.entries if overrides else ()):
             self._add_override(entry)
-        # Fuzzy candidates: every name and former name, each keyed by its firm; a name several firms
-        # share stays a candidate for each, so that a query close to it is ambiguous, not linked.
-        choices: list[str] = []
-        keys: list[int] = []
-        for index in (names, former):
-            for name in sorted(index):
-                for firm_id in sorted(index[name]):
-                    choices.append(name)
-                    keys.append(firm_id)
-        self._index = ChoiceIndex(choices, keys) if fuzzy.enabled else ChoiceIndex([], [])
+        # Every (name, firm) and (former name, firm): the fuzzy candidates, each keyed by its firm (a
+        # name several firms share stays a candidate for each, so that a query close to it is
+        # ambiguous, not linked), and the exact step's table. Built with polars: at 800k firms a
+        # Python loop over the names costs seconds.
+        counts = [sum(len(firms) for firms in index.values()) for index in (names, former)]
+        self._rows = pl.DataFrame({
+            "name": pl.Series([n for index in (names, former) for n, firms in index.items() for _ in firms],
+                              dtype=pl.Utf8),
+            "firm": pl.Series([f for index in (names, former) for firms in index.values() for f in firms],
+                              dtype=pl.Int64),
+            "named": pl.Series([True] * counts[0] + [False] * counts[1], dtype=pl.Boolean),
+        })
+        # ChoiceIndex orders its choices itself (by length, text, key), whatever the order here.
+        self._index = (ChoiceIndex(self._rows["name"], self._rows["firm"]) if fuzzy.enabled
+                       else ChoiceIndex([], []))
         self._usccs: pl.DataFrame | None = None
         self._names: pl.DataFrame | None = None
 
@@ -220,13 +225,7 @@ class Linker:
         """Per name or former name: how many firms carry it, the firm when one does, and whether it is
         a name (else only a former name): contract §2 step 2. Built once, for every table linked."""
         if self._names is None:
-            rows = pl.DataFrame(
-                {"name": [n for index in (self.names, self.former) for n, firms in index.items() for _ in firms],
-                 "firm": [f for index in (self.names, self.former) for firms in index.values() for f in firms],
-                 "named": [i == 0 for i, index in enumerate((self.names, self.former))
-                           for firms in index.values() for _ in firms]},
-                schema={"name": pl.Utf8, "firm": pl.Int64, "named": pl.Boolean})
-            self._names = rows.group_by("name").agg(
+            self._names = self._rows.group_by("name").agg(
                 pl.col("firm").n_unique().alias("_firms"), pl.col("firm").min().alias("_firm"),
                 pl.col("named").any().alias("_named"))
         return self._names

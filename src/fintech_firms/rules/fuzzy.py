@@ -56,12 +56,11 @@ _NONE = FuzzyResult(None, None, False)
 class ChoiceIndex:
     """Choices (names) sorted by length, with an inverted index from (character, occurrence) to choices."""
 
-    def __init__(self, choices: Sequence[str], keys: Sequence[int]):
+    def __init__(self, choices: Sequence[str] | pl.Series, keys: Sequence[int] | pl.Series):
         # By length, then text (UTF-8 byte order is code point order), then key: sorted by polars,
         # as sorting 800k names with a Python key function takes seconds.
         frame = (
-            pl.DataFrame({"choice": pl.Series(list(choices), dtype=pl.String),
-                          "key": pl.Series(list(keys), dtype=pl.Int64)})
+            pl.DataFrame({"choice": pl.Series(choices, dtype=pl.String), "key": pl.Series(keys, dtype=pl.Int64)})
             .with_columns(pl.col("choice").str.len_chars().cast(pl.Int64).alias("length"))
             .sort("length", "choice", "key")
         )
@@ -177,7 +176,8 @@ def _merged(parts: list[np.ndarray], at_least: int) -> np.ndarray:
     """The values found in at least `at_least` (1 or 2) of the ascending, duplicate-free arrays.
 
     A stable sort of the concatenation merges the sorted runs (timsort) instead of sorting from
-    scratch, ten times faster than np.unique on the concatenation.
+    scratch: at 800k firms the postings of even the rarest characters run to thousands, and this is
+    ten times faster than np.unique on the concatenation.
     """
     values = np.sort(np.concatenate(parts), kind="stable")
     if at_least == 2:
