@@ -2,18 +2,37 @@
 
 Scores are rapidfuzz's `fuzz.ratio` (normalised Indel similarity, 0-100) on normalised names. Scoring
 every query against every choice is too slow at full size, so candidates are found with a filter that
-cannot lose a pair scoring at or above the cut-off:
+cannot lose a pair scoring at or above the cut-off c (c > 0; c <= 0 keeps every choice):
 
-- ratio = 200 * LCS / (len(q) + len(c)), so only choices of nearby length can reach the cut-off;
-- the LCS is at most the characters the two names share (as multisets), so a choice of length l that
-  reaches the cut-off shares at least m(l) of the query's n characters. Then any n - m(l) + k of the
-  query's characters hold at least k shared ones (prefix filtering, here with k = 2 whenever every
-  candidate length needs m(l) >= 2): a candidate contains at least two of the query's n - m(l) + 2
-  rarest characters. Those characters are rare across firm names (腾, 云 rather than 有限公司), and
-  requiring two of them rather than one keeps the candidates to a few per query even at 800k firms,
-  where one shared rare character still matches thousands of names.
-- A character the query holds twice counts twice only against choices that hold it twice: the index
-  has a posting per (character, occurrence) token, so the count is the multiset intersection.
+1. ratio = 200 * LCS / (n + l) for a query of n characters and a choice of l. LCS <= min(n, l), so only
+   lengths with 200 * min(n, l) / (n + l) >= c can reach c (the length window).
+2. A choice of length l reaches c only if LCS >= m(l) = ceil(c (n + l) / 200) (computed 1e-9 lower, so
+   that rounding in the product can only make it smaller; and at least 1, as a pair with no common
+   character scores 0). m(l) never decreases as l grows.
+3. The LCS is at most the number of characters the two names share as multisets. Tokens are
+   (character, occurrence) pairs: 市 for a name's first 市, 市\x002 for its second. The multiset
+   intersection is then the number of tokens both names hold, so a choice reaching c holds at
+   least m(l) of the query's n tokens.
+4. Prefix filtering: if a choice holds at least m of the query's n tokens, then any n - m + k of
+   those tokens include at least k that it holds (at most n - (n - m + k) = m - k lie outside them),
+   for every k <= m. With k = 2 when m(l) >= 2 at every length of the window (else k = 1), a choice
+   of length l is a candidate when it holds k of the query's p(l) = n - m(l) + k rarest tokens
+   (rarest: the fewest choices hold them; any fixed order would do). Those tokens are rare across
+   firm names (腾, 云 rather than 有限公司), and two of them keep the candidates to a few hundred
+   per query even at 800k firms, where one still matches thousands of names.
+5. p(l) never grows with l (m(l) never decreases), so the token of rank r (0 = rarest) is needed only
+   for the lengths l with p(l) > r, which are the lengths up to some L_r: it is looked up in a slice
+   of its posting, as the choices are sorted by length. Reading more choices than needed (the slice
+   is a superset) adds candidates, never loses one.
+
+Every candidate is then scored exactly (rapidfuzz `cpdist`, with the cut-off), and the decision taken
+from the scores, so the filter changes the time, never the result: tests/test_fuzzy.py checks the
+candidates against scoring every choice (hypothesis), and match_best against brute force.
+
+Cost: each query reads the postings of its few rarest characters within the length window, and scores
+the choices holding two of them. Both grow with the number of firms (a rare character of a brand
+name is held by a fixed share of all names), so the matching itself costs about queries x firms;
+docs/linking.md#speed gives the figures.
 """
 
 from __future__ import annotations
