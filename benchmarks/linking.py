@@ -17,19 +17,29 @@ import time
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 from rapidfuzz import fuzz, process
 from synthetic import cached
 
+from fintech_firms.ingest import schema
 from fintech_firms.rules.fuzzy import ChoiceIndex, FuzzyOptions, match_best
 from fintech_firms.rules.names import normalize_name, split_list
+from fintech_firms.tabular.reader import find_file, read_table
+
+
+def column(raw: Path, stem: str, name: str) -> list[str]:
+    """A column of a raw file, read as the ingest reads it (encodings, Chinese headers, .xlsx)."""
+    spec = next(s for s in schema.INPUT_FILES if s.stem == stem)
+    path = find_file(raw, stem)
+    if path is None:
+        raise SystemExit(f"{raw}: no {stem}.csv")
+    table = read_table(path, lambda h: schema.canonical_header(h, spec), {name})
+    return table.frame[name].drop_nulls().unique().to_list()
 
 
 def residue(raw: Path) -> tuple[list[str], list[str]]:
-    firms = pl.read_csv(raw / "firms.csv", infer_schema=False)["name"].unique().to_list()
-    names = sorted({normalize_name(n) for n in firms})
+    names = sorted({normalize_name(n) for n in column(raw, "firms", "name")})
     known = set(names)
-    cells = pl.read_csv(raw / "patents.csv", infer_schema=False)["applicants"].unique().to_list()
+    cells = column(raw, "patents", "applicants")
     queries = sorted({k for c in cells for a in split_list(c) if (k := normalize_name(a)) not in known})
     return names, queries
 
