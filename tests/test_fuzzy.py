@@ -3,12 +3,13 @@
 import random
 
 import numpy as np
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from fintech_firms.rules.fuzzy import ChoiceIndex, FuzzyOptions, FuzzyResult, match_best
+from fintech_firms.rules.fuzzy import ChoiceIndex, FuzzyOptions, FuzzyResult, _tokens, match_best
 
 
 def brute_force(queries, choices, keys, options):
@@ -119,3 +120,29 @@ def test_threshold_101_switches_fuzzy_off():
     index = ChoiceIndex(["深圳市腾云科技有限公司"], [0])
     assert match_best(["深圳市腾云科技有限公司"], index, FuzzyOptions(threshold=101)) == [
         FuzzyResult(None, None, False)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(choices=st.lists(st.text(alphabet="市市科云云云a\n", max_size=8), max_size=20))
+def test_postings_hold_exactly_the_choices_with_each_token(choices):
+    # The postings are built by polars and numpy; _tokens (a Python loop) is their definition.
+    index = ChoiceIndex(choices, list(range(len(choices))))
+    postings = index.postings
+    want: dict[str, set[int]] = {}
+    for i, choice in enumerate(index.choices):
+        for token in _tokens(choice):
+            want.setdefault(token, set()).add(i)
+    assert set(postings.ids) == set(want)
+    for token, holders in want.items():
+        got = postings.get(postings.ids[token]).tolist()
+        assert got == sorted(holders)
+        assert postings.size(postings.ids[token]) == len(holders)
+
+
+def test_a_choice_index_from_polars_series_equals_one_from_lists():
+    choices, keys = ["深圳市云科技有限公司", "云", "", "深圳市云科技有限公司"], [3, 1, 2, 0]
+    a = ChoiceIndex(choices, keys)
+    b = ChoiceIndex(pl.Series(choices), pl.Series(keys))
+    assert a.choices == b.choices == ["", "云", "深圳市云科技有限公司", "深圳市云科技有限公司"]
+    assert a.keys.tolist() == b.keys.tolist() == [2, 1, 0, 3]
+    assert a.candidates("深圳市云科技有限公", 87.0).tolist() == b.candidates("深圳市云科技有限公", 87.0).tolist() == [2, 3]

@@ -2,11 +2,14 @@
 
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rawfiles import write
 
-from fintech_firms.ingest.linking import AMBIGUOUS, NO_MATCH, Link, Linker
+from fintech_firms.ingest.linking import AMBIGUOUS, NO_MATCH, Link, Linker, Override, Overrides
 from fintech_firms.ingest.pipeline import ingest
 from fintech_firms.rules.fuzzy import FuzzyOptions
+from fintech_firms.rules.uscc import check_char
 
 A, B = "甲科技有限公司", "乙科技有限公司"
 
@@ -68,3 +71,44 @@ def test_unlinked_names_are_counted_in_input_rows(raw, tmp_path):
     assert applicants.select("app_no", "applicant", "firm_id").rows() == [
         ("201610920041.1", A, 1), ("201610920041.1", "张三", None),
         ("201620289943.5", "张三", None), ("201620289943.5", "清华大学", None)]
+
+
+# link_frame (joins, what ingest runs) must decide every pair as link_all (the rules, one pair at a
+# time) does: random firms, names, USCCs and links.csv decisions over a small alphabet, so that exact,
+# former, shared and fuzzy names all occur.
+_CHARS = "甲乙丙科技有限公司网络"
+_NAMES = st.text(alphabet=_CHARS, min_size=0, max_size=8)
+
+
+def _uscc(first17: str) -> str:
+    return first17 + check_char(first17)
+
+
+_CODES = [_uscc("91440300192203821"), _uscc("91110000802100433"), _uscc("91310000MA1FL0000")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    names=st.dictionaries(_NAMES.filter(bool), st.sets(st.integers(1, 6), min_size=1, max_size=2), max_size=8),
+    former=st.dictionaries(_NAMES.filter(bool), st.sets(st.integers(1, 6), min_size=1, max_size=2), max_size=4),
+    owners=st.lists(st.integers(1, 6), min_size=3, max_size=3),
+    pairs=st.lists(st.tuples(_NAMES, st.sampled_from([None, "", *_CODES, _CODES[0].lower(), "91440300192203821X",
+                                                      " " + _CODES[1]])), max_size=25, unique=True),
+    decisions=st.dictionaries(_NAMES, st.sampled_from(["none", *_CODES, "甲科技"]), max_size=3),
+    threshold=st.sampled_from([60.0, 90.0, 101.0]),
+)
+def test_link_frame_decides_as_link_all(names, former, owners, pairs, decisions, threshold):
+    usccs = dict(zip(_CODES[:2], owners))  # the third code belongs to no firm
+    overrides = Overrides([Override(i + 1, n, d) for i, (n, d) in enumerate(decisions.items()) if n and d])
+
+    def make():
+        return Linker(usccs, names, former, FuzzyOptions(threshold=threshold, workers=1), overrides)
+
+    scalar, joined = make(), make()
+    want = scalar.link_all(pairs)
+    frame = pl.DataFrame(pairs, schema={"name": pl.Utf8, "uscc": pl.Utf8}, orient="row")
+    got = joined.link_frame(frame)
+    assert got.select("name", "uscc").rows() == pairs
+    assert [Link(*row) for row in got.select("firm_id", "link_method", "link_score", "unlinked").rows()] == [
+        want[p] for p in pairs]
+    assert joined.override_report() == scalar.override_report()

@@ -11,10 +11,9 @@ import polars as pl
 
 from ..errors import InputError
 from ..rules.fuzzy import ChoiceIndex, FuzzyOptions, match_best
-from ..rules.names import normalize_name
-from ..rules.uscc import is_valid_uscc, normalize_uscc, parse_uscc
+from ..rules.names import normalize_name, normalize_names
+from ..rules.uscc import is_valid_uscc, normalize_uscc, parse_usccs
 from ..tabular.reader import ROW, find_file, read_table
-from .columns import map_distinct
 
 USCC, EXACT, FORMER, FUZZY, MANUAL = "uscc", "exact", "former_name", "fuzzy", "manual"
 METHODS = (USCC, EXACT, FORMER, FUZZY, MANUAL)
@@ -98,16 +97,23 @@ class Linker:
         self._manual_seen: set[str] = set()
         for entry in (overrides.entries if overrides else ()):
             self._add_override(entry)
-        # Fuzzy candidates: every name and former name, each keyed by its firm; a name several firms
-        # share stays a candidate for each, so that a query close to it is ambiguous, not linked.
-        choices: list[str] = []
-        keys: list[int] = []
-        for index in (names, former):
-            for name in sorted(index):
-                for firm_id in sorted(index[name]):
-                    choices.append(name)
-                    keys.append(firm_id)
-        self._index = ChoiceIndex(choices, keys) if fuzzy.enabled else ChoiceIndex([], [])
+        # Every (name, firm) and (former name, firm): the fuzzy candidates, each keyed by its firm (a
+        # name several firms share stays a candidate for each, so that a query close to it is
+        # ambiguous, not linked), and the exact step's table. Built with polars: at 800k firms a
+        # Python loop over the names costs seconds.
+        counts = [sum(len(firms) for firms in index.values()) for index in (names, former)]
+        self._rows = pl.DataFrame({
+            "name": pl.Series([n for index in (names, former) for n, firms in index.items() for _ in firms],
+                              dtype=pl.Utf8),
+            "firm": pl.Series([f for index in (names, former) for firms in index.values() for f in firms],
+                              dtype=pl.Int64),
+            "named": pl.Series([True] * counts[0] + [False] * counts[1], dtype=pl.Boolean),
+        })
+        # ChoiceIndex orders its choices itself (by length, text, key), whatever the order here.
+        self._index = (ChoiceIndex(self._rows["name"], self._rows["firm"]) if fuzzy.enabled
+                       else ChoiceIndex([], []))
+        self._usccs: pl.DataFrame | None = None
+        self._names: pl.DataFrame | None = None
 
     def link_all(
         self,
@@ -137,6 +143,92 @@ class Linker:
             else:
                 out[pair] = _AMBIGUOUS if result.ambiguous else _NONE
         return out
+
+    def link_frame(
+        self,
+        pairs: pl.DataFrame,
+        progress: Callable[[int], None] | None = None,
+        on_fuzzy_total: Callable[[int], None] | None = None,
+    ) -> pl.DataFrame:
+        """link_all over a frame of distinct (normalised name, USCC as written) rows, named `name` and
+        `uscc`: the frame with firm_id, link_method, link_score and unlinked.
+
+        The same decisions as link_all (tests/test_linking.py checks both on random input), made with
+        joins: at 800k firms a Python loop over a million names costs seconds.
+        """
+        name, uscc = pl.col("name"), pl.col("uscc")
+        frame = pairs.select(name.cast(pl.Utf8), uscc.cast(pl.Utf8))
+        # Step 1, the USCC: parse_usccs is normalize_uscc + is_valid_uscc over a column.
+        codes = frame["uscc"].unique()
+        frame = frame.join(
+            parse_usccs(codes).select(pl.col("value").alias("uscc"), pl.col("uscc").alias("_code"))
+            .join(self._uscc_frame(), on="_code", how="inner").select("uscc", "_by_uscc"),
+            on="uscc", how="left", maintain_order="left")
+        # Step 2, the name: how many firms carry it as a name or former name, and which.
+        frame = frame.join(self._name_frame(), on="name", how="left", maintain_order="left")
+        # Step 0, links.csv, before everything else.
+        table = pl.DataFrame({"name": list(self.manual), "_manual": list(self.manual.values()),
+                              "_decided": [True] * len(self.manual)},
+                             schema={"name": pl.Utf8, "_manual": pl.Int64, "_decided": pl.Boolean})
+        frame = frame.join(table, on="name", how="left", maintain_order="left")
+        manual = pl.col("_decided").fill_null(False)
+        if self.manual:
+            self._manual_seen.update(frame.filter(manual)["name"].unique().to_list())
+        blank = name.is_null() | (name == "")
+        exact = pl.col("_firms").is_not_null()
+        fuzzy = ~manual & pl.col("_by_uscc").is_null() & ~blank & ~exact
+        queries = frame.filter(fuzzy)["name"].unique().sort().to_list()
+        if on_fuzzy_total:
+            on_fuzzy_total(len(queries))
+        results = match_best(queries, self._index, self.fuzzy, progress)
+        found = pl.DataFrame(
+            {"name": queries, "_fuzzy": [r.key for r in results], "_fuzzy_score": [r.score for r in results],
+             "_fuzzy_ambiguous": [r.ambiguous for r in results]},
+            schema={"name": pl.Utf8, "_fuzzy": pl.Int64, "_fuzzy_score": pl.Float64,
+                    "_fuzzy_ambiguous": pl.Boolean})
+        frame = frame.join(found, on="name", how="left", maintain_order="left")
+        one = pl.col("_firms") == 1
+        linked_fuzzy = fuzzy & pl.col("_fuzzy").is_not_null()
+        return pairs.with_columns(frame.select(
+            pl.when(manual).then(pl.col("_manual"))
+            .when(pl.col("_by_uscc").is_not_null()).then(pl.col("_by_uscc"))
+            .when(blank).then(None)
+            .when(exact).then(pl.when(one).then(pl.col("_firm")))
+            .otherwise(pl.col("_fuzzy")).cast(pl.Int64).alias("firm_id"),
+            pl.when(manual).then(pl.when(pl.col("_manual").is_not_null()).then(pl.lit(MANUAL)))
+            .when(pl.col("_by_uscc").is_not_null()).then(pl.lit(USCC))
+            .when(blank).then(None)
+            .when(exact).then(pl.when(one).then(pl.when(pl.col("_named")).then(pl.lit(EXACT))
+                                               .otherwise(pl.lit(FORMER))))
+            .when(linked_fuzzy).then(pl.lit(FUZZY)).cast(pl.Utf8).alias("link_method"),
+            pl.when(manual).then(pl.when(pl.col("_manual").is_not_null()).then(pl.lit(100.0)))
+            .when(pl.col("_by_uscc").is_not_null()).then(pl.lit(100.0))
+            .when(blank).then(None)
+            .when(exact).then(pl.when(one).then(pl.lit(100.0)))
+            .when(linked_fuzzy).then(pl.col("_fuzzy_score")).cast(pl.Float64).alias("link_score"),
+            pl.when(manual).then(pl.when(pl.col("_manual").is_null()).then(pl.lit(MANUAL_NONE)))
+            .when(pl.col("_by_uscc").is_not_null()).then(None)
+            .when(blank).then(pl.lit(NO_MATCH))
+            .when(exact).then(pl.when(~one).then(pl.lit(AMBIGUOUS)))
+            .when(linked_fuzzy).then(None)
+            .when(pl.col("_fuzzy_ambiguous")).then(pl.lit(AMBIGUOUS))
+            .otherwise(pl.lit(NO_MATCH)).cast(pl.Utf8).alias("unlinked"),
+        ))
+
+    def _uscc_frame(self) -> pl.DataFrame:
+        if self._usccs is None:
+            self._usccs = pl.DataFrame({"_code": list(self.usccs), "_by_uscc": list(self.usccs.values())},
+                                       schema={"_code": pl.Utf8, "_by_uscc": pl.Int64})
+        return self._usccs
+
+    def _name_frame(self) -> pl.DataFrame:
+        """Per name or former name: how many firms carry it, the firm when one does, and whether it is
+        a name (else only a former name): contract §2 step 2. Built once, for every table linked."""
+        if self._names is None:
+            self._names = self._rows.group_by("name").agg(
+                pl.col("firm").n_unique().alias("_firms"), pl.col("firm").min().alias("_firm"),
+                pl.col("named").any().alias("_named"))
+        return self._names
 
     def _add_override(self, entry: Override) -> None:
         key = normalize_name(entry.name)
@@ -215,15 +307,10 @@ def attach_links(
     """`frame` with firm_id, link_method, link_score and unlinked (the reason) for its names."""
     cols = [key] + ([uscc] if uscc else [])
     distinct = frame.select(cols).unique(maintain_order=True)
-    pairs = list(distinct.iter_rows()) if uscc else [(k, None) for k in distinct[key].to_list()]
-    links = linker.link_all(pairs, progress, on_fuzzy_total)
-    found = [links[p] for p in pairs]
-    lookup = distinct.with_columns(
-        pl.Series("firm_id", [link.firm_id for link in found], dtype=pl.Int64),
-        pl.Series("link_method", [link.method for link in found], dtype=pl.Utf8),
-        pl.Series("link_score", [link.score for link in found], dtype=pl.Float64),
-        pl.Series("unlinked", [link.unlinked for link in found], dtype=pl.Utf8),
-    )
+    pairs = distinct.select(pl.col(key).alias("name"),
+                            (pl.col(uscc) if uscc else pl.lit(None, dtype=pl.Utf8)).alias("uscc"))
+    links = linker.link_frame(pairs, progress, on_fuzzy_total).drop("name", "uscc")
+    lookup = pl.concat([distinct, links], how="horizontal")
     return frame.join(lookup, on=cols, how="left", nulls_equal=True, maintain_order="left")
 
 
@@ -239,8 +326,18 @@ def firm_identity() -> pl.Expr:
 def with_name_keys(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     """Adds name_key (normalised name, "" when blank), uscc_key (the valid USCC, else null) and
     uscc_error (why a written USCC is ignored)."""
-    frame = map_distinct(frame, name, lambda v: (normalize_name(v),), {"name_key": pl.Utf8})
-    return map_distinct(frame, "uscc", parse_uscc, {"uscc_key": pl.Utf8, "uscc_error": pl.Utf8})
+    names = frame.get_column(name).unique(maintain_order=True).cast(pl.Utf8)
+    usccs = frame.get_column("uscc").unique(maintain_order=True).cast(pl.Utf8)
+    lookups = [
+        (name, pl.DataFrame({name: names, "name_key": normalize_names(names)})),
+        ("uscc", parse_usccs(usccs).rename({"value": "uscc", "uscc": "uscc_key", "error": "uscc_error"})),
+    ]
+    for column, lookup in lookups:
+        # Join the one column and put the results beside the frame: joining the whole frame would copy
+        # every column of it.
+        found = frame.select(column).join(lookup, on=column, how="left", nulls_equal=True, maintain_order="left")
+        frame = frame.with_columns(found.drop(column))
+    return frame
 
 
 def unlinked_rows(frame: pl.DataFrame, name: str) -> pl.DataFrame:

@@ -2,18 +2,37 @@
 
 Scores are rapidfuzz's `fuzz.ratio` (normalised Indel similarity, 0-100) on normalised names. Scoring
 every query against every choice is too slow at full size, so candidates are found with a filter that
-cannot lose a pair scoring at or above the cut-off:
+cannot lose a pair scoring at or above the cut-off c (c > 0; c <= 0 keeps every choice):
 
-- ratio = 200 * LCS / (len(q) + len(c)), so only choices of nearby length can reach the cut-off;
-- the LCS is at most the characters the two names share (as multisets), so a choice of length l that
-  reaches the cut-off shares at least m(l) of the query's n characters. Then any n - m(l) + k of the
-  query's characters hold at least k shared ones (prefix filtering, here with k = 2 whenever every
-  candidate length needs m(l) >= 2): a candidate contains at least two of the query's n - m(l) + 2
-  rarest characters. Those characters are rare across firm names (腾, 云 rather than 有限公司), and
-  requiring two of them rather than one keeps the candidates to a few per query even at 800k firms,
-  where one shared rare character still matches thousands of names.
-- A character the query holds twice counts twice only against choices that hold it twice: the index
-  has a posting per (character, occurrence) token, so the count is the multiset intersection.
+1. ratio = 200 * LCS / (n + l) for a query of n characters and a choice of l. LCS <= min(n, l), so only
+   lengths with 200 * min(n, l) / (n + l) >= c can reach c (the length window).
+2. A choice of length l reaches c only if LCS >= m(l) = ceil(c (n + l) / 200) (computed 1e-9 lower, so
+   that rounding in the product can only make it smaller; and at least 1, as a pair with no common
+   character scores 0). m(l) never decreases as l grows.
+3. The LCS is at most the number of characters the two names share as multisets. Tokens are
+   (character, occurrence) pairs: 市 for a name's first 市, 市\x002 for its second. The multiset
+   intersection is then the number of tokens both names hold, so a choice reaching c holds at
+   least m(l) of the query's n tokens.
+4. Prefix filtering: if a choice holds at least m of the query's n tokens, then any n - m + k of
+   those tokens include at least k that it holds (at most n - (n - m + k) = m - k lie outside them),
+   for every k <= m. With k = 2 when m(l) >= 2 at every length of the window (else k = 1), a choice
+   of length l is a candidate when it holds k of the query's p(l) = n - m(l) + k rarest tokens
+   (rarest: the fewest choices hold them; any fixed order would do). Those tokens are rare across
+   firm names (腾, 云 rather than 有限公司), and two of them keep the candidates to a few hundred
+   per query even at 800k firms, where one still matches thousands of names.
+5. p(l) never grows with l (m(l) never decreases), so the token of rank r (0 = rarest) is needed only
+   for the lengths l with p(l) > r, which are the lengths up to some L_r: it is looked up in a slice
+   of its posting, as the choices are sorted by length. Reading more choices than needed (the slice
+   is a superset) adds candidates, never loses one.
+
+Every candidate is then scored exactly (rapidfuzz `cpdist`, with the cut-off), and the decision taken
+from the scores, so the filter changes the time, never the result: tests/test_fuzzy.py checks the
+candidates against scoring every choice (hypothesis), and match_best against brute force.
+
+Cost: each query reads the postings of its few rarest characters within the length window, and scores
+the choices holding two of them. Both grow with the number of firms (a rare character of a brand
+name is held by a fixed share of all names), so the matching itself costs about queries x firms;
+docs/linking.md#speed gives the figures.
 """
 
 from __future__ import annotations
@@ -21,6 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 import polars as pl
@@ -55,47 +75,60 @@ _NONE = FuzzyResult(None, None, False)
 class ChoiceIndex:
     """Choices (names) sorted by length, with an inverted index from (character, occurrence) to choices."""
 
-    def __init__(self, choices: Sequence[str], keys: Sequence[int]):
+    def __init__(self, choices: Sequence[str] | pl.Series, keys: Sequence[int] | pl.Series):
         # By length, then text (UTF-8 byte order is code point order), then key: sorted by polars,
         # as sorting 800k names with a Python key function takes seconds.
-        order = (
-            pl.DataFrame({"choice": pl.Series(list(choices), dtype=pl.String),
-                          "key": pl.Series(list(keys), dtype=pl.Int64)})
-            .with_row_index("i")
-            .sort(pl.col("choice").str.len_chars(), "choice", "key")["i"].to_list()
+        frame = (
+            pl.DataFrame({"choice": pl.Series(choices, dtype=pl.String), "key": pl.Series(keys, dtype=pl.Int64)})
+            .with_columns(pl.col("choice").str.len_chars().cast(pl.Int64).alias("length"))
+            .sort("length", "choice", "key")
         )
-        self.choices = [choices[i] for i in order]
-        self.keys = np.asarray([keys[i] for i in order], dtype=np.int64)
-        self.lengths = np.asarray([len(c) for c in self.choices], dtype=np.int64)
+        self.choices: list[str] = frame["choice"].to_list()
+        self.keys = frame["key"].to_numpy()
+        self.lengths = frame["length"].to_numpy()
         # starts[l] is the index of the first choice at least l long (choices are sorted by length).
-        longest = int(self.lengths[-1]) if len(self.choices) else 0
-        self._starts = np.searchsorted(self.lengths, np.arange(longest + 2)).tolist()
+        self.longest = int(self.lengths[-1]) if len(self.choices) else 0
+        self._starts = np.searchsorted(self.lengths, np.arange(self.longest + 2)).tolist()
         self.choice_array = np.array(self.choices, dtype=object)
-        self.postings = _postings(self.choices)
+        self.postings = _Postings(_characters(frame["choice"]))
 
     def candidates(self, query: str, cutoff: float) -> np.ndarray:
         """Indexes of the choices that may score at least `cutoff` against `query`, ascending."""
         n = len(query)
         lo, hi = _length_window(n, cutoff)
-        start, stop = self._first_at_least(math.ceil(lo)), self._first_at_least(math.floor(hi) + 1)
+        first, last = max(math.ceil(lo), 0), min(math.floor(hi), self.longest)
+        start, stop = self._first_at_least(first), self._first_at_least(last + 1)
         if start >= stop:
             return np.empty(0, dtype=np.int64)
         if cutoff <= 0:
             return np.arange(start, stop, dtype=np.int64)
-        # k shared tokens among the query's n - m(l) + k rarest, m(l) = ceil(cutoff * (n + l) / 200);
-        # k = 2 needs m(l) >= 2 for the shortest candidate length (m grows with l).
-        k = 2 if math.ceil(cutoff * (n + math.ceil(lo)) / 200) >= 2 else 1
-        # That prefix shrinks as l grows, so the token of rank r need only be looked up among choices
-        # short enough for the prefix to reach it: r < n - m(l) + k  <=>  l <= 200 (n - r + k - 1) / cutoff - n.
-        rarest = sorted(_tokens(query), key=lambda t: (len(self.postings.get(t, ())), t))
+        lengths = range(first, last + 1)
+        # m(l): the LCS a choice of length l needs to reach the cut-off.
+        need = [max(1, math.ceil(cutoff * (n + length) / 200 - 1e-9)) for length in lengths]
+        # k of the query's n - m(l) + k rarest characters; k = 2 needs m(l) >= 2 at every length.
+        k = 2 if min(need) >= 2 else 1
+        return self._filtered(_tokens(query), [n - m + k for m in need], k, lengths, start)
+
+    def _filtered(self, tokens: list[str], prefix: list[int], k: int, lengths: range, start: int) -> np.ndarray:
+        """The choices from `start` on that hold at least k of the query's `prefix[j]` rarest tokens,
+        for a choice of length lengths[j]."""
+        # The prefix made non-increasing in the length (a longer prefix loses nothing): then the token
+        # of rank r need only be looked up among the choices no longer than the last length whose
+        # prefix reaches rank r, a slice of its posting (choices are sorted by length).
+        reach = list(accumulate(reversed(prefix), max))[::-1]
+        postings = self.postings
+        ids = [postings.ids.get(token, -1) for token in tokens]
+        ranked = sorted(zip((postings.size(i) for i in ids), tokens, ids))
         parts = []
-        for rank, token in enumerate(rarest):
-            longest = 200 * (n - rank + k - 1) / cutoff - n + 1e-9
-            limit = self._first_at_least(math.floor(min(hi, longest)) + 1)
-            if limit <= start:
+        j = len(lengths) - 1
+        for rank, (_, _, token_id) in enumerate(ranked):
+            while j >= 0 and reach[j] <= rank:
+                j -= 1
+            if j < 0:
                 break
-            posting = self.postings.get(token)
-            if posting is not None:
+            if token_id >= 0:
+                posting = postings.get(token_id)
+                limit = self._first_at_least(lengths[j] + 1)
                 parts.append(posting[posting.searchsorted(start):posting.searchsorted(limit)])
         if len(parts) < k:
             return np.empty(0, dtype=np.int64)
@@ -105,6 +138,57 @@ class ChoiceIndex:
         if length <= 0:
             return 0
         return self._starts[length] if length < len(self._starts) else len(self.choices)
+
+
+class _Postings:
+    """An inverted index from tokens to the ascending indexes of the choices holding them, in one
+    array: the choices of token id t are flat[offsets[t]:offsets[t + 1]]."""
+
+    def __init__(self, rows: pl.DataFrame):
+        # rows: (i, token) for each token of each choice, in choice order. Built with integer codes
+        # (strings sorted once, among the distinct tokens only): sorting the ~12 million rows of 800k
+        # names by their text takes seconds.
+        vocab = rows["token"].unique().sort()
+        codes = rows["token"].cast(pl.Enum(vocab)).to_physical().cast(pl.Int64)
+        # One sort of the (token, choice) pairs as single integers: faster than an argsort, and the
+        # second and later occurrences of a token in a choice end up next to the first.
+        span = len(rows) and int(rows["i"].to_numpy().max()) + 1
+        pairs = (codes * span + rows["i"]).sort().to_numpy()
+        later = np.flatnonzero(pairs[1:] == pairs[:-1]) + 1
+        names = vocab.to_list()
+        # Those later occurrences (a few) are tokens of their own: 市\x002 for the second 市.
+        occurrence: dict[int, int] = {}
+        extra: list[tuple[str, int]] = []
+        for at, pair in zip(later.tolist(), pairs[later].tolist()):
+            occurrence[at] = occurrence.get(at - 1, 1) + 1
+            extra.append((f"{names[pair // span]}\x00{occurrence[at]}", pair % span))
+        extra.sort()
+        if later.size:
+            pairs = np.delete(pairs, later)
+        code, choice = np.divmod(pairs, span)
+        extra_vocab = sorted({token for token, _ in extra})
+        self.ids: dict[str, int] = {token: j for j, token in enumerate(names + extra_vocab)}
+        self.flat = np.concatenate((choice, np.asarray([c for _, c in extra], dtype=np.int64)))
+        self.sizes = np.bincount(
+            np.concatenate((code, np.asarray([self.ids[t] for t, _ in extra], dtype=np.int64))),
+            minlength=len(self.ids))
+        self.offsets = np.concatenate(([0], np.cumsum(self.sizes))).tolist()
+
+    def size(self, token_id: int) -> int:
+        return int(self.sizes[token_id]) if token_id >= 0 else 0
+
+    def get(self, token_id: int) -> np.ndarray:
+        return self.flat[self.offsets[token_id]:self.offsets[token_id + 1]]
+
+
+def _characters(choices: pl.Series) -> pl.DataFrame:
+    """(i, token) rows for the characters of each choice, in order; built by polars, as a Python loop
+    over the ~12 million characters of 800k names takes seconds."""
+    return (
+        choices.to_frame("choice").with_row_index("i")
+        .select(pl.col("i").cast(pl.Int64), pl.col("choice").str.extract_all(r"(?s).").alias("token"))
+        .explode("token").drop_nulls("token")
+    )
 
 
 def _merged(parts: list[np.ndarray], at_least: int) -> np.ndarray:
@@ -120,15 +204,6 @@ def _merged(parts: list[np.ndarray], at_least: int) -> np.ndarray:
     if values.size < 2:
         return values
     return values[np.concatenate(([True], values[1:] != values[:-1]))]
-
-
-def _postings(choices: list[str]) -> dict[str, np.ndarray]:
-    """For each (character, occurrence) token, the ascending indexes of the choices that hold it."""
-    postings: dict[str, list[int]] = {}
-    for i, choice in enumerate(choices):
-        for token in _tokens(choice):
-            postings.setdefault(token, []).append(i)
-    return {token: np.asarray(ix, dtype=np.int64) for token, ix in postings.items()}
 
 
 def _tokens(text: str) -> list[str]:
