@@ -7,6 +7,7 @@ reason so that every data row is accounted for. Problems with the file as a whol
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -96,11 +97,20 @@ def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset())
             return _from_xlsx_frame(path.name, *fast, canonical, known)
         headers, rows, encoding = _read_xlsx(path)
         return _build(path.name, headers, rows, encoding, False, canonical, known)
-    text, encoding, damaged, mixed = _load_csv_text(path)
+    data = _load_csv_bytes(path)
+    utf8 = _read_plain_utf8(data)
+    if utf8 is not None:
+        del data  # the frame holds the cells now: the file's bytes go before the cells are trimmed
+        # Handed over (a call's arguments belong to the callee): no local here keeps the read cells
+        # while _from_frame trims and filters them into new ones.
+        return _from_frame(path.name, utf8.pop(0), utf8.pop(0), canonical, known)
+    text, encoding, damaged, mixed = _decode_csv(data, path)
+    del data
     delimiter = _sniff_delimiter(text)
     _check_header_line(text, delimiter, path.name)
     plain = None if damaged else _read_plain(text, delimiter)
     if plain is not None:
+        del text
         return _from_frame(path.name, plain, encoding, canonical, known)
     # Only here: polars read no row wider than the header (it refuses a ragged file).
     _check_long_lines(text, delimiter, path.name)
@@ -180,10 +190,26 @@ def _build(
 
 def _trimmed(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     # Surrounding whitespace is never data; a blank cell is unknown (contract §1).
-    return frame.with_columns(
-        pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c).str.strip_chars()).alias(c)
-        for c in columns
-    )
+    # Only the columns with such a cell are rewritten, one at a time: a column of a file of millions
+    # of rows is hundreds of MB, and most columns of an export have none.
+    untrimmed = frame.select(_needs_trim(pl.col(c)).any().alias(c) for c in columns).row(0) if columns else ()
+    for column, needed in zip(columns, untrimmed):
+        if needed:
+            stripped = pl.col(column).str.strip_chars()
+            frame = frame.with_columns(pl.when(stripped != "").then(stripped).alias(column))
+    return frame
+
+
+# The characters polars' strip_chars() removes (Unicode White_Space; a test checks the list).
+_WHITE_SPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+                "\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _WHITE_SPACE) + "]"
+_TRIMMABLE = f"^{_SPACE_CLASS}|{_SPACE_CLASS}$|^$"
+
+
+def _needs_trim(cell: pl.Expr) -> pl.Expr:
+    """True for a cell that _trimmed changes: empty, or starting or ending with white space."""
+    return cell.str.contains(_TRIMMABLE)
 
 
 def _read_plain(text: str, delimiter: str) -> pl.DataFrame | None:
@@ -206,18 +232,79 @@ def _read_plain(text: str, delimiter: str) -> pl.DataFrame | None:
     records = text.count("\n") + (0 if text.endswith("\n") else 1)
     if frame.height != records:
         return None  # blank lines dropped by this polars version: row numbers would shift
-    longest = frame.select(pl.max_horizontal(pl.all().str.len_chars().max())).item()
-    return None if longest is not None and longest > MAX_CELL_CHARS else frame
+    return None if _longest_cell(frame) > MAX_CELL_CHARS else frame
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _read_plain_utf8(data: bytes) -> list | None:
+    """What _read_plain reads of the text _decode makes of `data`, with the encoding, for a file in
+    UTF-8 throughout, read by polars from the bytes themselves: no str of the whole file is made
+    (more memory than the file, a second per 100 MB to decode) nor encoded back. None when that is
+    not so, or not cheaply told so; the text path then reads the file, and words any error.
+
+    The text of valid UTF-8 encodes back to these very bytes (less a BOM, which polars drops too), so
+    _read_plain's tests read the same on the bytes: b'"' and b"\r" are only ever those characters,
+    and lines end at b"\n". polars refuses bytes that are not UTF-8, which tells whether the file is.
+    """
+    start = 0
+    if data.startswith(_BOM):
+        if data.startswith(_BOM, 3):
+            return None  # polars would drop this BOM too; _decode leaves it in the header
+        start = 3
+    if b'"' in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+        return None
+    end = data.find(b"\n", start)
+    end = len(data) if end == -1 else end
+    if end - start > 4 * MAX_HEADER_CHARS:
+        return None  # too long a header line at any width of character: the text path says so
+    try:
+        first = data[start:end].decode("utf-8")
+        # decoded up to a character that the cut splits; at least the characters the sniffer reads
+        head = codecs.utf_8_decode(data[start:start + 4 * _SNIFF_BYTES], "strict", False)[0]
+    except UnicodeDecodeError:
+        return None
+    if not first.strip():
+        return None  # the header below blank lines: for the csv module
+    delimiter = _sniff_delimiter(head)
+    try:
+        # the header is the first line, the one _check_header_line finds in the whole text
+        _check_header_line(first, delimiter, "")
+    except InputError:
+        return None
+    try:
+        frame = pl.read_csv(
+            data, has_header=False, separator=delimiter, quote_char=None, infer_schema=False,
+            raise_if_empty=True,
+        )
+    except (pl.exceptions.PolarsError, ValueError):
+        return None  # not UTF-8, or a ragged row
+    records = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if frame.height != records or _longest_cell(frame) > MAX_CELL_CHARS:
+        return None
+    return [frame, "utf-8-sig" if start else "utf-8"]
+
+
+def _longest_cell(frame: pl.DataFrame) -> int:
+    """The characters of the longest cell (0 for none); counted in bytes first, which is quicker and
+    at least as many."""
+    longest = frame.select(pl.max_horizontal(pl.all().str.len_bytes().max())).item()
+    if longest is None or longest <= MAX_CELL_CHARS:
+        return longest or 0
+    return frame.select(pl.max_horizontal(pl.all().str.len_chars().max())).item()
 
 
 def _from_frame(source: str, frame: pl.DataFrame, encoding: str, canonical, known) -> RawTable:
     written = _written([v or "" for v in frame.row(0)])
     headers, columns = _columns(source, [v or "" for v in frame.row(0)], encoding, canonical, known)
     body = frame.slice(1).rename(dict(zip(frame.columns, columns)))
+    del frame  # body shares its cells; the columns _trimmed rewrites are freed as it goes
     body = _trimmed(body, columns).with_columns(pl.int_range(1, body.height + 1, dtype=pl.Int64).alias(ROW))
     blank = pl.all_horizontal(pl.col(c).is_null() for c in columns)
     rows_read = body.height
-    body = body.filter(~blank)
+    if body.select(blank.any()).item():
+        body = body.filter(~blank)
     table = RawTable(source, encoding, headers, columns, body, [], rows_read, rows_read - body.height)
     return _without_repeated_header(table, written)
 
@@ -375,9 +462,8 @@ def _check_unzipped_size(path: Path) -> None:
                          f"{MAX_XLSX_UNZIPPED / 2**20:,.0f} MiB); split it or export it as CSV")
 
 
-def _load_csv_text(path: Path) -> tuple[str, str, bool, frozenset[int]]:
-    """The decoded text of a CSV file, its encoding, whether it holds invalid bytes and the lines
-    written in the other encoding; a file that is not CSV text stops the run."""
+def _load_csv_bytes(path: Path) -> bytes:
+    """The bytes of a CSV file; a file that is not CSV text (a workbook, binary data) stops the run."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -393,6 +479,11 @@ def _load_csv_text(path: Path) -> tuple[str, str, bool, frozenset[int]]:
         line = data.count(b"\n", 0, nul) + 1
         raise InputError(f"{path.name}: line {line} holds a NUL byte "
                          f"(binary data); this is not a CSV text file, or it is damaged")
+    return data
+
+
+def _decode_csv(data: bytes, path: Path) -> tuple[str, str, bool, frozenset[int]]:
+    """_load_csv_text's answer for the bytes _load_csv_bytes gave."""
     text, encoding, damaged, mixed = _decode(data)
     if _NOT_SPACE.search(text) is None:
         raise InputError(f"{path.name}: is empty; expected a header row")

@@ -1,0 +1,143 @@
+"""The reader's bytes path (polars reads a UTF-8 file's bytes, no Python str of the file) gives exactly
+the RawTable, or the error, that the text path gives; and _trimmed rewrites only what needs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from fintech_firms.errors import InputError
+from fintech_firms.tabular import reader
+from fintech_firms.tabular.reader import RawTable, read_table
+
+BOM = "\ufeff".encode()
+
+
+def canonical(header: str) -> str:
+    return header.lower()
+
+
+def outcome(path: Path, monkeypatch: pytest.MonkeyPatch, bytes_path: bool) -> RawTable | str:
+    """read_table's table, or its error message, with the bytes path allowed or not."""
+    with monkeypatch.context() as patch:
+        if not bytes_path:
+            patch.setattr(reader, "_read_plain_utf8", lambda data: None)
+        try:
+            return read_table(path, canonical, {"name"})
+        except InputError as exc:
+            return f"InputError: {exc}"
+
+
+def assert_same(fast: RawTable | str, slow: RawTable | str) -> None:
+    if isinstance(slow, str) or isinstance(fast, str):
+        assert fast == slow
+        return
+    assert (fast.source, fast.encoding, fast.headers, fast.columns, fast.rows_read, fast.blank_rows,
+            fast.provided) == (slow.source, slow.encoding, slow.headers, slow.columns, slow.rows_read,
+                               slow.blank_rows, slow.provided)
+    assert fast.rejected == slow.rejected
+    assert_frame_equal(fast.frame, slow.frame)
+
+
+def check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes) -> tuple[RawTable | str, bool]:
+    """Both paths agree on `data`; returns the table and whether the bytes path read it."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    slow = outcome(path, monkeypatch, bytes_path=False)
+    fast = outcome(path, monkeypatch, bytes_path=True)
+    assert_same(fast, slow)
+    return fast, reader._read_plain_utf8(data) is not None
+
+
+# Characters that matter to some test of either path: delimiters, quotes, line ends, white space that
+# polars strips and Python's strip() strips alone (\x1c), a BOM, multi-byte text, a lone NBSP.
+PIECES = st.sampled_from(
+    ["a", "b", "name", "Name", " ", "\t", ",", '"', "\r", "\r\n", "\n", "\x1c", "\u3000", "\xa0", "\ufeff",
+     "甲", "乙", "𠀀", "é"]
+)
+# Bytes that are not UTF-8 (or that GB18030 reads), at the byte level.
+RAW = st.sampled_from([b"\xff", b"\xe4\xb8", b"\xed\xa0\x80", b"\xc0\x80", b"\xb9\xfa", b"\x81\x30"])
+
+
+@st.composite
+def files(draw) -> bytes:
+    delimiter = draw(st.sampled_from([",", "\t"]))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    header = draw(st.lists(st.sampled_from(["name", "city", " x ", "备注", "", "Name"]), min_size=1, max_size=4))
+    cell = st.lists(PIECES, max_size=3).map(lambda s: "".join(s).replace(delimiter, ""))
+    rows = draw(st.lists(st.lists(cell, max_size=5), max_size=6))
+    lines = [delimiter.join(header), *(delimiter.join(row) for row in rows)]
+    text = newline.join(lines) + draw(st.sampled_from(["", newline]))
+    data = draw(st.sampled_from([b"", BOM, BOM + BOM])) + text.encode()
+    if draw(st.booleans()):
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(RAW) + data[at:]
+    return data
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=files())
+def test_bytes_path_equals_text_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    check(tmp_path, monkeypatch, data)
+
+
+@pytest.mark.parametrize(
+    "data, taken",
+    [
+        (b"name,city\nA,B\n", True),
+        (b"name,city\r\nA,B\r\n\r\nC,\r\n", None),  # a blank line: polars may drop it, then the text path
+        (BOM + "name\t城市\n甲\t乙\n".encode(), True),
+        (BOM + BOM + b"name\nA\n", False),  # polars would drop the second BOM that the header keeps
+        (b'name,city\n"A,1",B\n', False),  # quotes: the csv module
+        (b"name,city\nA\rB,C\n", False),  # a lone CR ends a record for the csv module
+        ("name,city\n甲,乙\n".encode("gb18030"), False),  # not UTF-8
+        ("name,city\n甲,乙\n".encode() + b"\xff\n", False),  # damaged UTF-8
+        (b"\n\nname,city\nA,B\n", False),  # the header below blank lines
+        (b"name,city\nA,B,C\n", False),  # ragged
+        (b"name,city\n" + b"x" * 100_001 + b",B\n", False),  # an oversized cell: set aside by the csv path
+        (("name,city\n" + "甲" * 50_000 + ",B\n").encode(), True),  # 150,000 bytes but 50,000 characters
+        (b",".join([b"c"] * 1_001) + b"\nA\n", False),  # too many columns: the text path says so
+        (b" \t\n", False),  # empty
+    ],
+)
+def test_bytes_path_cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes, taken: bool | None) -> None:
+    _, bytes_path = check(tmp_path, monkeypatch, data)
+    if taken is not None:
+        assert bytes_path is taken
+
+
+def test_demo_like_file_reads_through_bytes_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [f"CN2021{i:07d},甲乙科技有限公司;某某 ,发明, 2021-01-0{i % 9 + 1},G06Q40/00 ,有效" for i in range(2_000)]
+    data = ("app_no,applicants,patent_type,app_date,ipc,legal_status\n" + "\n".join(rows) + "\n").encode()
+    table, bytes_path = check(tmp_path, monkeypatch, data)
+    assert bytes_path and isinstance(table, RawTable)
+    assert table.rows_read == 2_000 and table.frame.height == 2_000
+    assert table.frame.row(0) == ("CN20210000000", "甲乙科技有限公司;某某", "发明", "2021-01-01", "G06Q40/00", "有效", 1)
+
+
+def test_white_space_is_what_polars_strips() -> None:
+    """_trimmed skips a column in which no cell matches _needs_trim: the class must be exactly the
+    characters polars' strip_chars() removes."""
+    chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000]
+    cells = pl.Series([f"x{c}" for c in chars])
+    stripped = {c for c, v in zip(chars, cells.str.strip_chars().to_list()) if v == "x"}
+    assert stripped == set(reader._WHITE_SPACE)
+    frame = pl.DataFrame({"a": [f"{c}x" for c in chars], "b": [f"x{c}" for c in chars]})
+    needs = frame.select(reader._needs_trim(pl.col("a")), reader._needs_trim(pl.col("b")))
+    assert {c for c, n in zip(chars, needs["a"]) if n} == stripped
+    assert {c for c, n in zip(chars, needs["b"]) if n} == stripped
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(st.sampled_from(["a", " ", "\u3000", "\x1c", "\n", "甲"]), max_size=3)),
+                max_size=6))
+def test_trimmed_equals_trimming_every_column(cells: list[str | None]) -> None:
+    frame = pl.DataFrame({"a": cells, "b": ["k"] * len(cells)}, schema={"a": pl.Utf8, "b": pl.Utf8})
+    every = frame.with_columns(
+        pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c).str.strip_chars()).alias(c) for c in ("a", "b"))
+    assert_frame_equal(reader._trimmed(frame, ["a", "b"]), every)
