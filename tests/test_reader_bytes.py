@@ -141,3 +141,73 @@ def test_trimmed_equals_trimming_every_column(cells: list[str | None]) -> None:
     every = frame.with_columns(
         pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c).str.strip_chars()).alias(c) for c in ("a", "b"))
     assert_frame_equal(reader._trimmed(frame, ["a", "b"]), every)
+
+
+def outcome_quoted(path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool) -> RawTable | str:
+    with monkeypatch.context() as patch:
+        if not fast:
+            patch.setattr(reader, "_read_quoted", lambda *args: None)
+        try:
+            return read_table(path, canonical, {"name"})
+        except InputError as exc:
+            return f"InputError: {exc}"
+
+
+QUOTED_PIECES = st.sampled_from(
+    ['"', '""', "a", "甲", " ", "\u3000", "\x1c", ",", "\t", "\n", "\r\n", "x" * 5]
+)
+
+
+@st.composite
+def quoted_files(draw) -> bytes:
+    """CSV text with the odd quoted cell (holding a delimiter, a doubled quote, at times a line break
+    or a quote left open), in UTF-8 or GB18030."""
+    delimiter = draw(st.sampled_from([",", "\t"]))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    header = draw(st.lists(st.sampled_from(["name", "city", " x ", "备注", "", "Name", '"q"']), min_size=1,
+                           max_size=3))
+    plain_cell = st.lists(st.sampled_from(["a", "甲", " ", "\x1c", "\u3000", "b" * 4]), max_size=3).map("".join)
+    quoted_cell = st.lists(QUOTED_PIECES, max_size=4).map(lambda p: '"' + "".join(p).replace('"', '""') + '"')
+    odd_cell = st.lists(QUOTED_PIECES, max_size=3).map("".join)  # a stray quote, a line break…
+    cell = st.one_of(plain_cell, plain_cell, quoted_cell, odd_cell)
+    rows = draw(st.lists(st.lists(cell, max_size=4), max_size=7))
+    text = newline.join([delimiter.join(header), *(delimiter.join(r) for r in rows)])
+    text += draw(st.sampled_from(["", newline]))
+    return text.encode(draw(st.sampled_from(["utf-8", "gb18030"])))
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=quoted_files())
+def test_quoted_lines_path_equals_csv_module_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  data: bytes) -> None:
+    path = tmp_path / "q.csv"
+    path.write_bytes(data)
+    assert_same(outcome_quoted(path, monkeypatch, True), outcome_quoted(path, monkeypatch, False))
+
+
+@pytest.mark.parametrize(
+    "text, taken",
+    [
+        ('name,city\nA,B\n"C,1",D\nE,F\n', True),
+        ('name,city\r\nA,B\r\n"C,1",D\r\n\r\n , \r\nE,"F"', True),  # blank rows, no final line break
+        ('name,city\nA,B\n"C\nD",E\n', False),  # a line break inside quotes
+        ('name,city\nA,B\n"C,D\n', False),  # a quote never closed: the csv module words the error
+        ('name,city\n"A",B,C\n"1"\n\x1c,\x1c\n', True),  # too many fields; a short row; \x1c is blank here
+        ('"name",city\nA,B\n', False),  # a quoted header
+        ('name,city\nA,B,C\n"D",E\n', False),  # a ragged row polars refuses: the csv module sets it aside
+        ('name,city\nname,city\n"x",y\n', True),  # the header again
+    ],
+)
+def test_quoted_lines_cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, taken: bool) -> None:
+    path = tmp_path / "q.csv"
+    for encoding in ("utf-8", "gb18030"):
+        path.write_bytes(text.encode(encoding))
+        fast = outcome_quoted(path, monkeypatch, True)
+        assert_same(fast, outcome_quoted(path, monkeypatch, False))
+        ran = reader._read_quoted(text, ",", "q.csv", encoding, canonical, {"name"}) is not None
+        assert ran is taken
+
+
+def test_every_field_quoted_is_left_to_the_csv_module() -> None:
+    text = "name,city\n" + "".join(f'"a{i}","b"\n' for i in range(100))
+    assert reader._read_quoted(text, ",", "q.csv", "utf-8", canonical, set()) is None

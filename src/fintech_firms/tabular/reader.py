@@ -114,6 +114,9 @@ def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset())
         return _from_frame(path.name, plain, encoding, canonical, known)
     # Only here: polars read no row wider than the header (it refuses a ragged file).
     _check_long_lines(text, delimiter, path.name)
+    quoted = None if damaged else _read_quoted(text, delimiter, path.name, encoding, canonical, known)
+    if quoted is not None:
+        return quoted
     headers, rows = _csv_rows(text, delimiter, path.name, mixed)
     return _build(path.name, headers, rows, encoding, damaged, canonical, known)
 
@@ -233,6 +236,106 @@ def _read_plain(text: str, delimiter: str) -> pl.DataFrame | None:
     if frame.height != records:
         return None  # blank lines dropped by this polars version: row numbers would shift
     return None if _longest_cell(frame) > MAX_CELL_CHARS else frame
+
+
+# Quoted lines past this share of the records (an export that quotes every field) leave the file to
+# the csv module: _read_quoted would parse most lines twice.
+_MAX_QUOTED_SHARE = 0.05
+
+
+def _read_quoted(text: str, delimiter: str, source: str, encoding: str, canonical, known) -> RawTable | None:
+    """What _build makes of the csv module's rows of `text`, for a text whose quote characters all lie
+    on lines that the csv module reads as one whole record each (no quoted line break, no open quote),
+    like an export that quotes the odd cell holding a comma. polars reads the other lines (with the
+    quoted ones emptied, so that the row numbers stay), the csv module the quoted ones, and both sets
+    of rows are checked as _build checks its rows. None when that is not so, or not cheaply told so.
+
+    Every record then is one line: the csv module starts each line outside quotes (the lines before
+    hold no open quote), so a quoted line reads alone as it reads in the whole text.
+    """
+    from .xlsx_fast import _has_text  # str.strip()'s white space, as _build's blank rows use it
+
+    if text.count("\r") != text.count("\r\n"):
+        return None  # a lone CR ends a record for the csv module, not for polars
+    first = text.split("\n", 1)[0]
+    if not first.strip() or '"' in first:
+        return None  # the header below blank lines, or quoted: for the csv module
+    records = text.count("\n") + (0 if text.endswith("\n") else 1)
+    spans: list[tuple[int, int]] = []  # start and end (past its LF) of each line with a quote character
+    numbers: list[int] = []  # their 1-based line numbers
+    line, cursor = 1, 0  # the line that starts at cursor
+    position = text.find('"')
+    while position != -1:
+        start = text.rfind("\n", 0, position) + 1
+        end = text.find("\n", position)
+        end = len(text) if end == -1 else end + 1
+        line += text.count("\n", cursor, start)
+        spans.append((start, end))
+        numbers.append(line)
+        line, cursor = line + 1, end
+        if len(spans) > _MAX_QUOTED_SHARE * records + 10:
+            return None
+        position = text.find('"', end)
+    quoted_rows: list[tuple[int, list[str]]] = []
+    for (start, end), number in zip(spans, numbers):
+        try:
+            parsed = list(csv.reader(io.StringIO(text[start:end], newline=""), delimiter=delimiter, strict=True))
+        except csv.Error:
+            return None  # the whole-text read words the error
+        if len(parsed) != 1:
+            return None
+        quoted_rows.append((number - 1, parsed[0]))  # row 1 is the line after the header
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces.append(text[last:start])
+        pieces.append(" \n" if text[end - 1:end] == "\n" else " ")  # one cell, whatever the width
+        last = end
+    pieces.append(text[last:])
+    try:
+        frame = pl.read_csv(
+            "".join(pieces).encode("utf-8"), has_header=False, separator=delimiter, quote_char=None,
+            infer_schema=False, raise_if_empty=True,
+        )
+    except (pl.exceptions.PolarsError, ValueError):
+        return None  # a ragged row: the csv module sets it aside
+    del pieces
+    if frame.height != records or _longest_cell(frame) > MAX_CELL_CHARS:
+        return None
+    header = [v or "" for v in frame.row(0)]
+    if not any(h.strip() for h in header):
+        return None
+    written = _written(header)
+    headers, columns = _columns(source, header, encoding, canonical, known)
+    width = len(headers)
+    body = frame.slice(1).rename(dict(zip(frame.columns, columns)))
+    del frame
+    body = body.with_columns(pl.int_range(1, body.height + 1, dtype=pl.Int64).alias(ROW))
+    filled = pl.any_horizontal(_has_text(pl.col(c)) for c in columns)
+    body = body.filter(filled & ~pl.col(ROW).is_in([row for row, _ in quoted_rows]))
+    blank = records - 1 - len(quoted_rows) - body.height
+    # _build's test of each row, for the quoted ones
+    kept: list[list[str]] = []
+    row_numbers: list[int] = []
+    rejected: list[Rejected] = []
+    for row_no, cells in quoted_rows:
+        if not "".join(cells).strip():
+            blank += 1
+            continue
+        if len(cells) != width or max(map(len, cells)) > MAX_CELL_CHARS:
+            reason = _row_problem(cells, width, encoding)
+            if reason:
+                rejected.append(Rejected(row_no, reason, _raw_record(headers, cells)))
+                continue
+            cells = (cells + [""] * width)[:width]
+        row_numbers.append(row_no)
+        kept.append(cells)
+    if kept:
+        data = {col: pl.Series(col, values, dtype=pl.Utf8) for col, values in zip(columns, zip(*kept))}
+        data[ROW] = pl.Series(ROW, row_numbers, dtype=pl.Int64)
+        body = pl.concat([body, pl.DataFrame(data)]).sort(ROW)
+    frame = _trimmed(body, columns)
+    table = RawTable(source, encoding, headers, columns, frame, rejected, records - 1, blank)
+    return _without_repeated_header(table, written)
 
 
 _BOM = b"\xef\xbb\xbf"
