@@ -211,3 +211,20 @@ def test_quoted_lines_cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tex
 def test_every_field_quoted_is_left_to_the_csv_module() -> None:
     text = "name,city\n" + "".join(f'"a{i}","b"\n' for i in range(100))
     assert reader._read_quoted(text, ",", "q.csv", "utf-8", canonical, set()) is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"\n", b"\r\n", b"\r", b"a", b"\xe7\x94\xb2", b"\xc3\xa9", b"\xb9\xfa", b"\xff",
+                                 b"\xe4\xb8"]), max_size=12).map(b"".join))
+def test_utf8_line_search_is_the_regex(data: bytes) -> None:
+    assert reader._has_utf8_line(data) is (reader._UTF8_LINE.search(data) is not None)
+
+
+@pytest.mark.parametrize("lengths", [[], [10], [999_999], [1_000_000], [1_000_001, 3], [3, 499_999, 500_000, 3],
+                                     [700_000, 999_999, 20], [1_999_999], [10, 1_000_000]])
+def test_long_line_precheck_misses_no_long_line(lengths: list[int]) -> None:
+    text = "\n".join("x" * n for n in lengths)
+    if reader._LONG_LINE.search(text) is not None:
+        assert reader._may_have_long_line(text)
+    if all(n < 900_000 for n in lengths) and lengths:
+        assert not reader._may_have_long_line(text + "\n")

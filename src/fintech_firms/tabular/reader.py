@@ -255,9 +255,10 @@ def _read_quoted(text: str, delimiter: str, source: str, encoding: str, canonica
     """
     from .xlsx_fast import _has_text  # str.strip()'s white space, as _build's blank rows use it
 
-    if text.count("\r") != text.count("\r\n"):
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
         return None  # a lone CR ends a record for the csv module, not for polars
-    first = text.split("\n", 1)[0]
+    first_end = text.find("\n")
+    first = text[:len(text) if first_end == -1 else first_end]
     if not first.strip() or '"' in first:
         return None  # the header below blank lines, or quoted: for the csv module
     records = text.count("\n") + (0 if text.endswith("\n") else 1)
@@ -541,6 +542,8 @@ _LONG_LINE = re.compile(f"^[^\\n]{{{LONG_LINE_CHARS}}}", re.MULTILINE)
 
 def _check_long_lines(text: str, delimiter: str, source: str) -> None:
     """Refuse a line of a million delimiters or more before the csv module makes each a field."""
+    if not _may_have_long_line(text):
+        return
     for match in _LONG_LINE.finditer(text):
         end = text.find("\n", match.start())
         end = len(text) if end == -1 else end
@@ -548,6 +551,14 @@ def _check_long_lines(text: str, delimiter: str, source: str) -> None:
             line = text.count("\n", 0, match.start()) + 1
             raise InputError(f"{source}: line {line} holds {text.count(delimiter, match.start(), end):,} "
                              f"delimiters (limit {MAX_LINE_DELIMITERS:,}); the file is damaged")
+
+
+def _may_have_long_line(text: str) -> bool:
+    """False when no line reaches LONG_LINE_CHARS: every stretch of half that length, from the start,
+    holds a line break (a line that long would hold one whole stretch). A few hundred str.find calls
+    per 100 MB instead of _LONG_LINE's attempt at every character."""
+    step = LONG_LINE_CHARS // 2
+    return any(text.find("\n", i, i + step) == -1 for i in range(0, len(text), step))
 
 
 def _check_unzipped_size(path: Path) -> None:
@@ -684,13 +695,23 @@ _UTF8_LINE = re.compile(rb"(?m)^" + _ASCII + rb"*+" + _MULTIBYTE + rb"(?:" + _AS
                         + rb")*+\r?$")
 
 
+# _UTF8_LINE at a line start past the first: the search skips to each LF (a literal first byte) instead
+# of trying ^ at every byte.
+_UTF8_LINE_AFTER_LF = re.compile(rb"(?m)\n" + _UTF8_LINE.pattern.removeprefix(rb"(?m)^"))
+
+
+def _has_utf8_line(data: bytes) -> bool:
+    """Whether _UTF8_LINE.search(data) finds a line."""
+    return _UTF8_LINE.match(data) is not None or _UTF8_LINE_AFTER_LF.search(data) is not None
+
+
 def _mixed(data: bytes, only: str | None = None) -> tuple[str, str, frozenset[int]] | None:
     """For a file that is not UTF-8 as a whole, when some of its lines are UTF-8 (and not GB18030
     read by chance as UTF-8) and others GB18030 (and not damaged UTF-8): the text, each line decoded
     in its own encoding (bytes valid in neither become lone surrogates of the file's encoding), the
     encoding of most lines, and the 1-based numbers of the lines in the other. None if not mixed.
     `only`: the encoding the file must be read in (a BOM said so)."""
-    if data.count(b"\r") == data.count(b"\r\n") and _UTF8_LINE.search(data) is None:
+    if (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n")) and not _has_utf8_line(data):
         return None  # no line is UTF-8 with a multi-byte character: one regex pass instead of a loop
     parts = _LINE_END.split(data)
     lines = parts[::2]
