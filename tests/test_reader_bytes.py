@@ -26,7 +26,7 @@ def outcome(path: Path, monkeypatch: pytest.MonkeyPatch, bytes_path: bool) -> Ra
     """read_table's table, or its error message, with the bytes path allowed or not."""
     with monkeypatch.context() as patch:
         if not bytes_path:
-            patch.setattr(reader, "_read_plain_utf8", lambda data: None)
+            patch.setattr(reader, "_read_plain_utf8", lambda path: None)
         try:
             return read_table(path, canonical, {"name"})
         except InputError as exc:
@@ -44,14 +44,20 @@ def assert_same(fast: RawTable | str, slow: RawTable | str) -> None:
     assert_frame_equal(fast.frame, slow.frame)
 
 
-def check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes) -> tuple[RawTable | str, bool]:
-    """Both paths agree on `data`; returns the table and whether the bytes path read it."""
+def check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes, chunks: bool = False
+          ) -> tuple[RawTable | str, bool]:
+    """Both paths agree on `data`; returns the table and whether the bytes path read it. `chunks`:
+    the bytes path reads a line at a time (and the sniffer, in both paths, reads two characters)."""
     path = tmp_path / "t.csv"
     path.write_bytes(data)
-    slow = outcome(path, monkeypatch, bytes_path=False)
-    fast = outcome(path, monkeypatch, bytes_path=True)
-    assert_same(fast, slow)
-    return fast, reader._read_plain_utf8(data) is not None
+    with monkeypatch.context() as patch:
+        if chunks:
+            patch.setattr(reader, "_CHUNK", 1)
+            patch.setattr(reader, "_SNIFF_BYTES", 2)
+        slow = outcome(path, monkeypatch, bytes_path=False)
+        fast = outcome(path, monkeypatch, bytes_path=True)
+        assert_same(fast, slow)
+        return fast, reader._read_plain_utf8(path) is not None
 
 
 # Characters that matter to some test of either path: delimiters, quotes, line ends, white space that
@@ -81,9 +87,10 @@ def files(draw) -> bytes:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=files())
-def test_bytes_path_equals_text_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
-    check(tmp_path, monkeypatch, data)
+@given(data=files(), chunks=st.booleans())
+def test_bytes_path_equals_text_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes,
+                                     chunks: bool) -> None:
+    check(tmp_path, monkeypatch, data, chunks)
 
 
 @pytest.mark.parametrize(
@@ -105,10 +112,21 @@ def test_bytes_path_equals_text_path(tmp_path: Path, monkeypatch: pytest.MonkeyP
         (b" \t\n", False),  # empty
     ],
 )
-def test_bytes_path_cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes, taken: bool | None) -> None:
-    _, bytes_path = check(tmp_path, monkeypatch, data)
+@pytest.mark.parametrize("chunks", [False, True])
+def test_bytes_path_cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes, taken: bool | None,
+                          chunks: bool) -> None:
+    _, bytes_path = check(tmp_path, monkeypatch, data, chunks)
     if taken is not None:
         assert bytes_path is taken
+
+
+def test_chunks_of_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read a line at a time, a short line, a longer one and a line starting with a BOM (which polars
+    would drop at the start of a chunk) read as in one piece."""
+    for data, taken in [(b"a,b,c\nx\n\nx,y,z\n,,\n", True), ("a,b\nx,y\nx,y\nx,y\n\ufeffz,w\n".encode(), False)]:
+        table, bytes_path = check(tmp_path, monkeypatch, data, chunks=True)
+        assert bytes_path is taken
+        assert isinstance(table, RawTable) and table.frame.height in (2, 4)
 
 
 def test_demo_like_file_reads_through_bytes_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -97,13 +97,12 @@ def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset())
             return _from_xlsx_frame(path.name, *fast, canonical, known)
         headers, rows, encoding = _read_xlsx(path)
         return _build(path.name, headers, rows, encoding, False, canonical, known)
-    data = _load_csv_bytes(path)
-    utf8 = _read_plain_utf8(data)
+    utf8 = _read_plain_utf8(path)
     if utf8 is not None:
-        del data  # the frame holds the cells now: the file's bytes go before the cells are trimmed
         # Handed over (a call's arguments belong to the callee): no local here keeps the read cells
         # while _from_frame trims and filters them into new ones.
         return _from_frame(path.name, utf8.pop(0), utf8.pop(0), canonical, known)
+    data = _load_csv_bytes(path)
     text, encoding, damaged, mixed = _decode_csv(data, path)
     del data
     delimiter = _sniff_delimiter(text)
@@ -342,52 +341,85 @@ def _read_quoted(text: str, delimiter: str, source: str, encoding: str, canonica
 _BOM = b"\xef\xbb\xbf"
 
 
-def _read_plain_utf8(data: bytes) -> list | None:
-    """What _read_plain reads of the text _decode makes of `data`, with the encoding, for a file in
-    UTF-8 throughout, read by polars from the bytes themselves: no str of the whole file is made
-    (more memory than the file, a second per 100 MB to decode) nor encoded back. None when that is
-    not so, or not cheaply told so; the text path then reads the file, and words any error.
+# Bytes polars parses at a time on the bytes path: the file is never in memory whole, only its cells.
+_CHUNK = 64 * 2**20
+
+
+def _read_plain_utf8(path: Path) -> list | None:
+    """[frame, encoding]: what _read_plain reads of the text _decode makes of the file, for a file in
+    UTF-8 throughout, read by polars from the file's bytes a chunk of lines at a time: neither the
+    file's bytes nor a str of them (each more than the file's size; the str a second per 100 MB to
+    decode, and then encoded back) are ever whole in memory. None when the file is not so, or not
+    cheaply told so; the text path then reads it, and words any error.
 
     The text of valid UTF-8 encodes back to these very bytes (less a BOM, which polars drops too), so
     _read_plain's tests read the same on the bytes: b'"' and b"\r" are only ever those characters,
-    and lines end at b"\n". polars refuses bytes that are not UTF-8, which tells whether the file is.
+    and lines end at b"\n"; a chunk ends after a b"\n", so no test straddles two chunks. polars
+    refuses bytes that are not UTF-8, which tells whether the file is.
     """
+    try:
+        with path.open("rb") as file:
+            frames, encoding = _plain_utf8_chunks(file)
+    except (OSError, _NotPlain):
+        return None
+    # Not rechunked: one read of the whole file gives a frame of many chunks as well.
+    frame = pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0]
+    frames.clear()
+    if _longest_cell(frame) > MAX_CELL_CHARS:
+        return None
+    return [frame, encoding]
+
+
+class _NotPlain(Exception):
+    """The file is not one for the bytes path."""
+
+
+def _plain_utf8_chunks(file) -> tuple[list[pl.DataFrame], str]:
+    # The first chunk holds the whole first line and what the delimiter sniffer reads.
+    data = file.read(max(_CHUNK, 4 * _SNIFF_BYTES + 3)) + file.readline()
+    if data[:_SNIFF_BYTES].startswith(b"PK\x03\x04") or b"\x00" in data:
+        raise _NotPlain  # not text: the text path says so
     start = 0
     if data.startswith(_BOM):
         if data.startswith(_BOM, 3):
-            return None  # polars would drop this BOM too; _decode leaves it in the header
+            raise _NotPlain  # polars would drop this BOM too; _decode leaves it in the header
         start = 3
-    if b'"' in data or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
-        return None
     end = data.find(b"\n", start)
     end = len(data) if end == -1 else end
     if end - start > 4 * MAX_HEADER_CHARS:
-        return None  # too long a header line at any width of character: the text path says so
+        raise _NotPlain  # too long a header line at any width of character: the text path says so
     try:
         first = data[start:end].decode("utf-8")
         # decoded up to a character that the cut splits; at least the characters the sniffer reads
         head = codecs.utf_8_decode(data[start:start + 4 * _SNIFF_BYTES], "strict", False)[0]
     except UnicodeDecodeError:
-        return None
+        raise _NotPlain from None
     if not first.strip():
-        return None  # the header below blank lines: for the csv module
+        raise _NotPlain  # the header below blank lines: for the csv module
     delimiter = _sniff_delimiter(head)
     try:
         # the header is the first line, the one _check_header_line finds in the whole text
         _check_header_line(first, delimiter, "")
     except InputError:
-        return None
-    try:
-        frame = pl.read_csv(
-            data, has_header=False, separator=delimiter, quote_char=None, infer_schema=False,
-            raise_if_empty=True,
-        )
-    except (pl.exceptions.PolarsError, ValueError):
-        return None  # not UTF-8, or a ragged row
-    records = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if frame.height != records or _longest_cell(frame) > MAX_CELL_CHARS:
-        return None
-    return [frame, "utf-8-sig" if start else "utf-8"]
+        raise _NotPlain from None
+    frames: list[pl.DataFrame] = []
+    while data:
+        if (b'"' in data or b"\x00" in data or (frames and data.startswith(_BOM))
+                or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n"))):
+            raise _NotPlain  # a BOM starting a later chunk: polars would drop it
+        try:
+            frame = pl.read_csv(
+                data, has_header=False, separator=delimiter, quote_char=None, infer_schema=False,
+                raise_if_empty=True, schema=frames[0].schema if frames else None,
+            )
+        except (pl.exceptions.PolarsError, ValueError):
+            raise _NotPlain from None  # not UTF-8, or a ragged row
+        if frame.height != data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
+            raise _NotPlain
+        frames.append(frame)
+        data = file.read(_CHUNK)
+        data += file.readline() if data else b""
+    return frames, "utf-8-sig" if start else "utf-8"
 
 
 def _longest_cell(frame: pl.DataFrame) -> int:
@@ -444,9 +476,11 @@ def _without_repeated_header(table: RawTable, written: list[str]) -> RawTable:
     same = pl.all_horizontal(
         (pl.col(c) == w) if w else pl.col(c).is_null() for c, w in zip(table.columns, written)
     ).fill_null(False)
-    repeated = table.frame.filter(same)
-    if repeated.is_empty():
+    # Told by the cells alone first: filtering the whole frame copies it (to line up the row
+    # numbers' chunks with the cells'), gigabytes at ten million patents.
+    if not table.frame.select(same.any()).item():
         return table
+    repeated = table.frame.filter(same)
     rejected = [Rejected(row, REPEATED_HEADER, record)
                 for row, record in zip(repeated[ROW].to_list(), table.records(repeated))]
     table.frame = table.frame.filter(~same)
