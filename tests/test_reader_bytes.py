@@ -182,8 +182,8 @@ def quoted_files(draw) -> bytes:
     or a quote left open), in UTF-8 or GB18030."""
     delimiter = draw(st.sampled_from([",", "\t"]))
     newline = draw(st.sampled_from(["\n", "\r\n"]))
-    header = draw(st.lists(st.sampled_from(["name", "city", " x ", "备注", "", "Name", '"q"']), min_size=1,
-                           max_size=3))
+    header = draw(st.lists(st.sampled_from(["name", "city", " x ", "备注", "", "Name", '"q"', "\ufeffname"]),
+                           min_size=1, max_size=3))
     plain_cell = st.lists(st.sampled_from(["a", "甲", " ", "\x1c", "\u3000", "b" * 4]), max_size=3).map("".join)
     quoted_cell = st.lists(QUOTED_PIECES, max_size=4).map(lambda p: '"' + "".join(p).replace('"', '""') + '"')
     odd_cell = st.lists(QUOTED_PIECES, max_size=3).map("".join)  # a stray quote, a line break…
@@ -214,6 +214,7 @@ def test_quoted_lines_path_equals_csv_module_path(tmp_path: Path, monkeypatch: p
         ('"name",city\nA,B\n', False),  # a quoted header
         ('name,city\nA,B,C\n"D",E\n', False),  # a ragged row polars refuses: the csv module sets it aside
         ('name,city\nname,city\n"x",y\n', True),  # the header again
+        ('\ufeffname,city\nname,city\n"x",y\n', False),  # a BOM in the text, which polars would drop
     ],
 )
 def test_quoted_lines_cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, taken: bool) -> None:

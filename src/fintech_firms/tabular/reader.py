@@ -254,6 +254,8 @@ def _read_quoted(text: str, delimiter: str, source: str, encoding: str, canonica
     """
     from .xlsx_fast import _has_text  # str.strip()'s white space, as _build's blank rows use it
 
+    if '"' not in text or text.startswith("\ufeff"):
+        return None  # no quote: _read_plain has said no; a BOM left in the text: polars would drop it
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         return None  # a lone CR ends a record for the csv module, not for polars
     first_end = text.find("\n")
