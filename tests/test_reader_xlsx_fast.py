@@ -536,3 +536,25 @@ def test_shared_strings_openpyxl_does_not_find(tmp_path: Path) -> None:
 def test_python_whitespace_list() -> None:
     assert xlsx_fast._PY_SPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
     assert all(unicodedata.category(c)[0] in "ZC" for c in xlsx_fast._PY_SPACE)
+
+
+def _dense_enough_reference(xml: bytes, height: int) -> bool:
+    """_dense_enough as first written: both regexes over the whole XML, all three counts."""
+    if height > xlsx_fast.EXCEL_MAX_ROWS or xlsx_fast._WIDE_CELL.search(xml):
+        return False
+    width = 702 if xlsx_fast._TWO_LETTER_CELL.search(xml) else 26
+    cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>")
+    return height * width <= max(32 * cells, 1 << 22)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from([b'<c r="A1" t="s">', b'<c r="AB12">', b'<c r="ABC3"/>', b"<c>", b"<c/>",
+                                    b'<row r="AB1">', b' r="XFD9"', b"<col min=\"1\"/>", b"<c\tr=\"ZZ9\"/>",
+                                    b'<c s="1" r="AA1"/>']), max_size=8),
+    repeat=st.sampled_from([1, 1000, 200_000]),
+    height=st.sampled_from([1, 5_000, 200_000, 1_048_576, 1_048_577]),
+)
+def test_dense_enough_is_the_reference(parts: list[bytes], repeat: int, height: int) -> None:
+    xml = b"".join(parts) * repeat
+    assert xlsx_fast._dense_enough(xml, height) == _dense_enough_reference(xml, height)

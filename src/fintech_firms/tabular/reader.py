@@ -7,6 +7,7 @@ reason so that every data row is accounted for. Problems with the file as a whol
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -96,14 +97,25 @@ def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset())
             return _from_xlsx_frame(path.name, *fast, canonical, known)
         headers, rows, encoding = _read_xlsx(path)
         return _build(path.name, headers, rows, encoding, False, canonical, known)
-    text, encoding, damaged, mixed = _load_csv_text(path)
+    utf8 = _read_plain_utf8(path)
+    if utf8 is not None:
+        # Handed over (a call's arguments belong to the callee): no local here keeps the read cells
+        # while _from_frame trims and filters them into new ones.
+        return _from_frame(path.name, utf8.pop(0), utf8.pop(0), canonical, known)
+    data = _load_csv_bytes(path)
+    text, encoding, damaged, mixed = _decode_csv(data, path)
+    del data
     delimiter = _sniff_delimiter(text)
     _check_header_line(text, delimiter, path.name)
     plain = None if damaged else _read_plain(text, delimiter)
     if plain is not None:
+        del text
         return _from_frame(path.name, plain, encoding, canonical, known)
     # Only here: polars read no row wider than the header (it refuses a ragged file).
     _check_long_lines(text, delimiter, path.name)
+    quoted = None if damaged else _read_quoted(text, delimiter, path.name, encoding, canonical, known)
+    if quoted is not None:
+        return quoted
     headers, rows = _csv_rows(text, delimiter, path.name, mixed)
     return _build(path.name, headers, rows, encoding, damaged, canonical, known)
 
@@ -180,10 +192,26 @@ def _build(
 
 def _trimmed(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     # Surrounding whitespace is never data; a blank cell is unknown (contract §1).
-    return frame.with_columns(
-        pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c).str.strip_chars()).alias(c)
-        for c in columns
-    )
+    # Only the columns with such a cell are rewritten, one at a time: a column of a file of millions
+    # of rows is hundreds of MB, and most columns of an export have none.
+    untrimmed = frame.select(_needs_trim(pl.col(c)).any().alias(c) for c in columns).row(0) if columns else ()
+    for column, needed in zip(columns, untrimmed):
+        if needed:
+            stripped = pl.col(column).str.strip_chars()
+            frame = frame.with_columns(pl.when(stripped != "").then(stripped).alias(column))
+    return frame
+
+
+# The characters polars' strip_chars() removes (Unicode White_Space; a test checks the list).
+_WHITE_SPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+                "\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _WHITE_SPACE) + "]"
+_TRIMMABLE = f"^{_SPACE_CLASS}|{_SPACE_CLASS}$|^$"
+
+
+def _needs_trim(cell: pl.Expr) -> pl.Expr:
+    """True for a cell that _trimmed changes: empty, or starting or ending with white space."""
+    return cell.str.contains(_TRIMMABLE)
 
 
 def _read_plain(text: str, delimiter: str) -> pl.DataFrame | None:
@@ -206,18 +234,215 @@ def _read_plain(text: str, delimiter: str) -> pl.DataFrame | None:
     records = text.count("\n") + (0 if text.endswith("\n") else 1)
     if frame.height != records:
         return None  # blank lines dropped by this polars version: row numbers would shift
-    longest = frame.select(pl.max_horizontal(pl.all().str.len_chars().max())).item()
-    return None if longest is not None and longest > MAX_CELL_CHARS else frame
+    return None if _longest_cell(frame) > MAX_CELL_CHARS else frame
+
+
+# Quoted lines past this share of the records (an export that quotes every field) leave the file to
+# the csv module: _read_quoted would parse most lines twice.
+_MAX_QUOTED_SHARE = 0.05
+
+
+def _read_quoted(text: str, delimiter: str, source: str, encoding: str, canonical, known) -> RawTable | None:
+    """What _build makes of the csv module's rows of `text`, for a text whose quote characters all lie
+    on lines that the csv module reads as one whole record each (no quoted line break, no open quote),
+    like an export that quotes the odd cell holding a comma. polars reads the other lines (with the
+    quoted ones emptied, so that the row numbers stay), the csv module the quoted ones, and both sets
+    of rows are checked as _build checks its rows. None when that is not so, or not cheaply told so.
+
+    Every record then is one line: the csv module starts each line outside quotes (the lines before
+    hold no open quote), so a quoted line reads alone as it reads in the whole text.
+    """
+    from .xlsx_fast import _has_text  # str.strip()'s white space, as _build's blank rows use it
+
+    if '"' not in text or text.startswith("\ufeff"):
+        return None  # no quote: _read_plain has said no; a BOM left in the text: polars would drop it
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None  # a lone CR ends a record for the csv module, not for polars
+    first_end = text.find("\n")
+    first = text[:len(text) if first_end == -1 else first_end]
+    if not first.strip() or '"' in first:
+        return None  # the header below blank lines, or quoted: for the csv module
+    records = text.count("\n") + (0 if text.endswith("\n") else 1)
+    spans: list[tuple[int, int]] = []  # start and end (past its LF) of each line with a quote character
+    numbers: list[int] = []  # their 1-based line numbers
+    line, cursor = 1, 0  # the line that starts at cursor
+    position = text.find('"')
+    while position != -1:
+        start = text.rfind("\n", 0, position) + 1
+        end = text.find("\n", position)
+        end = len(text) if end == -1 else end + 1
+        line += text.count("\n", cursor, start)
+        spans.append((start, end))
+        numbers.append(line)
+        line, cursor = line + 1, end
+        if len(spans) > _MAX_QUOTED_SHARE * records + 10:
+            return None
+        position = text.find('"', end)
+    quoted_rows: list[tuple[int, list[str]]] = []
+    for (start, end), number in zip(spans, numbers):
+        try:
+            parsed = list(csv.reader(io.StringIO(text[start:end], newline=""), delimiter=delimiter, strict=True))
+        except csv.Error:
+            return None  # the whole-text read words the error
+        if len(parsed) != 1:
+            return None
+        quoted_rows.append((number - 1, parsed[0]))  # row 1 is the line after the header
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces.append(text[last:start])
+        pieces.append(" \n" if text[end - 1:end] == "\n" else " ")  # one cell, whatever the width
+        last = end
+    pieces.append(text[last:])
+    try:
+        frame = pl.read_csv(
+            "".join(pieces).encode("utf-8"), has_header=False, separator=delimiter, quote_char=None,
+            infer_schema=False, raise_if_empty=True,
+        )
+    except (pl.exceptions.PolarsError, ValueError):
+        return None  # a ragged row: the csv module sets it aside
+    del pieces
+    if frame.height != records or _longest_cell(frame) > MAX_CELL_CHARS:
+        return None
+    header = [v or "" for v in frame.row(0)]
+    if not any(h.strip() for h in header):
+        return None
+    written = _written(header)
+    headers, columns = _columns(source, header, encoding, canonical, known)
+    width = len(headers)
+    body = frame.slice(1).rename(dict(zip(frame.columns, columns)))
+    del frame
+    body = body.with_columns(pl.int_range(1, body.height + 1, dtype=pl.Int64).alias(ROW))
+    filled = pl.any_horizontal(_has_text(pl.col(c)) for c in columns)
+    body = body.filter(filled & ~pl.col(ROW).is_in([row for row, _ in quoted_rows]))
+    blank = records - 1 - len(quoted_rows) - body.height
+    # _build's test of each row, for the quoted ones
+    kept: list[list[str]] = []
+    row_numbers: list[int] = []
+    rejected: list[Rejected] = []
+    for row_no, cells in quoted_rows:
+        if not "".join(cells).strip():
+            blank += 1
+            continue
+        if len(cells) != width or max(map(len, cells)) > MAX_CELL_CHARS:
+            reason = _row_problem(cells, width, encoding)
+            if reason:
+                rejected.append(Rejected(row_no, reason, _raw_record(headers, cells)))
+                continue
+            cells = (cells + [""] * width)[:width]
+        row_numbers.append(row_no)
+        kept.append(cells)
+    if kept:
+        data = {col: pl.Series(col, values, dtype=pl.Utf8) for col, values in zip(columns, zip(*kept))}
+        data[ROW] = pl.Series(ROW, row_numbers, dtype=pl.Int64)
+        body = pl.concat([body, pl.DataFrame(data)]).sort(ROW)
+    frame = _trimmed(body, columns)
+    table = RawTable(source, encoding, headers, columns, frame, rejected, records - 1, blank)
+    return _without_repeated_header(table, written)
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+# Bytes polars parses at a time on the bytes path: the file is never in memory whole, only its cells.
+_CHUNK = 64 * 2**20
+
+
+def _read_plain_utf8(path: Path) -> list | None:
+    """[frame, encoding]: what _read_plain reads of the text _decode makes of the file, for a file in
+    UTF-8 throughout, read by polars from the file's bytes a chunk of lines at a time: neither the
+    file's bytes nor a str of them (each more than the file's size; the str a second per 100 MB to
+    decode, and then encoded back) are ever whole in memory. None when the file is not so, or not
+    cheaply told so; the text path then reads it, and words any error.
+
+    The text of valid UTF-8 encodes back to these very bytes (less a BOM, which polars drops too), so
+    _read_plain's tests read the same on the bytes: b'"' and b"\r" are only ever those characters,
+    and lines end at b"\n"; a chunk ends after a b"\n", so no test straddles two chunks. polars
+    refuses bytes that are not UTF-8, which tells whether the file is.
+    """
+    try:
+        with path.open("rb") as file:
+            frames, encoding = _plain_utf8_chunks(file)
+    except (OSError, _NotPlain):
+        return None
+    # Not rechunked: one read of the whole file gives a frame of many chunks as well.
+    frame = pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0]
+    frames.clear()
+    if _longest_cell(frame) > MAX_CELL_CHARS:
+        return None
+    return [frame, encoding]
+
+
+class _NotPlain(Exception):
+    """The file is not one for the bytes path."""
+
+
+def _plain_utf8_chunks(file) -> tuple[list[pl.DataFrame], str]:
+    # The first chunk holds the whole first line and what the delimiter sniffer reads.
+    data = file.read(max(_CHUNK, 4 * _SNIFF_BYTES + 3)) + file.readline()
+    if data[:_SNIFF_BYTES].startswith(b"PK\x03\x04") or b"\x00" in data:
+        raise _NotPlain  # not text: the text path says so
+    start = 0
+    if data.startswith(_BOM):
+        if data.startswith(_BOM, 3):
+            raise _NotPlain  # polars would drop this BOM too; _decode leaves it in the header
+        start = 3
+    end = data.find(b"\n", start)
+    end = len(data) if end == -1 else end
+    if end - start > 4 * MAX_HEADER_CHARS:
+        raise _NotPlain  # too long a header line at any width of character: the text path says so
+    try:
+        first = data[start:end].decode("utf-8")
+        # decoded up to a character that the cut splits; at least the characters the sniffer reads
+        head = codecs.utf_8_decode(data[start:start + 4 * _SNIFF_BYTES], "strict", False)[0]
+    except UnicodeDecodeError:
+        raise _NotPlain from None
+    if not first.strip():
+        raise _NotPlain  # the header below blank lines: for the csv module
+    delimiter = _sniff_delimiter(head)
+    try:
+        # the header is the first line, the one _check_header_line finds in the whole text
+        _check_header_line(first, delimiter, "")
+    except InputError:
+        raise _NotPlain from None
+    frames: list[pl.DataFrame] = []
+    while data:
+        if (b'"' in data or b"\x00" in data or (frames and data.startswith(_BOM))
+                or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n"))):
+            raise _NotPlain  # a BOM starting a later chunk: polars would drop it
+        try:
+            frame = pl.read_csv(
+                data, has_header=False, separator=delimiter, quote_char=None, infer_schema=False,
+                raise_if_empty=True, schema=frames[0].schema if frames else None,
+            )
+        except (pl.exceptions.PolarsError, ValueError):
+            raise _NotPlain from None  # not UTF-8, or a ragged row
+        if frame.height != data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
+            raise _NotPlain
+        frames.append(frame)
+        data = file.read(_CHUNK)
+        data += file.readline() if data else b""
+    return frames, "utf-8-sig" if start else "utf-8"
+
+
+def _longest_cell(frame: pl.DataFrame) -> int:
+    """The characters of the longest cell (0 for none); counted in bytes first, which is quicker and
+    at least as many."""
+    longest = frame.select(pl.max_horizontal(pl.all().str.len_bytes().max())).item()
+    if longest is None or longest <= MAX_CELL_CHARS:
+        return longest or 0
+    return frame.select(pl.max_horizontal(pl.all().str.len_chars().max())).item()
 
 
 def _from_frame(source: str, frame: pl.DataFrame, encoding: str, canonical, known) -> RawTable:
     written = _written([v or "" for v in frame.row(0)])
     headers, columns = _columns(source, [v or "" for v in frame.row(0)], encoding, canonical, known)
     body = frame.slice(1).rename(dict(zip(frame.columns, columns)))
+    del frame  # body shares its cells; the columns _trimmed rewrites are freed as it goes
     body = _trimmed(body, columns).with_columns(pl.int_range(1, body.height + 1, dtype=pl.Int64).alias(ROW))
     blank = pl.all_horizontal(pl.col(c).is_null() for c in columns)
     rows_read = body.height
-    body = body.filter(~blank)
+    if body.select(blank.any()).item():
+        body = body.filter(~blank)
     table = RawTable(source, encoding, headers, columns, body, [], rows_read, rows_read - body.height)
     return _without_repeated_header(table, written)
 
@@ -253,9 +478,11 @@ def _without_repeated_header(table: RawTable, written: list[str]) -> RawTable:
     same = pl.all_horizontal(
         (pl.col(c) == w) if w else pl.col(c).is_null() for c, w in zip(table.columns, written)
     ).fill_null(False)
-    repeated = table.frame.filter(same)
-    if repeated.is_empty():
+    # Told by the cells alone first: filtering the whole frame copies it (to line up the row
+    # numbers' chunks with the cells'), gigabytes at ten million patents.
+    if not table.frame.select(same.any()).item():
         return table
+    repeated = table.frame.filter(same)
     rejected = [Rejected(row, REPEATED_HEADER, record)
                 for row, record in zip(repeated[ROW].to_list(), table.records(repeated))]
     table.frame = table.frame.filter(~same)
@@ -351,6 +578,8 @@ _LONG_LINE = re.compile(f"^[^\\n]{{{LONG_LINE_CHARS}}}", re.MULTILINE)
 
 def _check_long_lines(text: str, delimiter: str, source: str) -> None:
     """Refuse a line of a million delimiters or more before the csv module makes each a field."""
+    if not _may_have_long_line(text):
+        return
     for match in _LONG_LINE.finditer(text):
         end = text.find("\n", match.start())
         end = len(text) if end == -1 else end
@@ -358,6 +587,14 @@ def _check_long_lines(text: str, delimiter: str, source: str) -> None:
             line = text.count("\n", 0, match.start()) + 1
             raise InputError(f"{source}: line {line} holds {text.count(delimiter, match.start(), end):,} "
                              f"delimiters (limit {MAX_LINE_DELIMITERS:,}); the file is damaged")
+
+
+def _may_have_long_line(text: str) -> bool:
+    """False when no line reaches LONG_LINE_CHARS: every stretch of half that length, from the start,
+    holds a line break (a line that long would hold one whole stretch). A few hundred str.find calls
+    per 100 MB instead of _LONG_LINE's attempt at every character."""
+    step = LONG_LINE_CHARS // 2
+    return any(text.find("\n", i, i + step) == -1 for i in range(0, len(text), step))
 
 
 def _check_unzipped_size(path: Path) -> None:
@@ -375,9 +612,8 @@ def _check_unzipped_size(path: Path) -> None:
                          f"{MAX_XLSX_UNZIPPED / 2**20:,.0f} MiB); split it or export it as CSV")
 
 
-def _load_csv_text(path: Path) -> tuple[str, str, bool, frozenset[int]]:
-    """The decoded text of a CSV file, its encoding, whether it holds invalid bytes and the lines
-    written in the other encoding; a file that is not CSV text stops the run."""
+def _load_csv_bytes(path: Path) -> bytes:
+    """The bytes of a CSV file; a file that is not CSV text (a workbook, binary data) stops the run."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -393,6 +629,11 @@ def _load_csv_text(path: Path) -> tuple[str, str, bool, frozenset[int]]:
         line = data.count(b"\n", 0, nul) + 1
         raise InputError(f"{path.name}: line {line} holds a NUL byte "
                          f"(binary data); this is not a CSV text file, or it is damaged")
+    return data
+
+
+def _decode_csv(data: bytes, path: Path) -> tuple[str, str, bool, frozenset[int]]:
+    """_load_csv_text's answer for the bytes _load_csv_bytes gave."""
     text, encoding, damaged, mixed = _decode(data)
     if _NOT_SPACE.search(text) is None:
         raise InputError(f"{path.name}: is empty; expected a header row")
@@ -490,13 +731,23 @@ _UTF8_LINE = re.compile(rb"(?m)^" + _ASCII + rb"*+" + _MULTIBYTE + rb"(?:" + _AS
                         + rb")*+\r?$")
 
 
+# _UTF8_LINE at a line start past the first: the search skips to each LF (a literal first byte) instead
+# of trying ^ at every byte.
+_UTF8_LINE_AFTER_LF = re.compile(rb"(?m)\n" + _UTF8_LINE.pattern.removeprefix(rb"(?m)^"))
+
+
+def _has_utf8_line(data: bytes) -> bool:
+    """Whether _UTF8_LINE.search(data) finds a line."""
+    return _UTF8_LINE.match(data) is not None or _UTF8_LINE_AFTER_LF.search(data) is not None
+
+
 def _mixed(data: bytes, only: str | None = None) -> tuple[str, str, frozenset[int]] | None:
     """For a file that is not UTF-8 as a whole, when some of its lines are UTF-8 (and not GB18030
     read by chance as UTF-8) and others GB18030 (and not damaged UTF-8): the text, each line decoded
     in its own encoding (bytes valid in neither become lone surrogates of the file's encoding), the
     encoding of most lines, and the 1-based numbers of the lines in the other. None if not mixed.
     `only`: the encoding the file must be read in (a BOM said so)."""
-    if data.count(b"\r") == data.count(b"\r\n") and _UTF8_LINE.search(data) is None:
+    if (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n")) and not _has_utf8_line(data):
         return None  # no line is UTF-8 with a multi-byte character: one regex pass instead of a loop
     parts = _LINE_END.split(data)
     lines = parts[::2]

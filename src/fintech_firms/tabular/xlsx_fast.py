@@ -118,16 +118,23 @@ def _header_and_body(grid: pl.DataFrame) -> tuple[list[str], pl.DataFrame, pl.Se
 # cell at XFD1048576 would take it 17 billion cells. Such sheets go to openpyxl, which streams rows.
 _WIDE_CELL = re.compile(rb'<c\s[^>]*?\br="[A-Z]{3}')
 _TWO_LETTER_CELL = re.compile(rb'<c\s[^>]*?\br="[A-Z]{2}[0-9]')
+# What every match of the two holds: a search that starts from a literal is five times faster, and most
+# sheets have no such reference at all.
+_WIDE_REF = re.compile(rb'r="[A-Z]{3}')
+_TWO_LETTER_REF = re.compile(rb'r="[A-Z]{2}[0-9]')
 
 
 def _dense_enough(xml: bytes, height: int) -> bool:
     """Whether calamine's dense grid (rows x columns) stays within 32 cells per cell the sheet holds
     (or 4 million): a few stray cells far from the data are left to openpyxl."""
-    if height > EXCEL_MAX_ROWS or _WIDE_CELL.search(xml):
+    if height > EXCEL_MAX_ROWS or (_WIDE_REF.search(xml) and _WIDE_CELL.search(xml)):
         return False
-    width = 702 if _TWO_LETTER_CELL.search(xml) else 26
-    cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>")
-    return height * width <= max(32 * cells, 1 << 22)
+    width = 702 if _TWO_LETTER_REF.search(xml) and _TWO_LETTER_CELL.search(xml) else 26
+    grid = height * width
+    cells = xml.count(b"<c ")  # the usual cell; the other two spellings are counted only if needed
+    if grid <= max(32 * cells, 1 << 22):
+        return True
+    return grid <= 32 * (cells + xml.count(b"<c>") + xml.count(b"<c/>"))
 
 
 def _first_sheet(path: Path):
