@@ -30,7 +30,8 @@ at the scales they name (1, 10, 30) and printed with the results.
 `--only report,tables` measures only those lines (keys of MEASUREMENTS; the folder is ingested once,
 untimed, when ingest is not among them), and `--parquet DIR` measures them on a folder `firms ingest`
 already wrote (no raw folder is generated; ingest, the peers and the raw floor cannot be measured then):
-`--scales 10 --only report --parquet DIR` times the report of a scale-10 folder in a minute. Targets whose
+`--scales 10 --only report --parquet DIR` times the report of a scale-10 folder in a minute. The in-process
+calls timed right after each round's ingest (NEEDS_INGEST) need ingest among them. Targets whose
 measurements a run did not take are not checked.
 """
 
@@ -145,6 +146,9 @@ class PeerMismatch(RuntimeError):
 
 # What a run on a given Parquet folder (--parquet) cannot measure: it has no raw folder.
 NEEDS_RAW = ("ingest", "peer", "peer_polars", "floor_raw")
+# In-process calls timed right after each round's ingest: without it, every round after the first would
+# find the folder's engine or index result kept in memory (both are kept while the folder's files stay).
+NEEDS_INGEST = ("aggregate_api_first", "index_api")
 
 
 def bench_scale(scale: float, args: argparse.Namespace, log: Callable[[str], None]) -> dict:
@@ -438,6 +442,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = [k for k in args.only if k not in keys]
     if unknown or not args.only:
         parser.error(f"--only takes measurements out of {', '.join(keys)}, not {args.only!r}")
+    after_ingest = [k for k in args.only if k in NEEDS_INGEST]
+    if after_ingest and "ingest" not in args.only:
+        parser.error(f"--only: {', '.join(after_ingest)} must follow each round's ingest (else they time what "
+                     "the process kept from the round before): add ingest, without --parquet")
     if args.parquet is not None:
         needs_raw = [k for k in args.only if k in NEEDS_RAW]
         if needs_raw or len(args.scales) != 1:

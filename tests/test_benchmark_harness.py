@@ -172,6 +172,7 @@ def test_only_some_lines_on_a_given_parquet_folder(smoke, tmp_path):
     (["--only", "report,nothing"], "--only takes measurements out of ingest, "),
     (["--parquet", ".", "--only", "ingest"], "--parquet: one scale, and not ingest"),
     (["--parquet", ".", "--scales", "1,10", "--only", "report"], "--parquet: one scale"),
+    (["--only", "report,index_api"], "--only: index_api must follow each round's ingest"),
 ])
 def test_bad_only_and_parquet_options_are_refused(options, message):
     result = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), *options], capture_output=True, text=True,
