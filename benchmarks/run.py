@@ -2,6 +2,7 @@
 
     python benchmarks/run.py --scales 1,10 [--repeat 5] [--warmup 1] [--seed 2022]
                              [--work benchmarks/.cache] [--json FILE] [--markdown FILE]
+                             [--only KEY,KEY] [--parquet DIR]
 
 For each scale: the demo raw folder (generated once, then reused from --work), then rounds of every
 measurement in turn: a warm-up round that is not counted, and --repeat counted rounds. Measuring in
@@ -15,6 +16,7 @@ ours and the peer alike, so their ratio holds.
 - tables: `firms tables` (the chapter-4 tables, and the FIRE index tables since the demo has city statistics);
 - index (API): `fintech_firms.index(data, level="all")` in this process: the FIRE index of the 59 cities
   and 13 regions, both years, every level;
+- report: `firms report` (issue 12): the HTML page, its chapter-4 tables and the index included;
 - pandas peer: benchmarks/peer_pandas.py, from the raw folder to the region x tech table;
 - polars peer: benchmarks/peer_polars.py, the same table written in polars for speed;
 - floor, raw: DuckDB counting the rows of the raw CSV files; floor, Parquet: DuckDB scanning the
@@ -22,8 +24,15 @@ ours and the peer alike, so their ratio holds.
 
 Once per scale, outside the timings, the folder is also ingested with fuzzy linking off
 (--fuzzy-threshold 101), and each peer's table must equal ours on it, or the run stops (exit 1).
-The targets of the benchmark issue and of the speed issue (14) are checked at the scales they name
-(1, 10, 30) and printed with the results.
+The targets of the benchmark issue, the index (11), the report (12) and the speed issue (14) are checked
+at the scales they name (1, 10, 30) and printed with the results.
+
+`--only report,tables` measures only those lines (keys of MEASUREMENTS; the folder is ingested once,
+untimed, when ingest is not among them), and `--parquet DIR` measures them on a folder `firms ingest`
+already wrote (no raw folder is generated; ingest, the peers and the raw floor cannot be measured then):
+`--scales 10 --only report --parquet DIR` times the report of a scale-10 folder in a minute. The in-process
+calls timed right after each round's ingest (NEEDS_INGEST) need ingest among them. Targets whose
+measurements a run did not take are not checked.
 """
 
 from __future__ import annotations
@@ -66,6 +75,7 @@ MEASUREMENTS = [
     ("aggregate_api", "fintech_firms.aggregate (in-process, next call)"),
     ("tables", "firms tables"),
     ("index_api", "fintech_firms.index (in-process, 59 cities, 2 years, every level)"),
+    ("report", "firms report (the HTML page: chapter-4 tables, index, charts)"),
     ("peer", "pandas peer (raw to region x tech table)"),
     ("peer_polars", "polars peer (raw to region x tech table)"),
     ("floor_raw", "floor: DuckDB count over read_csv (raw CSV)"),
@@ -103,6 +113,8 @@ TARGETS = [
     # The FIRE index issue's targets.
     Target(1, "index in-process", lambda r: r[1]["index_api"].median, 1, "s", issue="11"),
     Target(10, "index in-process", lambda r: r[10]["index_api"].median, 5, "s", issue="11"),
+    # Issue 12: the report of the scale-10 demo is written in <= 10 s.
+    Target(10, "firms report", lambda r: r[10]["report"].median, 10, "s", issue="12"),
     # Issue 14 (ingest at a polars expert's speed, in bounded memory); "ours" is ingest + aggregate (CLI).
     Target(1, "(ingest + aggregate) / polars peer", lambda r: _ingest_aggregate(r[1]) / r[1]["peer_polars"].median,
            2, "x", issue="14"),
@@ -132,16 +144,30 @@ class PeerMismatch(RuntimeError):
     pass
 
 
+# What a run on a given Parquet folder (--parquet) cannot measure: it has no raw folder.
+NEEDS_RAW = ("ingest", "peer", "peer_polars", "floor_raw")
+# In-process calls timed right after each round's ingest: without it, every round after the first would
+# find the folder's engine or index result kept in memory (both are kept while the folder's files stay).
+NEEDS_INGEST = ("aggregate_api_first", "index_api")
+
+
 def bench_scale(scale: float, args: argparse.Namespace, log: Callable[[str], None]) -> dict:
     folder = args.work / f"demo-{scale:g}-seed{args.seed}"
-    prepared = prepare(folder / "raw", seed=args.seed, scale=scale)
-    raw, out = prepared.raw, folder / "out"
-    log(f"scale {scale:g}: {'generated' if prepared.generated else 'reusing'} {raw} "
-        f"({prepared.summary['firm_records']:,} firm records, {prepared.summary['patent_rows']:,} patent rows)")
-    parquet, exact = out / "parquet", out / "parquet-exact"
-    csv_files = raw_csv_files(raw)
-
-    run_command([*FIRMS, "ingest", str(raw), "--out", str(exact), "--quiet", "--fuzzy-threshold", "101"])
+    out = folder / "out"
+    measured = [(key, label) for key, label in MEASUREMENTS if key in args.only]
+    if args.parquet is not None:
+        raw, parquet, exact, prepared = None, args.parquet, None, None
+        out.mkdir(parents=True, exist_ok=True)
+        log(f"scale {scale:g}: measuring {', '.join(args.only)} on {parquet}")
+    else:
+        prepared = prepare(folder / "raw", seed=args.seed, scale=scale)
+        raw, parquet, exact = prepared.raw, out / "parquet", out / "parquet-exact"
+        log(f"scale {scale:g}: {'generated' if prepared.generated else 'reusing'} {raw} "
+            f"({prepared.summary['firm_records']:,} firm records, {prepared.summary['patent_rows']:,} patent rows)")
+        if {"peer", "peer_polars"} & set(args.only):
+            run_command([*FIRMS, "ingest", str(raw), "--out", str(exact), "--quiet", "--fuzzy-threshold", "101"])
+        if "ingest" not in args.only:  # the others read the folder: written once, untimed
+            run_command([*FIRMS, "ingest", str(raw), "--out", str(parquet), "--quiet"])
     runs: dict[str, Callable[[], Sample]] = {
         "ingest": lambda: run_command([*FIRMS, "ingest", str(raw), "--out", str(parquet), "--quiet",
                                        "--timings", str(out / "ingest_timings.json")]),
@@ -153,37 +179,46 @@ def bench_scale(scale: float, args: argparse.Namespace, log: Callable[[str], Non
         "aggregate_api": lambda: time_call(lambda: ff.aggregate(parquet, by=BY)),
         "tables": lambda: run_command([*FIRMS, "tables", "--data", str(parquet), "--out", str(out / "tables")]),
         "index_api": lambda: time_call(lambda: ff.index(parquet, level="all")),
+        "report": lambda: run_command([*FIRMS, "report", "--data", str(parquet), "--out", str(out / "report.html")]),
         "peer": lambda: run_command([sys.executable, str(PEER), str(raw), "--out", str(out / "peer.csv")]),
         "peer_polars": lambda: run_command([sys.executable, str(PEER_POLARS), str(raw),
                                             "--out", str(out / "peer_polars.csv")]),
         "floor_raw": lambda: time_call(lambda: read_raw(csv_files)),
         "floor_parquet": lambda: time_call(lambda: scan_parquet(parquet)),
     }
-    samples: dict[str, list[Sample]] = {key: [] for key, _ in MEASUREMENTS}
+    csv_files = raw_csv_files(raw) if raw is not None else []
+    samples: dict[str, list[Sample]] = {key: [] for key, _ in measured}
     stage_runs: list[dict] = []
     for round_no in range(args.warmup + args.repeat):
         counted = round_no >= args.warmup
-        for key, _ in MEASUREMENTS:
+        for key, _ in measured:
             sample = runs[key]()
             if counted:
                 samples[key].append(sample)
                 if key == "ingest":
                     stage_runs.append(json.loads((out / "ingest_timings.json").read_text(encoding="utf-8")))
-        if round_no == 0:
-            compare_with_peer(out / "peer.csv", exact)
-            compare_with_peer(out / "peer_polars.csv", exact)
+        if round_no == 0 and exact is not None:
+            for peer in ("peer", "peer_polars"):
+                if peer in args.only:
+                    compare_with_peer(out / f"{peer}.csv", exact)
         log(f"  round {round_no + 1}/{args.warmup + args.repeat}{'' if counted else ' (warm-up)'}: "
-            + ", ".join(f"{key} {samples[key][-1].seconds:.2f} s" for key, _ in MEASUREMENTS if counted))
+            + ", ".join(f"{key} {samples[key][-1].seconds:.2f} s" for key, _ in measured if counted))
+    floor_rows = {"parquet": scan_parquet(parquet)}
+    if raw is not None:
+        floor_rows = {"raw_csv": read_raw(csv_files), **floor_rows}
     return {
         "scale": scale,
-        "raw": {"folder": str(raw), "bytes": sum(p.stat().st_size for p in raw.iterdir() if p.is_file()),
-                "firm_records": prepared.summary["firm_records"], "patent_rows": prepared.summary["patent_rows"],
-                "financing_rows": prepared.summary["financing_rows"],
-                "hightech_rows": prepared.summary["hightech_rows"],
-                "city_stats_rows": prepared.summary["city_stats_rows"]},
-        "floor_rows": {"raw_csv": read_raw(csv_files), "parquet": scan_parquet(parquet)},
-        "peer_equal": True,
-        "stats": {key: summarise(samples[key]) for key, _ in MEASUREMENTS},
+        "raw": None if prepared is None else {
+            "folder": str(raw), "bytes": sum(p.stat().st_size for p in raw.iterdir() if p.is_file()),
+            "firm_records": prepared.summary["firm_records"], "patent_rows": prepared.summary["patent_rows"],
+            "financing_rows": prepared.summary["financing_rows"],
+            "hightech_rows": prepared.summary["hightech_rows"],
+            "city_stats_rows": prepared.summary["city_stats_rows"]},
+        "parquet": str(parquet),
+        "floor_rows": floor_rows,
+        # True: both peers' tables equal ours; None: no peer was measured.
+        "peer_equal": True if {"peer", "peer_polars"} & set(args.only) else None,
+        "stats": {key: summarise(samples[key]) for key, _ in measured},
         "ingest_stages": summarise_stages(stage_runs),
     }
 
@@ -228,7 +263,10 @@ def check_targets(results: dict[float, dict[str, Stats]]) -> list[dict]:
     for target in TARGETS:
         if not target.applies(results):
             continue
-        value = target.measured(results)
+        try:
+            value = target.measured(results)
+        except KeyError:  # a measurement this run did not take (--only)
+            continue
         checked.append({"issue": target.issue, "scale": target.scale, "target": target.label, "limit": target.limit,
                         "unit": target.unit, "measured": value, "met": value <= target.limit})
     return checked
@@ -294,14 +332,20 @@ def render_markdown(report: dict) -> str:
 
 def _scale_section(scale: dict, warmup: int) -> list[str]:
     stats, raw = scale["stats"], scale["raw"]
-    lines = [f"### Scale {scale['scale']:g}", "",
-             (f"{raw['firm_records']:,} firm records, {raw['patent_rows']:,} patent rows, "
-              f"{raw['financing_rows']:,} financing rows, {raw['hightech_rows']:,} certificate rows "
-              f"({raw['bytes'] / 1e6:,.0f} MB). Medians of {len(stats['ingest']['runs_s'])} runs after "
-              f"{warmup} warm-up; both peers' tables equal ours with fuzzy linking off."), "",
-             "| measurement | median | min – max | spread | CPU (user + sys) | peak RSS |",
+    runs = len(next(iter(stats.values()))["runs_s"]) if stats else 0
+    if raw is not None:
+        data = (f"{raw['firm_records']:,} firm records, {raw['patent_rows']:,} patent rows, "
+                f"{raw['financing_rows']:,} financing rows, {raw['hightech_rows']:,} certificate rows "
+                f"({raw['bytes'] / 1e6:,.0f} MB).")
+    else:
+        data = f"The Parquet folder {scale['parquet']} (--parquet)."
+    peers = "; both peers' tables equal ours with fuzzy linking off." if scale["peer_equal"] else "."
+    lines = [f"### Scale {scale['scale']:g}", "", f"{data} Medians of {runs} runs after {warmup} warm-up{peers}",
+             "", "| measurement | median | min – max | spread | CPU (user + sys) | peak RSS |",
              "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for key, label in MEASUREMENTS:
+        if key not in stats:
+            continue
         s = stats[key]
         rss = f"{s['peak_rss_gb']:.2f} GB" if s["peak_rss_gb"] is not None else "(in-process)"
         cpu = _seconds(s["cpu_s"]) if s.get("cpu_s") is not None else ""
@@ -313,9 +357,11 @@ def _scale_section(scale: dict, warmup: int) -> list[str]:
         lines += [f"| {st['stage']} | {_seconds(st['median_s'])} | "
                   + (f"{st['peak_rss_gb']:.2f} GB" if st["peak_rss_gb"] is not None else "") + " |"
                   for st in scale["ingest_stages"]]
-    lines += ["", "| ratio | wall time | CPU time |", "| --- | ---: | ---: |"]
-    lines += [f"| {label} | {ratio(stats, num, den):.2f}x | {_cpu_ratio(stats, num, den)} |"
-              for label, num, den in RATIOS]
+    ratios = [(label, num, den) for label, num, den in RATIOS if set(num) | set(den) <= set(stats)]
+    if ratios:
+        lines += ["", "| ratio | wall time | CPU time |", "| --- | ---: | ---: |"]
+        lines += [f"| {label} | {ratio(stats, num, den):.2f}x | {_cpu_ratio(stats, num, den)} |"
+                  for label, num, den in ratios]
     return [*lines, ""]
 
 
@@ -328,6 +374,8 @@ def _growth_section(scales: dict[float, dict]) -> list[str]:
              + " | ".join(f"{s:g} / {first:g}" for s in order[1:]) + " |",
              "| --- |" + " ---: |" * (2 * len(order) - 1)]
     for key, label in MEASUREMENTS:
+        if any(key not in scales[s] for s in order):
+            continue
         cells = []
         for s in order:
             rss = scales[s][key]["peak_rss_gb"]
@@ -378,6 +426,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--work", type=Path, default=HERE / ".cache", help="demo folders and outputs")
     parser.add_argument("--json", type=Path, help="write the results, every run included, as JSON")
     parser.add_argument("--markdown", type=Path, help="write the results as Markdown tables")
+    parser.add_argument("--only", help="comma-separated measurements to take (default: all): "
+                                       + ", ".join(key for key, _ in MEASUREMENTS))
+    parser.add_argument("--parquet", type=Path, help="measure on this folder written by `firms ingest` "
+                                                     "(one scale; not ingest, the peers or the raw floor)")
     args = parser.parse_args(argv)
     try:
         args.scales = [float(s) for s in args.scales.split(",") if s.strip()]
@@ -385,6 +437,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--scales takes numbers separated by commas, not {args.scales!r}")
     if not args.scales or args.repeat < 1 or args.warmup < 0:
         parser.error("give at least one scale, --repeat >= 1 and --warmup >= 0")
+    keys = [key for key, _ in MEASUREMENTS]
+    args.only = [k.strip() for k in args.only.split(",") if k.strip()] if args.only else keys
+    unknown = [k for k in args.only if k not in keys]
+    if unknown or not args.only:
+        parser.error(f"--only takes measurements out of {', '.join(keys)}, not {args.only!r}")
+    after_ingest = [k for k in args.only if k in NEEDS_INGEST]
+    if after_ingest and "ingest" not in args.only:
+        parser.error(f"--only: {', '.join(after_ingest)} must follow each round's ingest (else they time what "
+                     "the process kept from the round before): add ingest, without --parquet")
+    if args.parquet is not None:
+        needs_raw = [k for k in args.only if k in NEEDS_RAW]
+        if needs_raw or len(args.scales) != 1:
+            parser.error(f"--parquet: one scale, and not {', '.join(NEEDS_RAW)} (they read the raw folder)")
+        if not args.parquet.is_dir():
+            parser.error(f"--parquet: no folder {args.parquet}")
     return args
 
 

@@ -12,24 +12,16 @@ with params as (
     select cast($as_of as integer) as as_of
 ),
 
-university_patents as (
-    select distinct
-        uni.city,
-        pa.patent_id
-    from patent_applicants as pa
-    inner join ff_universities as uni on uni.name_key = pa.applicant_key
-    inner join patents as p on p.patent_id = pa.patent_id
-    cross join params
-    where pa.firm_id is null
-        and p.app_year <= params.as_of
-),
-
 final as (
+    -- Summed over the years up to $as_of (idx_university_patent_years: per year, computed once).
     select
         c.city,
-        cast(count(up.patent_id) as double) as university_patents
+        cast(coalesce(sum(uy.patents), 0) as double) as university_patents
     from ff_index_cities as c
-    left join university_patents as up on up.city = c.city
+    cross join params
+    left join idx_university_patent_years as uy
+        on uy.city = c.city
+        and uy.app_year <= params.as_of
     group by c.city
 )
 

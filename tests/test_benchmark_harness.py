@@ -145,3 +145,42 @@ def test_a_command_reports_its_own_peak_memory():
 def test_a_failing_command_stops_the_run_with_its_last_words():
     with pytest.raises(CommandFailed, match="exited with 3: boom"):
         run_command([sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"])
+
+
+def test_only_some_lines_on_a_given_parquet_folder(smoke, tmp_path):
+    work, _, _ = smoke
+    parquet = work / "demo-0.02-seed2022" / "out" / "parquet"
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run.py"), "--scales", "10", "--only", "report,tables", "--parquet",
+         str(parquet), "--repeat", "1", "--warmup", "0", "--work", str(tmp_path), "--json", str(tmp_path / "r.json")],
+        capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    (scale,) = report["scales"]
+    assert list(scale["stats"]) == ["tables", "report"]  # in the order of MEASUREMENTS
+    assert scale["raw"] is None and scale["peer_equal"] is None and scale["parquet"] == str(parquet)
+    assert scale["stats"]["report"]["peak_rss_gb"] > 0 and scale["stats"]["report"]["cpu_s"] > 0
+    assert not (tmp_path / "demo-10-seed2022" / "raw").exists()  # no raw folder generated
+    assert (tmp_path / "demo-10-seed2022" / "out" / "report.html").stat().st_size > 0
+    # Only the targets of what was measured: the report's, labelled as scale 10 since --scales said so.
+    assert [(t["issue"], t["scale"], t["target"]) for t in report["targets"]] == [("12", 10, "firms report")]
+    assert "| firms report (the HTML page: chapter-4 tables, index, charts) |" in result.stdout
+    assert "| firms ingest |" not in result.stdout and "| ratio |" not in result.stdout
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--only", "report,nothing"], "--only takes measurements out of ingest, "),
+    (["--parquet", ".", "--only", "ingest"], "--parquet: one scale, and not ingest"),
+    (["--parquet", ".", "--scales", "1,10", "--only", "report"], "--parquet: one scale"),
+    (["--only", "report,index_api"], "--only: index_api must follow each round's ingest"),
+])
+def test_bad_only_and_parquet_options_are_refused(options, message):
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), *options], capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_a_target_whose_measurement_was_not_taken_is_not_checked():
+    ten = {"report": _stats(8.0)}
+    assert [(t["issue"], t["target"], t["met"]) for t in check_targets({10: ten})] == [("12", "firms report", True)]
+    assert [t["met"] for t in check_targets({10: {"report": _stats(10.5)}})] == [False]

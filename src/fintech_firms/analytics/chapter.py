@@ -49,9 +49,10 @@ def build_tables(data_dir: Path, *, as_of: int | None = None, tech_mode: str = "
         raise InputError("--top-n must be at least 1")
     with Engine(Path(data_dir)) as engine:
         snap = Snapshot(engine, options)
-        total = snap.metrics(())
-        # Each grouping once: several tables read the same one.
-        by = {dims: snap.metrics(dims) for dims in (
+        # Every grouping of all firms in one query; several tables read the same one.
+        everyone = snap.groupings()
+        total = everyone.metrics(())
+        by = {dims: everyone.metrics(dims) for dims in (
             ("region",), ("tech",), ("city",), ("region", "city"), ("tech", "region"), ("tech", "city"))}
         tables = [
             _profile("by_region", "分区域金融科技企业概况（图8–11）", by[("region",)], ("region",), total),
@@ -122,7 +123,7 @@ def _region_tech(groups: pl.DataFrame, by_tech: pl.DataFrame) -> Table:
 
 def _concentration(snap: Snapshot, by_tech: pl.DataFrame, total: pl.DataFrame,
                    top_regions: tuple[str, ...]) -> Table:
-    inside = snap.metrics(("tech",), with_total=True, selection={"region": top_regions})
+    inside = snap.groupings({"region": top_regions}).metrics(("tech",), with_total=True)
     everyone = pl.concat([by_tech, total.with_columns(pl.lit(TOTAL, pl.String).alias("tech")).select(by_tech.columns)])
     frame = everyone.select("tech", *(pl.col(m).alias(f"{m}_all") for m in SHARED)).join(
         inside.select("tech", *(pl.col(m).alias(f"{m}_top") for m in SHARED)), on="tech", how="left")
@@ -179,16 +180,14 @@ def _leader(frame: pl.DataFrame, dim: str, metric: str) -> tuple[str | None, int
 def _top_share(snap: Snapshot, by_dim: dict[str, pl.DataFrame], total: pl.DataFrame, top_n: int) -> Table:
     """by_dim: the metrics by region and by city."""
     rows = []
-    combined: dict[tuple[str, tuple[str, ...]], pl.DataFrame] = {}  # the same top groups often lead several metrics
     for dim in ("region", "city"):
         places = by_dim[dim].filter(_is_place(dim))
         for metric in SHARED:
             top = order_rows(places.filter(pl.col(metric) > 0), (dim,), metric).head(top_n)
             members = top.get_column(dim).to_list()
-            key = (dim, tuple(members))
-            if members and key not in combined:
-                combined[key] = snap.metrics((), selection={dim: members})
-            value = combined[key].item(0, metric) if members else 0
+            # The same top groups often lead several metrics, or are the top regions of _concentration:
+            # the snapshot computes each set of firms once.
+            value = snap.groupings({dim: members}).metrics(()).item(0, metric) if members else 0
             national = total.item(0, metric)
             rows.append({"dimension": dim, "metric": metric, "members": "+".join(members), "value": value,
                          "total": national, "share": value / national if national else None})

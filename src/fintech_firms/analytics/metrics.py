@@ -39,6 +39,7 @@ class Snapshot:
     engine: Engine
     options: SnapshotOptions = field(default_factory=SnapshotOptions)
     as_of: int = field(init=False)
+    _groupings: dict[tuple, Groupings] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         as_of = self.options.as_of
@@ -62,6 +63,19 @@ class Snapshot:
         total = self._grouped(()).with_columns(pl.lit(TOTAL, pl.String).alias(d) for d in dims)
         return pl.concat([groups, total.select(groups.columns)])
 
+    def groupings(self, selection: Mapping[str, Iterable[str]] | None = None) -> Groupings:
+        """Every grouping of the firms in `selection` at once (sql/group_metrics_sets.sql: one query for all
+        16, where `metrics` runs one per grouping); computed once per selection (its values as a set)."""
+        chosen = {d: list(v) for d, v in (selection or {}).items()}
+        key = tuple(sorted((d, frozenset(v)) for d, v in chosen.items()))
+        if key not in self._groupings:
+            self._check_selection(chosen)
+            self.engine.select(chosen)
+            params = {"as_of": self.as_of, "min_patents": self.options.min_patents,
+                      "tech_mode": self.options.tech_mode}
+            self._groupings[key] = Groupings(self.engine.frame("group_metrics_sets", params))
+        return self._groupings[key]
+
     def _check_selection(self, selection: Mapping[str, list[str]]) -> None:
         """A region or city that no firm has is most likely a typo: say so rather than print zeros."""
         for dimension, values in selection.items():
@@ -83,14 +97,39 @@ class Snapshot:
             "tech_mode": self.options.tech_mode,
             **{f"by_{d}": d in dims for d in DIMENSIONS},
         }
-        frame = self.engine.frame("group_metrics", params)
-        if not dims and frame.is_empty():
-            # SQL's GROUP BY gives no row over no firms; the total over no firms is still a row.
-            frame = pl.DataFrame([_empty_total()])
-        return frame.select(
-            *(pl.col(d).cast(pl.String) for d in dims),
-            *(pl.col(m).cast(pl.Float64 if METRICS[m].kind in FRACTION_KINDS else pl.Int64) for m in METRICS),
-        )
+        return _typed(self.engine.frame("group_metrics", params), dims)
+
+
+@dataclass(frozen=True)
+class Groupings:
+    """The rows of sql/group_metrics_sets.sql: the metrics of every grouping of one set of firms."""
+
+    frame: pl.DataFrame
+
+    def metrics(self, by: Sequence[str], *, with_total: bool = False) -> pl.DataFrame:
+        """What Snapshot.metrics gives for the same grouping and firms, row for row."""
+        dims = parse_dimensions(by)
+        groups = order_rows(self._grouped(dims), dims)
+        if not with_total:
+            return groups
+        total = self._grouped(()).with_columns(pl.lit(TOTAL, pl.String).alias(d) for d in dims)
+        return pl.concat([groups, total.select(groups.columns)])
+
+    def _grouped(self, dims: Sequence[str]) -> pl.DataFrame:
+        # The model names a grouping by its dimensions in the order of DIMENSIONS, whatever the order asked.
+        name = ",".join(d for d in DIMENSIONS if d in dims)
+        return _typed(self.frame.filter(pl.col("dimensions") == name), dims)
+
+
+def _typed(frame: pl.DataFrame, dims: Sequence[str]) -> pl.DataFrame:
+    """The dimensions asked for, then the metrics, with the types of data contract §3."""
+    if not dims and frame.is_empty():
+        # SQL's GROUP BY gives no row over no firms; the total over no firms is still a row.
+        frame = pl.DataFrame([_empty_total()])
+    return frame.select(
+        *(pl.col(d).cast(pl.String) for d in dims),
+        *(pl.col(m).cast(pl.Float64 if METRICS[m].kind in FRACTION_KINDS else pl.Int64) for m in METRICS),
+    )
 
 
 def _empty_total() -> dict[str, int | None]:
