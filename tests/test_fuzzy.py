@@ -46,10 +46,11 @@ names = st.text(alphabet=ALPHABET, min_size=1, max_size=14)
     threshold=st.sampled_from([60.0, 80.0, 90.0, 95.0]),
     margin=st.sampled_from([0.0, 3.0, 10.0]),
 )
-def test_blocked_matching_equals_scoring_every_pair(choices, queries, threshold, margin):
+@pytest.mark.parametrize("triples", [False, True])
+def test_blocked_matching_equals_scoring_every_pair(triples, choices, queries, threshold, margin):
     keys = [i % 7 for i in range(len(choices))]  # several names may belong to one firm
     options = FuzzyOptions(threshold, margin, workers=1)
-    got = match_best(queries, ChoiceIndex(choices, keys), options)
+    got = match_best(queries, ChoiceIndex(choices, keys, triples=triples), options)
     assert [(r.key, r.ambiguous) for r in got] == [
         (r.key, r.ambiguous) for r in brute_force(queries, choices, keys, options)]
 
@@ -60,16 +61,19 @@ def test_blocked_matching_equals_scoring_every_pair(choices, queries, threshold,
     query=st.text(alphabet="市科技有限公司云云", min_size=1, max_size=12),
     cutoff=st.sampled_from([1.0, 30.0, 57.0, 70.0, 87.0, 97.0, 100.0]),
 )
-def test_candidates_hold_every_choice_reaching_the_cutoff(choices, query, cutoff):
+@pytest.mark.parametrize("triples", [False, True])
+def test_candidates_hold_every_choice_reaching_the_cutoff(triples, choices, query, cutoff):
     # Repeated characters (云 twice in the alphabet) exercise the per-occurrence tokens; low cut-offs and
-    # short names the one-shared-character filter, the others the two-shared-characters one.
-    index = ChoiceIndex(choices, list(range(len(choices))))
+    # short names the one-shared-character filter, the others the two-shared-characters one or, with
+    # triples, the triples of the two sides' rarest tokens.
+    index = ChoiceIndex(choices, list(range(len(choices))), triples=triples)
     found = set(index.candidates(query, cutoff).tolist())
     reaching = {i for i, c in enumerate(index.choices) if fuzz.ratio(query, c) >= cutoff}
     assert reaching <= found
 
 
-def test_blocked_matching_equals_brute_force_on_firm_like_names():
+@pytest.mark.parametrize("triples", [False, True])
+def test_blocked_matching_equals_brute_force_on_firm_like_names(triples):
     rng = random.Random(7)
     chars = [chr(c) for c in range(0x4E00, 0x4E00 + 400)]
     suffixes = ["科技有限公司", "信息技术有限公司", "网络科技有限公司"]
@@ -82,7 +86,7 @@ def test_blocked_matching_equals_brute_force_on_firm_like_names():
     queries = typos + ["张伟", "清华大学", "中国科学院计算技术研究所"]
     keys = list(range(len(firms)))
     options = FuzzyOptions()
-    got = match_best(queries, ChoiceIndex(firms, keys), options)
+    got = match_best(queries, ChoiceIndex(firms, keys, triples=triples), options)
     want = brute_force(queries, firms, keys, options)
     assert [(r.key, r.ambiguous) for r in got] == [(r.key, r.ambiguous) for r in want]
     assert sum(r.key is not None for r in got) > 100  # the typos mostly link
@@ -146,3 +150,20 @@ def test_a_choice_index_from_polars_series_equals_one_from_lists():
     assert a.choices == b.choices == ["", "云", "深圳市云科技有限公司", "深圳市云科技有限公司"]
     assert a.keys.tolist() == b.keys.tolist() == [2, 1, 0, 3]
     assert a.candidates("深圳市云科技有限公", 87.0).tolist() == b.candidates("深圳市云科技有限公", 87.0).tolist() == [2, 3]
+
+
+def test_triples_find_a_typo_among_names_sharing_rare_characters():
+    # Three firms hold the query's rarest characters 腾 and 讯 (two shared rare characters are not
+    # enough to tell them apart); only the first shares a triple of both sides' rarest tokens.
+    firms = ["深圳腾讯计算机系统有限公司", "腾讯音乐娱乐科技有限公司", "北京腾讯文化传媒有限公司", "上海某某科技有限公司"]
+    index = ChoiceIndex(firms, list(range(len(firms))), triples=True)
+    query = "深圳腾讯计算机系统有限工司"
+    assert index.use_triples
+    found = [index.choices[i] for i in index.candidates(query, 87.0).tolist()]
+    assert found == ["深圳腾讯计算机系统有限公司"]
+    assert match_best([query], index, FuzzyOptions()) == [FuzzyResult(0, 92.31, False)]
+
+
+def test_triples_are_used_from_the_threshold_size_on():
+    assert not ChoiceIndex(["甲公司"], [1]).use_triples
+    assert ChoiceIndex(["甲公司"], [1], triples=True).use_triples

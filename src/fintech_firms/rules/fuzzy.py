@@ -25,18 +25,33 @@ cannot lose a pair scoring at or above the cut-off c (c > 0; c <= 0 keeps every 
    of its posting, as the choices are sorted by length. Reading more choices than needed (the slice
    is a superset) adds candidates, never loses one.
 
+6. Triples, for large indexes (TRIPLES_FROM choices and more), when m(l) >= 3 at every length of the
+   window: order all tokens globally (rarest first; tokens no choice holds before all others). If a
+   choice shares at least m tokens with the query, let o1 < o2 < o3 be the first three shared ones
+   in that order. At most n - m of the query's tokens are not shared, so o3 is among the query's
+   first n - m + 3 tokens; likewise among the choice's first l - m + 3. So the choice is found by
+   looking up the triples of the query's first n - m(first) + 3 tokens (m at the window's shortest
+   length is the smallest, so this prefix is the longest needed) in an index of each choice's
+   triples among its first P(l) = l - m_min(l) + 3 tokens, m_min(l) being m for the shortest query
+   whose window holds l (the smallest m that length can meet; a longer prefix only adds triples).
+   Both sides' prefixes are short (3-5 tokens for a firm name), so a query reads a handful of
+   triples instead of postings that run to thousands at 800k firms. Below TRIPLES_FROM choices,
+   building the triples costs more than it saves (docs/linking.md#speed).
+
 Every candidate is then scored exactly (rapidfuzz `cpdist`, with the cut-off), and the decision taken
 from the scores, so the filter changes the time, never the result: tests/test_fuzzy.py checks the
 candidates against scoring every choice (hypothesis), and match_best against brute force.
 
-Cost: each query reads the postings of its few rarest characters within the length window, and scores
-the choices holding two of them. Both grow with the number of firms (a rare character of a brand
-name is held by a fixed share of all names), so the matching itself costs about queries x firms;
-docs/linking.md#speed gives the figures.
+Cost: with steps 4-5 each query reads the postings of its few rarest characters within the length
+window, and scores the choices holding two of them. Both grow with the number of firms (a rare
+character of a brand name is held by a fixed share of all names), so the matching costs about
+queries x firms. Step 6 reads no postings; its candidates, choices sharing three of their rarest
+tokens with the query, still grow with the firms, more slowly. docs/linking.md#speed gives the figures.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -46,6 +61,10 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
+# From this many choices on, candidates are looked up by triples of tokens (step 6 above): measured
+# on the demo at 76k firm names (0.2 s to build, no faster to match) and 760k (3 s to build, 8 s less
+# to match); docs/linking.md#speed.
+TRIPLES_FROM = 300_000
 # Candidate pairs scored per rapidfuzz call: bounds memory whatever the size of the residue.
 _PAIRS_PER_BATCH = 2_000_000
 
@@ -75,7 +94,10 @@ _NONE = FuzzyResult(None, None, False)
 class ChoiceIndex:
     """Choices (names) sorted by length, with an inverted index from (character, occurrence) to choices."""
 
-    def __init__(self, choices: Sequence[str] | pl.Series, keys: Sequence[int] | pl.Series):
+    def __init__(self, choices: Sequence[str] | pl.Series, keys: Sequence[int] | pl.Series,
+                 triples: bool | None = None):
+        """`triples`: look candidates up by step 6 of the module docstring (None: from TRIPLES_FROM
+        choices on)."""
         # By length, then text (UTF-8 byte order is code point order), then key: sorted by polars,
         # as sorting 800k names with a Python key function takes seconds.
         frame = (
@@ -91,6 +113,10 @@ class ChoiceIndex:
         self._starts = np.searchsorted(self.lengths, np.arange(self.longest + 2)).tolist()
         self.choice_array = np.array(self.choices, dtype=object)
         self.postings = _Postings(_characters(frame["choice"]))
+        self.use_triples = len(self.choices) >= TRIPLES_FROM if triples is None else triples
+        # A triple is kept as one integer, three token ranks in base `vocabulary`.
+        self.use_triples = self.use_triples and len(self.postings.sizes) < 2**20
+        self._triple_indexes: dict[float, _Triples] = {}
 
     def candidates(self, query: str, cutoff: float) -> np.ndarray:
         """Indexes of the choices that may score at least `cutoff` against `query`, ascending."""
@@ -105,9 +131,20 @@ class ChoiceIndex:
         lengths = range(first, last + 1)
         # m(l): the LCS a choice of length l needs to reach the cut-off.
         need = [max(1, math.ceil(cutoff * (n + length) / 200 - 1e-9)) for length in lengths]
+        tokens = _tokens(query)
+        if self.use_triples and need[0] >= 3:
+            # Three tokens shared at every length of the window (step 6).
+            found = self._triples(cutoff).candidates(tokens, n - need[0] + 3, self.postings)
+            return found[(found >= start) & (found < stop)]
         # k of the query's n - m(l) + k rarest characters; k = 2 needs m(l) >= 2 at every length.
         k = 2 if min(need) >= 2 else 1
-        return self._filtered(_tokens(query), [n - m + k for m in need], k, lengths, start)
+        return self._filtered(tokens, [n - m + k for m in need], k, lengths, start)
+
+    def _triples(self, cutoff: float) -> _Triples:
+        # Built on first use for a cut-off (ingest uses one; the linking sweep a few).
+        if cutoff not in self._triple_indexes:
+            self._triple_indexes[cutoff] = _Triples(self.postings, self.lengths, cutoff)
+        return self._triple_indexes[cutoff]
 
     def _filtered(self, tokens: list[str], prefix: list[int], k: int, lengths: range, start: int) -> np.ndarray:
         """The choices from `start` on that hold at least k of the query's `prefix[j]` rarest tokens,
@@ -179,6 +216,74 @@ class _Postings:
 
     def get(self, token_id: int) -> np.ndarray:
         return self.flat[self.offsets[token_id]:self.offsets[token_id + 1]]
+
+
+class _Triples:
+    """For one cut-off c: for each choice, the triples of tokens among its P(l) first in the
+    global order (step 6 of the module docstring), as sorted integer keys with the choices holding each."""
+
+    def __init__(self, postings: _Postings, lengths: np.ndarray, cutoff: float):
+        self.vocab = vocab = len(postings.sizes)
+        # The global order: rarest first (fewest choices hold the token), ties by token id.
+        order = np.lexsort((np.arange(vocab), postings.sizes))
+        self.rank = np.empty(vocab, dtype=np.int64)
+        self.rank[order] = np.arange(vocab)
+        # Each choice's tokens in the global order: a choice of length l holds exactly l tokens.
+        token_of = np.repeat(np.arange(vocab), postings.sizes)
+        rank = np.sort(postings.flat * vocab + self.rank[token_of]) % vocab
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if lengths.size else lengths
+        # P(l) per length, then the first P(l) rows of each choice.
+        prefix = _prefix_lengths(int(lengths.max(initial=0)), cutoff)[lengths]
+        kept = np.repeat(starts - np.concatenate(([0], np.cumsum(prefix)[:-1])), prefix) + np.arange(prefix.sum())
+        rank = rank[kept]
+        choice = np.repeat(np.arange(lengths.size), prefix)
+        room = np.repeat(prefix, prefix) - (np.arange(rank.size) - np.repeat(np.cumsum(prefix) - prefix, prefix))
+        # Row j + o is the same choice's token o places on whenever o < room[j].
+        keys, holders = [], []
+        for o2 in range(2, int(room.max(initial=0))):
+            j = np.flatnonzero(room > o2)
+            last = rank[j + o2]
+            for o1 in range(1, o2):
+                keys.append((rank[j] * vocab + rank[j + o1]) * vocab + last)
+                holders.append(choice[j])
+        key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
+        holder = np.concatenate(holders) if holders else np.empty(0, dtype=np.int64)
+        span = max(1, lengths.size)
+        if vocab ** 3 * span < 2 ** 62:
+            # One sort of single integers: four times faster than a two-key sort.
+            packed = np.sort(key * span + holder)
+            self.keys, self.holders = packed // span, packed % span
+        else:
+            by_key = np.lexsort((holder, key))
+            self.keys, self.holders = key[by_key], holder[by_key]
+
+    def candidates(self, tokens: list[str], prefix: int, postings: _Postings) -> np.ndarray:
+        """The choices holding a triple of the query's `prefix` first tokens in the global order,
+        ascending; tokens no choice holds come first (they take places in the prefix, match nothing)."""
+        ids = [postings.ids.get(token, -1) for token in tokens]
+        unknown = sum(1 for i in ids if i < 0)
+        known = np.sort(self.rank[[i for i in ids if i >= 0]])[:max(0, prefix - unknown)]
+        if known.size < 3:
+            return np.empty(0, dtype=np.int64)
+        a, b, c = np.array(list(itertools.combinations(range(known.size), 3))).T
+        wanted = (known[a] * self.vocab + known[b]) * self.vocab + known[c]
+        lo = np.searchsorted(self.keys, wanted, side="left")
+        hi = np.searchsorted(self.keys, wanted, side="right")
+        parts = [self.holders[x:y] for x, y in zip(lo.tolist(), hi.tolist()) if y > x]
+        if not parts:
+            return np.empty(0, dtype=np.int64)
+        return np.unique(np.concatenate(parts))
+
+
+def _prefix_lengths(longest: int, cutoff: float) -> np.ndarray:
+    """P(l) for l = 0..longest: l - m_min(l) + 3, at most l, where m_min(l) is the LCS a choice of
+    length l needs against the shortest query whose length window holds l (step 6)."""
+    out = np.zeros(longest + 1, dtype=np.int64)
+    for length in range(1, longest + 1):
+        shortest = max(1, math.ceil(cutoff * length / (200 - cutoff) - 1e-9))
+        need = max(1, math.ceil(cutoff * (length + shortest) / 200 - 1e-9))
+        out[length] = min(length, length - need + 3)
+    return out
 
 
 def _characters(choices: pl.Series) -> pl.DataFrame:
