@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ..frames import position_in_runs
-from ..rules.names import normalize_names, split_lists
+from ..frames import position_in_runs, without
+from ..rules.names import normalize_names, split_lists_at
 from ..rules.patents import PATENT_TYPES, app_nos_from_keys, parse_app_number_keys, patent_type_from_text
 from ..rules.values import parse_date
 from ..tabular.reader import ROW, RawTable
@@ -54,16 +54,19 @@ class _Cells:
         """Each cell's code, and whether it names an applicant (False for a blank cell)."""
         codes, new = self.values.codes(cells)
         if new.height:
-            items = split_lists(new["value"])
+            # By cell code (the new codes follow one another) and position.
+            items = split_lists_at(new["value"]).sort("index", maintain_order=True)
             items = items.with_columns(normalize_names(items["item"]).alias("applicant_key"))
             # A key's code is equal exactly when the keys are: names are deduplicated by an integer.
             items = items.with_columns(self.keys.codes(items["applicant_key"])[0].alias("key_id"))
-            # A cell naming one firm twice names it once (the first spelling).
-            items = items.unique(["value", "key_id"], keep="first", maintain_order=True)
-            items = new.join(items, on="value", how="inner", maintain_order="left_right")
-            self.items.append(items.select(pl.col("code").alias("cell"), "position",
-                                           pl.col("item").alias("applicant"), "applicant_key", "key_id"))
-            self.named.append(new["code"].is_in(items["code"].unique().implode()))
+            # A cell naming one firm twice names it once (the first spelling); only a cell of several can.
+            several = (pl.col("position") > 1) | (pl.col("position").shift(-1) > 1).fill_null(False)
+            items = without(items, items.with_row_index("_at").filter(several)
+                            .filter(~pl.struct("index", "key_id").is_first_distinct())["_at"])
+            self.items.append(items.select(
+                (pl.col("index") + new["code"][0]).cast(pl.UInt32).alias("cell"), "position",
+                pl.col("item").alias("applicant"), "applicant_key", "key_id"))
+            self.named.append(pl.repeat(False, new.height, eager=True).scatter(items["index"].unique(), True))
         return codes, self.named.gather(codes).fill_null(False)
 
 
@@ -113,7 +116,8 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
     account.kept = patents.height
     account.merged_duplicates = rows.height - patents.height
 
-    items = pl.concat(steps.cells.items).with_row_index("_item")
+    # One chunk: a gather from many costs several times more, and copies the names it gathers.
+    items = pl.concat(steps.cells.items, rechunk=True).with_row_index("_item")
     applicants = _applicants(rows["key"].gather(order), rows["cell"].gather(order), merged, items,
                              patents["app_no"], steps.cells.values.count)
     names = _applicant_names(rows.select(ROW, "cell"), items)
@@ -213,10 +217,8 @@ def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.
     ).explode("key", "_merged", "_item")
     listed = listed.with_columns(items["key_id"].gather(listed["_item"]))
     # A cell names a firm once; an application with several records may name it in more than one.
-    again = listed.with_row_index("_at").filter("_merged").filter(
-        ~pl.struct("key", "key_id").is_first_distinct())["_at"]
-    if again.len():
-        listed = listed.filter(~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(again.implode()))
+    listed = without(listed, listed.with_row_index("_at").filter("_merged")
+                     .filter(~pl.struct("key", "key_id").is_first_distinct())["_at"])
     ids = _patent_ids(listed["key"], app_nos.len())
     return listed.select(
         app_nos.gather(ids - 1).alias("app_no"),
