@@ -229,7 +229,7 @@ WRITTEN_APP_NO = st.builds(
 )
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(st.lists(st.one_of(APP_NO_TEXT, WRITTEN_APP_NO), max_size=30), st.sampled_from([None, 2026, 9999]))
 def test_keyed_parse_equals_the_scalar_rule(values, max_year):
     """parse_app_number_keys gives parse_app_no's fields, the number as its key (app_no_key)."""

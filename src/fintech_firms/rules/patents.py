@@ -264,9 +264,10 @@ def parse_app_number_keys(values: pl.Series, *, max_year: int | None = None) -> 
     export) are parsed here by integer arithmetic, without a string made per row; the others go
     through parse_app_numbers.
     """
-    frame = pl.DataFrame({"value": values.cast(pl.Utf8)}).lazy()
-    parts = pl.col("value").str.extract_groups(_PLAIN_APP_NO_RE).struct
-    digits, given = parts.field("1"), parts.field("2")
+    # The pattern is matched once (a struct field used twice would match it twice).
+    frame = (pl.DataFrame({"value": values.cast(pl.Utf8)}).lazy()
+             .select(pl.col("value").str.extract_groups(_PLAIN_APP_NO_RE).alias("_parts")).unnest("_parts"))
+    digits, given = pl.col("1"), pl.col("2")
     number, twelve = pl.col("_number"), pl.col("_twelve")
     sums = [sum((number // 10**k % 10) * weights[len(weights) - 1 - k] for k in range(len(weights)))
             for weights in (_WEIGHTS_12, _WEIGHTS_8)]
