@@ -69,6 +69,13 @@ class _Cells:
             self.named.append(pl.repeat(False, new.height, eager=True).scatter(items["index"].unique(), True))
         return codes, self.named.gather(codes).fill_null(False)
 
+    def release(self) -> int:
+        """Drop the codes' mappings once every chunk is read (a few hundred megabytes of distinct
+        cells and names at ten million rows); returns how many cell codes there are."""
+        count = self.values.count
+        del self.values, self.keys
+        return count
+
 
 class _Steps:
     """What the chunks share: each rule's results by distinct value, and the codes of the cells."""
@@ -111,16 +118,19 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
     records = records.rechunk()
     # By sorted row: does its application have several records?
     merged = (records > 1).gather(starts.cum_sum() - 1)
-    del starts, sorted_keys
+    del starts
+    # Memory: what the applicants need is taken from `rows` first, so that `rows` goes once the
+    # patents are made, before the applicants are.
+    cell_count = steps.cells.release()
+    items = pl.concat(steps.cells.items, rechunk=True).with_row_index("_item")  # see _applicants
+    steps.cells.items.clear()
+    names = _applicant_names(rows.select(ROW, "cell"), items)
+    sorted_cells = rows["cell"].gather(order)
     patents = _patents(rows, order, first_at, records, merged, steps)
     account.kept = patents.height
     account.merged_duplicates = rows.height - patents.height
-
-    # One chunk: a gather from many costs several times more, and copies the names it gathers.
-    items = pl.concat(steps.cells.items, rechunk=True).with_row_index("_item")
-    applicants = _applicants(rows["key"].gather(order), rows["cell"].gather(order), merged, items,
-                             patents["app_no"], steps.cells.values.count)
-    names = _applicant_names(rows.select(ROW, "cell"), items)
+    del rows, order, first_at, records
+    applicants = _applicants(sorted_keys, sorted_cells, merged, items, patents["app_no"], cell_count)
     return PatentsResult(patents.drop("key").rechunk(), applicants.rechunk(), names, disagreements,
                          patents.filter(pl.col("patent_type").is_null()).height)
 
@@ -204,7 +214,8 @@ def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.
     """patent_applicants (before linking): each application's applicants in file order, one per key.
 
     `keys`, `cells` and `merged` are the kept rows' sorted by application, each application's in file
-    order; `items` the cells' applicants, by cell code and position.
+    order; `items` the cells' applicants, by cell code and position, in one chunk (a gather from many
+    chunks costs several times more, and copies the names it gathers).
     """
     codes = pl.int_range(0, cell_count, dtype=pl.UInt32, eager=True)
     first_item = items["cell"].search_sorted(codes, side="left")
