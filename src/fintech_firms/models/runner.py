@@ -62,7 +62,9 @@ def stored_models(tables: Mapping[str, pl.DataFrame], *, memory_limit: int | Non
     con = duckdb.connect(config=config)
     try:
         for name, columns in STORED_READS.items():
-            con.register(name, tables[name].select(columns))
+            # Arrow's string views, as polars holds the text: no copy of ten million app_no (0.3 GB
+            # less at scale 10 than letting DuckDB convert the frame to Arrow's older strings).
+            con.register(name, tables[name].select(columns).to_arrow(compat_level=pl.CompatLevel.newest()))
         results = {}
         made: dict[str, tuple] = {}
         for name in STORED:
