@@ -9,28 +9,22 @@
 -- Parameters: none.
 
 with firm_applications as (
-    select distinct
+    select
         pa.firm_id,
         pa.patent_id
     from patent_applicants as pa
     where pa.firm_id is not null
+    group by pa.firm_id, pa.patent_id
 ),
 
-linked_firms as (
-    select
-        fa.patent_id,
-        count(*) as firms
-    from firm_applications as fa
-    group by fa.patent_id
-),
-
+-- The count over each application's pairs rather than a second grouping joined back: half the work
+-- at ten million pairs.
 final as (
     select
         fa.firm_id,
         fa.patent_id,
-        lf.firms as linked_firms
+        count(*) over (partition by fa.patent_id) as linked_firms
     from firm_applications as fa
-    inner join linked_firms as lf on lf.patent_id = fa.patent_id
 )
 
 select * from final

@@ -26,3 +26,10 @@ def int_max(series: pl.Series) -> int | None:
     if value is not None and not isinstance(value, int):
         raise TypeError(f"{series.name} is not an integer column ({series.dtype})")
     return value
+
+
+def without(frame: pl.DataFrame, positions: pl.Series) -> pl.DataFrame:
+    """`frame` without the rows at `positions` (0-based), in order."""
+    if positions.is_empty():
+        return frame
+    return frame.filter(pl.repeat(True, frame.height, eager=True).scatter(positions, False))

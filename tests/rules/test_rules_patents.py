@@ -7,7 +7,11 @@ from fintech_firms.rules.certs import cert_year
 from fintech_firms.rules.patents import (
     AppNo,
     app_no_check_char,
+    app_no_from_key,
+    app_no_key,
+    app_nos_from_keys,
     parse_app_no,
+    parse_app_number_keys,
     parse_app_numbers,
     patent_type_from_text,
 )
@@ -213,3 +217,27 @@ def test_vectorised_parse_equals_the_scalar_rule(values, max_year):
     want = [parse_app_no(v, max_year=max_year) for v in values]
     assert got["value"].to_list() == values
     assert list(got.select("app_no", "patent_type", "year", "error").iter_rows()) == [tuple(w) for w in want]
+
+
+# Numbers as exports write them, valid ones among them: with and without CN, the dot and the check.
+WRITTEN_APP_NO = st.builds(
+    lambda digits, prefix, dot, with_check: prefix + digits + (dot + app_no_check_char(digits) if with_check else ""),
+    st.one_of(st.text(alphabet="0123456789", min_size=12, max_size=12),
+              st.text(alphabet="0123456789", min_size=8, max_size=8),
+              st.integers(1985, 9999).flatmap(lambda y: st.integers(0, 10**8 - 1).map(lambda r: f"{y}{r:08d}"))),
+    st.sampled_from(["", "CN", "CN ", "cn"]), st.sampled_from(["", "."]), st.booleans(),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(APP_NO_TEXT, WRITTEN_APP_NO), max_size=30), st.sampled_from([None, 2026, 9999]))
+def test_keyed_parse_equals_the_scalar_rule(values, max_year):
+    """parse_app_number_keys gives parse_app_no's fields, the number as its key (app_no_key)."""
+    got = parse_app_number_keys(pl.Series(values, dtype=pl.Utf8), max_year=max_year)
+    want = [parse_app_no(v, max_year=max_year) for v in values]
+    assert got["key"].to_list() == [None if w.app_no is None else app_no_key(w.app_no) for w in want]
+    assert app_nos_from_keys(got["key"]).to_list() == [w.app_no for w in want]
+    assert [app_no_from_key(k) for k in got["key"].drop_nulls()] == [w.app_no for w in want if w.app_no]
+    assert got["patent_type"].cast(pl.Utf8).to_list() == [w.patent_type for w in want]
+    assert got["year"].to_list() == [w.year for w in want]
+    assert got["error"].to_list() == [w.error for w in want]

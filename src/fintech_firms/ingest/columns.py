@@ -51,3 +51,72 @@ def split_distinct(
     has_items = lookup.select(column).unique().with_columns(pl.lit(True).alias("_has"))
     no_items = frame.select(column).join(has_items, on=column, how="left", maintain_order="left")
     return exploded, no_items.get_column("_has").is_null()
+
+
+class DistinctValues:
+    """Integer codes for a text column read in chunks: a value has one code in every chunk (0, 1, ...
+    in the order values are first seen), so that work per distinct value is done once for the whole
+    column and the rows carry four bytes instead of their text."""
+
+    def __init__(self, *, keep: bool = False) -> None:
+        """`keep`: hold the distinct values, for `decode`."""
+        # A mapping of our own rather than polars' global one, which would keep every value until exit.
+        # polars keeps a mapping only while a column of its type exists: this one-value column holds it
+        # (and its value, which no cell holds, takes code 0 and tells that the mapping is still ours).
+        self._dtype = pl.Categorical(pl.Categories.random())
+        self._held = pl.Series([_HELD], dtype=pl.Utf8).cast(self._dtype)
+        self.count = 0  # codes handed out so far; the held value's 0 is handed out with the first chunk
+        self._kept: list[pl.Series] | None = [] if keep else None
+
+    def codes(self, values: pl.Series) -> tuple[pl.Series, pl.DataFrame]:
+        """Each value's code (UInt32, null for null) and the (code, value) rows first seen here, by code."""
+        codes = values.cast(self._dtype).to_physical().alias("code")
+        first = self.count
+        new = (pl.DataFrame([codes, values.alias("value")])
+               .filter((pl.col("code") >= max(first, 1)) & pl.col("code").is_first_distinct()).sort("code"))
+        if first == 0:
+            new = pl.concat([pl.DataFrame({"code": [0], "value": [_HELD]}, schema=new.schema), new])
+        if (pl.Series([_HELD]).cast(self._dtype).to_physical().item() != 0
+                or not new["code"].equals(pl.int_range(first, first + new.height, dtype=pl.UInt32, eager=True),
+                                          check_names=False)):
+            raise RuntimeError("internal error: polars gave the values codes out of sequence")
+        self.count = first + new.height
+        if self._kept is not None:
+            self._kept.append(new["value"])
+        return codes, new
+
+    def decode(self, codes: pl.Series) -> pl.Series:
+        """The value of each code (null stays null); needs `keep`."""
+        if self._kept is None:
+            raise RuntimeError("internal error: DistinctValues(keep=False) cannot decode")
+        values = pl.concat(self._kept) if self._kept else pl.Series(dtype=pl.Utf8)
+        return values.gather(codes).alias(codes.name)
+
+
+_HELD = "\x00fintech_firms.DistinctValues"
+
+
+class DistinctRule:
+    """map_distinct for a column read in chunks: `rule(value)` once per distinct value of all the
+    chunks, its fields gathered by the value's code rather than joined on the text."""
+
+    def __init__(self, rule: Callable[[str | None], tuple], fields: dict[str, DType]) -> None:
+        self.rule, self.fields = rule, fields
+        self.values = DistinctValues()
+        self.results = pl.DataFrame(schema=fields)
+        self.blank = rule(None)
+
+    def apply(self, values: pl.Series) -> pl.DataFrame:
+        """One row per value: the fields of rule(value), in order."""
+        codes, new = self.values.codes(values)
+        if new.height:
+            found = [self.rule(v) for v in new["value"].to_list()]
+            self.results = pl.concat([self.results, pl.DataFrame(
+                {name: [r[i] for r in found] for i, name in enumerate(self.fields)}, schema=self.fields)])
+        out = self.results.select(pl.all().gather(codes))
+        if any(v is not None for v in self.blank) and codes.null_count():
+            blank = codes.is_null()
+            out = out.with_columns(
+                pl.when(blank).then(pl.lit(v, dtype=dtype)).otherwise(pl.col(name)).alias(name)
+                for (name, dtype), v in zip(self.fields.items(), self.blank))
+        return out

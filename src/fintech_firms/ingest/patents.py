@@ -1,4 +1,12 @@
-"""Patent rows → distinct applications and their applicants (contract §2, Patents)."""
+"""Patent rows → distinct applications and their applicants (contract §2, Patents).
+
+The rows are read in chunks of CHUNK_ROWS. Each chunk's cells become small typed columns and integer
+codes (the application number its app_no_key, the applicants cell a code whose split is made once
+per distinct cell), its bad rows go to the ledger, and only those compact columns of its kept rows
+are held: the peak holds the raw rows, the compact rows and one chunk's intermediates, rather than
+every intermediate column of ten million rows. Merging the records of an application then groups
+integers, and the applicants' names are text only in the tables that come out.
+"""
 
 from __future__ import annotations
 
@@ -7,164 +15,254 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ..frames import position_in_runs
-from ..rules.names import normalize_names, split_lists
-from ..rules.patents import parse_app_numbers, patent_type_from_text
+from ..frames import position_in_runs, without
+from ..rules.names import normalize_names, split_lists_at
+from ..rules.patents import PATENT_TYPES, app_nos_from_keys, parse_app_number_keys, patent_type_from_text
 from ..rules.values import parse_date
 from ..tabular.reader import ROW, RawTable
-from .columns import column_or_null, map_distinct, split_distinct
+from .columns import DistinctRule, DistinctValues
 from .ledger import Ledger
 
 NO_APPLICANTS = "no applicants"
 UNKNOWN_TYPE = "unknown patent type"
+OPTIONAL = ("patent_type", "app_date", "ipc", "grant_date", "legal_status")
+# Rows per chunk: large enough that polars' per-call overhead does not count, small enough that one
+# chunk's intermediates (a few hundred bytes a row) stay a fraction of the rows' own size.
+CHUNK_ROWS = 1 << 20
 
 
 @dataclass
 class PatentsResult:
     patents: pl.DataFrame
-    applicants: pl.DataFrame  # app_no, position, applicant, applicant_key (linked later)
-    applicant_rows: pl.DataFrame  # _row, applicant, applicant_key: who each input row names
+    applicants: pl.DataFrame  # app_no, position, applicant, applicant_key, patent_id (linked later)
+    # One row per applicant key: its first spelling in the file and how many kept rows name it.
+    applicant_names: pl.DataFrame  # applicant, applicant_key, rows
     type_disagreements: int
     type_unknown: int
 
 
-def _patent_ids(applicant_app_nos: pl.Series, patent_app_nos: pl.Series) -> pl.Series:
-    """patents.patent_id for each applicant row, without a join on the application numbers.
+class _Cells:
+    """The applicants cells: a code per distinct cell, each cell split into its applicants once."""
 
-    Both sides are sorted by app_no and every kept patent has at least one applicant (a row without
-    one is quarantined), so the n-th distinct app_no among the applicants is the n-th patent. The
-    gather below checks that, in one vectorised comparison.
-    """
-    ids = applicant_app_nos.ne_missing(applicant_app_nos.shift(1)).fill_null(True).cum_sum().cast(pl.Int64)
-    if (ids.max() or 0) != patent_app_nos.len() or not patent_app_nos.gather(ids - 1).equals(applicant_app_nos):
-        raise RuntimeError("internal error: patent applicants do not line up with the patents")
-    return ids.alias("patent_id")
+    def __init__(self) -> None:
+        self.values = DistinctValues()
+        self.keys = DistinctValues()
+        self.items: list[pl.DataFrame] = []  # cell, position, applicant, applicant_key, key_id; by cell
+        self.named = pl.Series("named", [], dtype=pl.Boolean)  # by cell code: names an applicant
 
+    def codes(self, cells: pl.Series) -> tuple[pl.Series, pl.Series]:
+        """Each cell's code, and whether it names an applicant (False for a blank cell)."""
+        codes, new = self.values.codes(cells)
+        if new.height:
+            # By cell code (the new codes follow one another) and position.
+            items = split_lists_at(new["value"]).sort("index", maintain_order=True)
+            items = items.with_columns(normalize_names(items["item"]).alias("applicant_key"))
+            # A key's code is equal exactly when the keys are: names are deduplicated by an integer.
+            items = items.with_columns(self.keys.codes(items["applicant_key"])[0].alias("key_id"))
+            # A cell naming one firm twice names it once (the first spelling); only a cell of several can.
+            several = (pl.col("position") > 1) | (pl.col("position").shift(-1) > 1).fill_null(False)
+            items = without(items, items.with_row_index("_at").filter(several)
+                            .filter(~pl.struct("index", "key_id").is_first_distinct())["_at"])
+            self.items.append(items.select(
+                (pl.col("index") + new["code"][0]).cast(pl.UInt32).alias("cell"), "position",
+                pl.col("item").alias("applicant"), "applicant_key", "key_id"))
+            self.named.append(pl.repeat(False, new.height, eager=True).scatter(items["index"].unique(), True))
+        return codes, self.named.gather(codes).fill_null(False)
 
-def _app_no_order(app_nos: pl.Series) -> pl.Series | None:
-    """An Int64 per canonical number ("digits.check") in the numbers' string order, or None when the
-    numbers do not fall in the three blocks that make it so.
-
-    Grouping and sorting a million numbers by an integer costs a fraction of doing it by the strings.
-    The strings fall in three blocks, in this order: 8-digit numbers of 2000-2003 ("00".."03"), 12-digit
-    numbers (their year, "1985".."2026", starts "19" or "20"), 8-digit numbers of 1985-1999 ("85".."99").
-    Within a block every string has the same length, so string order is the order of (number, check
-    character), and '0'-'9' < 'X' as check values 0-10. The key is block * 10^14 + number * 11 + check:
-    one-to-one and in string order, as long as no 12-digit number starts at or beyond "85" or below "04"
-    (checked: with a max_year of 8500 and more the caller sorts the strings instead).
-    """
-    parts = pl.DataFrame({"s": app_nos}).select(
-        width=pl.col("s").str.len_bytes() - 2, number=pl.col("s").str.head(-2).cast(pl.Int64),
-        check=pl.col("s").str.tail(1).replace_strict(_CHECK_VALUE, default=None, return_dtype=pl.Int64))
-    twelve = pl.col("width") == 12
-    parts = parts.with_columns(lead=pl.when(twelve).then(pl.col("number") // 10**10)
-                               .otherwise(pl.col("number") // 10**6))
-    blocks_hold = parts.select(
-        pl.col("width").is_in([8, 12]).all() & pl.col("check").is_not_null().all()
-        & pl.col("lead").filter(twelve).is_between(4, 84).all()
-        & pl.col("lead").filter(~twelve).is_between(4, 84).not_().all()).item()
-    if not blocks_hold:
-        return None
-    block = pl.when(twelve).then(1).when(pl.col("lead") <= 3).then(0).otherwise(2).cast(pl.Int64)
-    return parts.select((block * 10**14 + pl.col("number") * 11 + pl.col("check")).alias("_order")).to_series()
+    def release(self) -> int:
+        """Drop the codes' mappings once every chunk is read (a few hundred megabytes of distinct
+        cells and names at ten million rows); returns how many cell codes there are."""
+        count = self.values.count
+        del self.values, self.keys
+        return count
 
 
-_CHECK_VALUE = {str(d): d for d in range(10)} | {"X": 10}
+class _Steps:
+    """What the chunks share: each rule's results by distinct value, and the codes of the cells."""
 
-
-def _normalized_splits(values: pl.Series) -> pl.DataFrame:
-    """split_lists over distinct cells, with each item's name key and an integer standing for the key:
-    keys made once per distinct cell item rather than once per applicant row, and deduplicated by
-    the integer rather than by hashing the key strings again."""
-    items = split_lists(values)
-    items = items.with_columns(normalize_names(items["item"]).alias("applicant_key"))
-    # A categorical's codes are equal exactly when the keys are, and cost a hash rather than a sort.
-    return items.with_columns(pl.col("applicant_key").cast(pl.Categorical).to_physical().alias("_key_id"))
+    def __init__(self, max_year: int) -> None:
+        self.max_year = max_year
+        self.cells = _Cells()
+        self.types = DistinctRule(lambda v: (patent_type_from_text(v),), {"text_type": PATENT_TYPES})
+        self.dates = DistinctRule(lambda v: parse_date(v, max_year=max_year),
+                                  {"date_value": pl.Date, "date_year": pl.Int32, "date_error": pl.Utf8})
+        # Columns kept as written, as codes until the patents are made.
+        self.texts = {c: DistinctValues(keep=True) for c in ("ipc", "grant_date", "legal_status")}
 
 
 def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResult:
     account = ledger.open(table)
-    frame = table.frame.with_columns(
-        column_or_null(table.frame, c)
-        for c in ("patent_type", "app_date", "ipc", "grant_date", "legal_status")
-    )
+    frame = table.frame
     # From here the raw cells are held only by `frame` (the ledger needs the table's name and headers,
-    # not its cells), so that each column dropped from `frame` is memory given back.
+    # not its cells), and `frame` goes once the chunks are read.
     table = dataclasses.replace(table, frame=table.frame.clear())
-    parsed = parse_app_numbers(frame["app_no"], max_year=max_year)
-    frame = frame.with_columns(
-        parsed["app_no"].alias("canon"), parsed["patent_type"].alias("number_type"),
-        parsed["year"].alias("number_year"), parsed["error"].alias("app_error"),
-    )
-    del parsed  # memory: at ten million rows every intermediate column counts
-    listed, no_applicants = split_distinct(frame.select(ROW, "applicants"), "applicants", _normalized_splits,
-                                           "applicant")
-    frame = frame.with_columns(
-        pl.when(pl.col("app_error").is_not_null()).then(pl.col("app_error"))
-        .when(no_applicants).then(pl.lit(NO_APPLICANTS))
-        .alias("_reason")
-    )
-    ledger.quarantine(table, frame.filter(pl.col("_reason").is_not_null()))
-    frame = frame.filter(pl.col("_reason").is_null()).drop("app_no", "applicants", "_reason", "app_error")
+    steps = _Steps(max_year)
+    parts, disagreements = [], 0
+    for offset in range(0, max(frame.height, 1), CHUNK_ROWS):
+        part, disagreed = _chunk_rows(frame.slice(offset, CHUNK_ROWS), table, ledger, steps)
+        parts.append(part)
+        disagreements += disagreed
+    del frame
+    rows = pl.concat(parts, rechunk=True)  # a gather from one chunk costs a fraction of one from many
+    del parts
 
-    frame = map_distinct(frame, "patent_type", lambda v: (patent_type_from_text(v),),
-                         {"text_type": pl.Utf8})
-    frame = map_distinct(frame, "app_date", lambda v: parse_date(v, max_year=max_year),
-                         {"date_value": pl.Date, "date_year": pl.Int64, "date_error": pl.Utf8})
-    frame = frame.with_columns(
+    # The applications in key order (the numbers' string order); stable, so that each application's
+    # records stay in file order and the first of them is the first record in the file.
+    order = rows.select(pl.arg_sort_by("key", maintain_order=True)).to_series()
+    sorted_keys = rows["key"].gather(order)
+    starts = sorted_keys.ne_missing(sorted_keys.shift(1)).fill_null(True)
+    first_at = starts.arg_true()  # where each application's records start among the sorted rows
+    records = (first_at.cast(pl.Int64).shift(-1, fill_value=rows.height) - first_at.cast(pl.Int64)).alias("records")
+    # polars splits each chunk of a frame into its own Parquet row groups: the tables come out in
+    # one chunk, as they always have, so that their files keep their bytes.
+    records = records.rechunk()
+    # By sorted row: does its application have several records?
+    merged = (records > 1).gather(starts.cum_sum() - 1)
+    del starts
+    # Memory: what the applicants need is taken from `rows` first, so that `rows` goes once the
+    # patents are made, before the applicants are.
+    cell_count = steps.cells.release()
+    items = pl.concat(steps.cells.items, rechunk=True).with_row_index("_item")  # see _applicants
+    steps.cells.items.clear()
+    names = _applicant_names(rows.select(ROW, "cell"), items)
+    sorted_cells = rows["cell"].gather(order)
+    patents = _patents(rows, order, first_at, records, merged, steps)
+    account.kept = patents.height
+    account.merged_duplicates = rows.height - patents.height
+    del rows, order, first_at, records
+    applicants = _applicants(sorted_keys, sorted_cells, merged, items, patents["app_no"], cell_count)
+    return PatentsResult(patents.drop("key").rechunk(), applicants.rechunk(), names, disagreements,
+                         patents.filter(pl.col("patent_type").is_null()).height)
+
+
+def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _Steps) -> tuple[pl.DataFrame, int]:
+    """The compact columns of the chunk's kept rows, in file order, and how many of them have a type
+    that disagrees with their number's; the chunk's bad rows and cell issues go to the ledger."""
+    chunk = chunk.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in OPTIONAL if c not in chunk.columns)
+    parsed = parse_app_number_keys(chunk["app_no"], max_year=steps.max_year)
+    codes, named = steps.cells.codes(chunk["applicants"])
+    chunk = chunk.with_columns(
+        parsed["key"], parsed["patent_type"].alias("number_type"), parsed["year"].alias("number_year"),
+        codes.alias("cell"),
+        pl.when(parsed["error"].is_not_null()).then(parsed["error"]).when(~named).then(pl.lit(NO_APPLICANTS))
+        .alias("_reason"),
+    )
+    del parsed, codes, named
+    ledger.quarantine(table, chunk.filter(pl.col("_reason").is_not_null()))
+    chunk = chunk.filter(pl.col("_reason").is_null()).drop("app_no", "applicants", "_reason")
+    chunk = pl.concat([chunk, steps.types.apply(chunk["patent_type"]), steps.dates.apply(chunk["app_date"])],
+                      how="horizontal")
+    chunk = chunk.with_columns(
         pl.when(pl.col("patent_type").is_not_null() & pl.col("text_type").is_null())
         .then(pl.lit(UNKNOWN_TYPE)).alias("type_error")
     )
-    ledger.cell_issues(table, "app_date", frame.filter(pl.col("date_error").is_not_null()), "date_error")
-    ledger.cell_issues(table, "patent_type", frame.filter(pl.col("type_error").is_not_null()), "type_error")
-    frame = frame.drop("patent_type", "app_date", "date_error", "type_error")
-    disagreements = frame.filter(
+    ledger.cell_issues(table, "app_date", chunk.filter(pl.col("date_error").is_not_null()), "date_error")
+    ledger.cell_issues(table, "patent_type", chunk.filter(pl.col("type_error").is_not_null()), "type_error")
+    disagreements = chunk.filter(
         pl.col("number_type").is_not_null() & pl.col("text_type").is_not_null()
         & (pl.col("number_type") != pl.col("text_type"))
     ).height
+    return chunk.select(
+        ROW, "key", "cell", "number_type", "text_type", "number_year", "date_year", "date_value",
+        *(codes.codes(chunk[c])[0].alias(c) for c, codes in steps.texts.items()),
+    ), disagreements
 
-    # The frame is in file order (every step above keeps the left side's order), so `first` below is
-    # the first record in the file.
-    first = [pl.col(c).drop_nulls().first() for c in (
-        "number_type", "text_type", "number_year", "date_year", "ipc", "grant_date", "legal_status")]
+
+# Each application's columns: the first value set among its records (in file order).
+_FIRST_SET = ("number_type", "text_type", "number_year", "date_year", "ipc", "grant_date", "legal_status")
+
+
+def _patents(rows: pl.DataFrame, order: pl.Series, first_at: pl.Series, records: pl.Series, merged: pl.Series,
+             steps: _Steps) -> pl.DataFrame:
+    """The patents table (with its key): one row per application, in key order.
+
+    `order` sorts `rows` by key, `first_at` is where each application starts among the sorted rows,
+    `records` how many rows it has, `merged` whether a sorted row's application has several.
+    """
     # The date comes from the same record as its year: the first with a usable app_date.
-    first.append(pl.col("date_value").filter(pl.col("date_year").is_not_null()).first())
-    order = _app_no_order(frame["canon"])
-    # Without the integer order (see _app_no_order), the strings themselves order the patents.
-    frame = frame.with_columns(order if order is not None else pl.col("canon").alias("_order"))
-    patents = (
-        frame.group_by("_order", maintain_order=True)
-        .agg(pl.col("canon").first(), *first, pl.len().alias("records"), pl.col(ROW).first().alias("source_row"))
-        .sort("_order")
-        .select(
-            pl.col("canon").alias("app_no"),
-            pl.coalesce("number_type", "text_type").alias("patent_type"),
-            pl.coalesce("date_year", "number_year").alias("app_year"),
-            pl.col("date_value").alias("app_date"),
-            "ipc", "grant_date", "legal_status",
-            pl.when(pl.col("number_type").is_not_null()).then(pl.lit("number"))
-            .when(pl.col("text_type").is_not_null()).then(pl.lit("patent_type"))
-            .alias("type_source"),
-            pl.col("records").cast(pl.Int64),
-            "source_row",
+    date = pl.col("date_value").filter(pl.col("date_year").is_not_null()).first()
+    # Most applications have one record, whose values are the application's: only the applications
+    # with several records are grouped.
+    patents = rows.select(pl.all().gather(order.gather(first_at))).with_columns(
+        pl.when(pl.col("date_year").is_not_null()).then(pl.col("date_value")).alias("date_value"))
+    several = (records > 1).arg_true()
+    if several.len():
+        grouped = (
+            rows.select(pl.all().gather(order.filter(merged)))
+            .group_by("key", maintain_order=True)
+            .agg(*(pl.col(c).drop_nulls().first() for c in _FIRST_SET), date)
         )
-        .with_row_index("patent_id", offset=1)
-        .select("app_no", pl.col("patent_id").cast(pl.Int64), pl.exclude("app_no", "patent_id"))
+        patents = patents.with_columns(patents[c].scatter(several, grouped[c]) for c in (*_FIRST_SET, "date_value"))
+    return patents.select(
+        app_nos_from_keys(patents["key"]).alias("app_no"),
+        pl.int_range(1, patents.height + 1, dtype=pl.Int64).alias("patent_id"),
+        pl.coalesce("number_type", "text_type").cast(pl.Utf8).alias("patent_type"),
+        pl.coalesce("date_year", "number_year").cast(pl.Int64).alias("app_year"),
+        pl.col("date_value").alias("app_date"),
+        *(codes.decode(patents[c]) for c, codes in steps.texts.items()),
+        pl.when(pl.col("number_type").is_not_null()).then(pl.lit("number"))
+        .when(pl.col("text_type").is_not_null()).then(pl.lit("patent_type"))
+        .alias("type_source"),
+        records,
+        pl.col(ROW).alias("source_row"),
+        "key",
     )
-    account.kept = patents.height
-    account.merged_duplicates = frame.height - patents.height
 
-    applicants = (
-        listed.join(frame.select(ROW, pl.col("canon").alias("app_no"), "_order"), on=ROW, how="inner",
-                    maintain_order="left")
+
+def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.DataFrame, app_nos: pl.Series,
+                cell_count: int) -> pl.DataFrame:
+    """patent_applicants (before linking): each application's applicants in file order, one per key.
+
+    `keys`, `cells` and `merged` are the kept rows' sorted by application, each application's in file
+    order; `items` the cells' applicants, by cell code and position, in one chunk (a gather from many
+    chunks costs several times more, and copies the names it gathers).
+    """
+    codes = pl.int_range(0, cell_count, dtype=pl.UInt32, eager=True)
+    first_item = items["cell"].search_sorted(codes, side="left")
+    item_count = items["cell"].search_sorted(codes, side="right") - first_item
+    # Each row repeated once per applicant of its cell, by integers: no string is copied here.
+    listed = pl.DataFrame({"key": keys, "_first": first_item.gather(cells), "_count": item_count.gather(cells),
+                           "_merged": merged}).select(
+        pl.col("key", "_merged").repeat_by("_count"),
+        pl.int_ranges("_first", pl.col("_first") + pl.col("_count"), dtype=pl.UInt32).alias("_item"),
+    ).explode("key", "_merged", "_item")
+    listed = listed.with_columns(items["key_id"].gather(listed["_item"]))
+    # A cell names a firm once; an application with several records may name it in more than one.
+    listed = without(listed, listed.with_row_index("_at").filter("_merged")
+                     .filter(~pl.struct("key", "key_id").is_first_distinct())["_at"])
+    ids = _patent_ids(listed["key"], app_nos.len())
+    return listed.select(
+        app_nos.gather(ids - 1).alias("app_no"),
+        position_in_runs("key").alias("position"),
+        items["applicant"].gather(listed["_item"]),
+        items["applicant_key"].gather(listed["_item"]),
+        ids,
     )
-    applicant_rows = applicants.unique([ROW, "_key_id"], keep="first", maintain_order=True).select(
-        ROW, "applicant", "applicant_key")
-    applicants = (
-        applicants.unique(["_order", "_key_id"], keep="first", maintain_order=True)
-        .sort("_order", maintain_order=True)  # stable: each patent's applicants keep file order
-        .select("app_no", position_in_runs("_order").alias("position"), "applicant", "applicant_key")
+
+
+def _applicant_names(rows: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+    """Per applicant key, its first spelling in the file and the number of kept rows that name it.
+
+    `rows` (_row, cell) are the kept rows. A key's first row is the first row of the cells naming it
+    (a cell names a key once, and a row has one cell).
+    """
+    by_cell = rows.group_by("cell").agg(pl.col(ROW).min().alias("_first"), pl.len().cast(pl.Int64).alias("rows"))
+    return (
+        items.join(by_cell, on="cell", how="inner")
+        .group_by("key_id")
+        .agg(pl.col("applicant").get(pl.col("_first").arg_min()), pl.col("applicant_key").first(),
+             pl.col("rows").sum())
+        .drop("key_id")
     )
-    applicants = applicants.with_columns(_patent_ids(applicants["app_no"], patents["app_no"]))
-    return PatentsResult(patents, applicants, applicant_rows, disagreements,
-                         patents.filter(pl.col("patent_type").is_null()).height)
+
+
+def _patent_ids(applicant_keys: pl.Series, patents: int) -> pl.Series:
+    """patents.patent_id for each applicant row, without a join on the application numbers.
+
+    Both sides are sorted by key and every kept patent has at least one applicant (a row without one
+    is quarantined), so the n-th distinct key among the applicants is the n-th patent.
+    """
+    ids = applicant_keys.ne_missing(applicant_keys.shift(1)).fill_null(True).cum_sum().cast(pl.Int64)
+    if (ids.max() or 0) != patents:
+        raise RuntimeError("internal error: patent applicants do not line up with the patents")
+    return ids.alias("patent_id")

@@ -89,13 +89,14 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
             _take(raw, "financing"), ledger, linker, investors, year)
         hightech, hightech_unlinked = build_hightech(_take(raw, "hightech"), ledger, linker, year)
     unlinked = pl.concat([
-        patents.applicant_rows.join(
+        patents.applicant_names.join(
             applicants.filter(pl.col("firm_id").is_null()).select("applicant_key").unique(),
             on="applicant_key", how="semi",
         ).select(pl.col("applicant").alias("name"), pl.col("applicant_key").alias("name_key"),
-                 pl.lit("patents").alias("table")),
-        financing_unlinked.with_columns(pl.lit("financing").alias("table")),
-        hightech_unlinked.with_columns(pl.lit("hightech").alias("table")),
+                 pl.lit("patents").alias("table"), "rows"),
+        # A row of financing and hightech names one firm: one row each.
+        financing_unlinked.with_columns(pl.lit("financing").alias("table"), pl.lit(1, dtype=pl.Int64).alias("rows")),
+        hightech_unlinked.with_columns(pl.lit("hightech").alias("table"), pl.lit(1, dtype=pl.Int64).alias("rows")),
     ])
     # The FIRE index's city statistics and reference tables, only when the raw folder holds one of them
     # (before the quarantine table is made: its bad rows go there).
@@ -162,7 +163,7 @@ def _report(raw_dir, options, references, ledger: Ledger, tables, patents, unlin
         "hightech": _link_counts(tables["hightech"]),
     }
     counts = (
-        unlinked.group_by("name_key", "table").agg(pl.len().alias("rows"), pl.col("name").first())
+        unlinked.group_by("name_key", "table").agg(pl.col("rows").sum(), pl.col("name").first())
         .group_by("name_key").agg(
             pl.col("rows").sum(), pl.col("name").sort_by("table").first(),
             pl.struct("table", "rows").sort_by("table").alias("by_table"))

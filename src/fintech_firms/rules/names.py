@@ -11,7 +11,7 @@ import polars as pl
 
 from ..frames import position_in_runs
 
-__all__ = ["normalize_name", "normalize_names", "split_list", "split_lists", "unique_in_order"]
+__all__ = ["normalize_name", "normalize_names", "split_list", "split_lists", "split_lists_at", "unique_in_order"]
 
 # \s covers Unicode whitespace (\u3000, NBSP, tabs, newlines); the zero-width characters and the BOM are
 # not whitespace to Python but are invisible in exports and would otherwise split one firm into two.
@@ -88,29 +88,45 @@ def unique_in_order(
 
 # Values with no half-width comma (whose corporate-suffix rule needs a look-ahead) and none of
 # \x1c-\x1f (white space to Python's strip, not to polars') split the same by plain polars string
-# functions; split_lists sends every other value through split_list, the rule's definition.
+# functions; split_lists sends every other value through split_list, the rule's definition. Values
+# with no separator at all (nearly every applicants cell) are one item, stripped.
 _PLAIN_LIST = r"^[^,\x1c-\x1f]*$"
 _OTHER_SEPARATORS = r"[；，、|｜]"
+_NO_SEPARATOR = r"^[^;；,，、|｜\x1c-\x1f]*$"
 
 
 def split_lists(values: pl.Series) -> pl.DataFrame:
     """split_list over a polars Series of distinct cells: a DataFrame of (value, position, item),
     a row per item, each value's items together and in order (cells without items have no row)."""
-    frame = pl.DataFrame({"value": values.cast(pl.Utf8)}).filter(pl.col("value").is_not_null())
+    items = split_lists_at(values)
+    return items.select(values.cast(pl.Utf8).gather(items["index"]).alias("value"), "position", "item")
+
+
+def split_lists_at(values: pl.Series) -> pl.DataFrame:
+    """split_list over a polars Series of cells: a DataFrame of (index, position, item), `index` the
+    value's place in `values` (UInt32), a row per item, each value's items together and in order
+    (cells without items have no row)."""
+    frame = (pl.DataFrame({"value": values.cast(pl.Utf8)}).with_row_index("index")
+             .filter(pl.col("value").is_not_null()))
+    single = pl.col("value").str.contains(_NO_SEPARATOR)
+    one = (frame.filter(single).select("index", pl.lit(1, dtype=pl.Int64).alias("position"),
+                                       pl.col("value").str.strip_chars().alias("item"))
+           .filter(pl.col("item") != ""))
+    frame = frame.filter(~single)
     plain = pl.col("value").str.contains(_PLAIN_LIST)
     fast = (
         frame.filter(plain)
-        .with_columns(pl.col("value").str.replace_all(_OTHER_SEPARATORS, ";").str.split(";").alias("item"))
+        .select("index", pl.col("value").str.replace_all(_OTHER_SEPARATORS, ";").str.split(";").alias("item"))
         .explode("item")
         .with_columns(pl.col("item").str.strip_chars())
         .filter(pl.col("item") != "")
     )
-    others = frame.filter(~plain)["value"].to_list()
-    pairs = [(v, item) for v in others for item in split_list(v)]
-    slow = pl.DataFrame(pairs, schema={"value": pl.Utf8, "item": pl.Utf8}, orient="row")
+    others = frame.filter(~plain)
+    pairs = [(i, item) for i, v in others.iter_rows() for item in split_list(v)]
+    slow = pl.DataFrame(pairs, schema={"index": pl.UInt32, "item": pl.Utf8}, orient="row")
     # Each value's items stay together and in order, which is all the positions need.
-    return pl.concat([fast.select("value", "item"), slow]).select(
-        "value", position_in_runs("value").alias("position"), "item")
+    several = pl.concat([fast, slow]).select("index", position_in_runs("index").alias("position"), "item")
+    return pl.concat([one, several])
 
 
 # Names made only of CJK unified ideographs, printable ASCII, full-width parentheses, the ideographic

@@ -1,0 +1,80 @@
+"""build_patents reads the rows in chunks: the tables and the ledger do not depend on where the chunks
+end (duplicates, cells and values that recur in later chunks), and the codes the chunks share hold."""
+
+import polars as pl
+
+from fintech_firms.ingest import patents
+from fintech_firms.ingest.columns import DistinctRule, DistinctValues
+from fintech_firms.ingest.ledger import Ledger
+from fintech_firms.rules.patents import app_no_check_char
+from fintech_firms.tabular.reader import ROW, RawTable
+
+
+def _number(digits: str) -> str:
+    return f"{digits}.{app_no_check_char(digits)}"
+
+
+ROWS = [
+    # app_no, applicants, patent_type, app_date, ipc
+    (_number("201810000001"), "甲公司;乙公司", "发明", "2018-01-02", None),
+    (_number("201820000002"), "乙公司", None, "2018", "G06Q"),
+    (_number("201810000001").replace(".", ""), "乙公司；丙公司;甲公司", "实用新型", "2018/3/4", "G06F"),  # the first again, no dot
+    ("bad number", "丁公司", "发明", None, None),
+    (_number("99100001"), " ", "外观设计", "1999-05-06", None),  # no applicants
+    (_number("201820000002"), "丙公司 ", "unknown type", "not a date", "G06Q"),
+    (_number("201930000003"), "甲公司,  甲公司", "design", "2019-07-08", None),
+    (_number("201810000001"), "戊公司", None, None, "H04L"),
+    ("CN 2019 3000 0003", "乙公司", None, "2019-07-09", None),
+]
+
+
+def _table() -> RawTable:
+    columns = ["app_no", "applicants", "patent_type", "app_date", "ipc"]
+    frame = pl.DataFrame([dict(zip(columns, r)) for r in ROWS], schema={c: pl.Utf8 for c in columns})
+    frame = frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(ROW))
+    return RawTable("patents.csv", "utf-8", columns, columns, frame, rows_read=len(ROWS))
+
+
+def _build(monkeypatch, chunk_rows: int):
+    monkeypatch.setattr(patents, "CHUNK_ROWS", chunk_rows)
+    ledger = Ledger()
+    result = patents.build_patents(_table(), ledger, 2026)
+    return result, ledger
+
+
+def test_chunks_give_the_same_tables(monkeypatch):
+    whole, whole_ledger = _build(monkeypatch, 1 << 20)
+    assert whole.patents["app_no"].to_list() == sorted({_number("201810000001"), _number("201820000002"),
+                                                          _number("201930000003")})
+    assert whole.patents["records"].to_list() == [3, 2, 2]
+    assert whole.patents["ipc"].to_list() == ["G06F", "G06Q", None]  # the first set, in file order
+    first = whole.applicants.filter(pl.col("patent_id") == 1)
+    assert first["applicant"].to_list() == ["甲公司", "乙公司", "丙公司", "戊公司"]
+    assert first["position"].to_list() == [1, 2, 3, 4]
+    names = {r["applicant_key"]: r["rows"] for r in whole.applicant_names.to_dicts()}
+    assert names == {"甲公司": 3, "乙公司": 4, "丙公司": 2, "戊公司": 1}
+    assert whole_ledger.files["patents.csv"].accounted
+    for chunk_rows in (1, 2, 3, 4):
+        part, part_ledger = _build(monkeypatch, chunk_rows)
+        assert part.patents.equals(whole.patents)
+        assert part.applicants.equals(whole.applicants)
+        assert part.applicant_names.sort("applicant_key").equals(whole.applicant_names.sort("applicant_key"))
+        assert (part.type_disagreements, part.type_unknown) == (whole.type_disagreements, whole.type_unknown)
+        assert part_ledger.quarantine_frame().equals(whole_ledger.quarantine_frame())
+        assert part_ledger.cell_issue_frame().equals(whole_ledger.cell_issue_frame())
+        assert part_ledger.files["patents.csv"].as_dict() == whole_ledger.files["patents.csv"].as_dict()
+
+
+def test_codes_are_shared_by_the_chunks():
+    values = DistinctValues(keep=True)
+    first, new = values.codes(pl.Series(["a", None, "b", "a"]))
+    second, later = values.codes(pl.Series(["c", "a", None]))
+    assert first.to_list() == [1, None, 2, 1] and second.to_list() == [3, 1, None]
+    assert new["value"].to_list()[1:] == ["a", "b"] and later["value"].to_list() == ["c"]
+    assert values.decode(pl.Series([3, 2, None, 1], dtype=pl.UInt32)).to_list() == ["c", "b", None, "a"]
+
+    seen = []
+    rule = DistinctRule(lambda v: (seen.append(v) or (v or "").upper(),), {"upper": pl.Utf8})
+    assert rule.apply(pl.Series(["x", "y", "x", None]))["upper"].to_list() == ["X", "Y", "X", ""]
+    assert rule.apply(pl.Series(["y", "z"]))["upper"].to_list() == ["Y", "Z"]
+    assert seen.count("x") == seen.count("y") == seen.count("z") == 1
