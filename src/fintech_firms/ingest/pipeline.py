@@ -77,7 +77,8 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
         cities = CityMatcher(references["regions"].frame)
         tracks = TrackMatcher(references["tracks"].frame, "tracks.csv", options.fuzzy)
         firms = build_firms(_take(raw, "firms"), ledger, cities, tracks, year)
-    linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
+    with progress.step("Indexing firm names"):
+        linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
     with progress.step("Parsing patents"):
         patents = build_patents(_take(raw, "patents"), ledger, year)
     with progress.step("Fuzzy-linking applicants") as advance:
