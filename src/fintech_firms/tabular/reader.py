@@ -162,32 +162,44 @@ def _build(
     headers = [h.removeprefix(MIXED_MARK) for h in headers]  # a header in the other encoding is read
     written = _written(headers)
     headers, columns = _columns(source, headers, encoding, canonical, known)
+    checked = _check_rows(enumerate(rows, start=1), headers, encoding, damaged)
+    columns_of_cells = list(zip(*checked.kept)) if checked.kept else [()] * len(headers)
+    data = {col: pl.Series(col, values, dtype=pl.Utf8) for col, values in zip(columns, columns_of_cells)}
+    data[ROW] = pl.Series(ROW, checked.row_numbers, dtype=pl.Int64)
+    frame = _trimmed(pl.DataFrame(data), columns)
+    table = RawTable(source, encoding, headers, columns, frame, checked.rejected, checked.last_row, checked.blank)
+    return _without_repeated_header(table, written)
+
+
+@dataclass
+class _CheckedRows:
+    kept: list[list[str]] = field(default_factory=list)  # padded to the header's width
+    row_numbers: list[int] = field(default_factory=list)  # of the kept rows
+    rejected: list[Rejected] = field(default_factory=list)
+    blank: int = 0
+    last_row: int = 0
+
+
+def _check_rows(numbered_rows, headers: list[str], encoding: str, damaged: bool) -> _CheckedRows:
+    """Rows parsed by the csv module, (row number, cells), sorted into kept, blank and rejected."""
     width = len(headers)
-    kept: list[list[str]] = []
-    row_numbers: list[int] = []
-    rejected: list[Rejected] = []
-    rows_read = blank = 0
-    for row_no, cells in enumerate(rows, start=1):
-        rows_read = row_no
+    out = _CheckedRows()
+    for row_no, cells in numbered_rows:
+        out.last_row = row_no
         if not "".join(cells).strip():
-            blank += 1
+            out.blank += 1
             continue
         # The common row has the header's width, short cells and clean bytes: one cheap test.
         if (len(cells) != width or max(map(len, cells)) > MAX_CELL_CHARS
                 or (damaged and _has_bad_bytes("".join(cells)))):
             reason = _row_problem(cells, width, encoding)
             if reason:
-                rejected.append(Rejected(row_no, reason, _raw_record(headers, cells)))
+                out.rejected.append(Rejected(row_no, reason, _raw_record(headers, cells)))
                 continue
             cells = (cells + [""] * width)[:width]
-        row_numbers.append(row_no)
-        kept.append(cells)
-    columns_of_cells = list(zip(*kept)) if kept else [()] * width
-    data = {col: pl.Series(col, values, dtype=pl.Utf8) for col, values in zip(columns, columns_of_cells)}
-    data[ROW] = pl.Series(ROW, row_numbers, dtype=pl.Int64)
-    frame = _trimmed(pl.DataFrame(data), columns)
-    table = RawTable(source, encoding, headers, columns, frame, rejected, rows_read, blank)
-    return _without_repeated_header(table, written)
+        out.row_numbers.append(row_no)
+        out.kept.append(cells)
+    return out
 
 
 def _trimmed(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -308,35 +320,21 @@ def _read_quoted(text: str, delimiter: str, source: str, encoding: str, canonica
         return None
     written = _written(header)
     headers, columns = _columns(source, header, encoding, canonical, known)
-    width = len(headers)
     body = frame.slice(1).rename(dict(zip(frame.columns, columns)))
     del frame
     body = body.with_columns(pl.int_range(1, body.height + 1, dtype=pl.Int64).alias(ROW))
     filled = pl.any_horizontal(_has_text(pl.col(c)) for c in columns)
     body = body.filter(filled & ~pl.col(ROW).is_in([row for row, _ in quoted_rows]))
     blank = records - 1 - len(quoted_rows) - body.height
-    # _build's test of each row, for the quoted ones
-    kept: list[list[str]] = []
-    row_numbers: list[int] = []
-    rejected: list[Rejected] = []
-    for row_no, cells in quoted_rows:
-        if not "".join(cells).strip():
-            blank += 1
-            continue
-        if len(cells) != width or max(map(len, cells)) > MAX_CELL_CHARS:
-            reason = _row_problem(cells, width, encoding)
-            if reason:
-                rejected.append(Rejected(row_no, reason, _raw_record(headers, cells)))
-                continue
-            cells = (cells + [""] * width)[:width]
-        row_numbers.append(row_no)
-        kept.append(cells)
-    if kept:
-        data = {col: pl.Series(col, values, dtype=pl.Utf8) for col, values in zip(columns, zip(*kept))}
-        data[ROW] = pl.Series(ROW, row_numbers, dtype=pl.Int64)
+    # _build's test of each row, for the quoted ones (their text holds no invalid bytes on this path)
+    checked = _check_rows(quoted_rows, headers, encoding, False)
+    if checked.kept:
+        data = {col: pl.Series(col, values, dtype=pl.Utf8) for col, values in zip(columns, zip(*checked.kept))}
+        data[ROW] = pl.Series(ROW, checked.row_numbers, dtype=pl.Int64)
         body = pl.concat([body, pl.DataFrame(data)]).sort(ROW)
     frame = _trimmed(body, columns)
-    table = RawTable(source, encoding, headers, columns, frame, rejected, records - 1, blank)
+    table = RawTable(source, encoding, headers, columns, frame, checked.rejected, records - 1,
+                     blank + checked.blank)
     return _without_repeated_header(table, written)
 
 
