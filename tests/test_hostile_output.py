@@ -263,11 +263,17 @@ def test_ctrl_c_during_the_swap_is_delivered_after_it(tmp_path: Path, monkeypatc
     def interrupted(src, dst):
         real(src, dst)
         if Path(dst).name == ".parquet.old":
-            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C right between the two renames
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C right between the two renames
 
     monkeypatch.setattr(writer.os, "replace", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        write_output(out, tables(5), {"run": 2})
+    # Ctrl-C as an interactive shell gives it: a process started in the background by a script inherits
+    # SIGINT ignored, and Python then leaves it ignored.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            write_output(out, tables(5), {"run": 2})
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert json.loads((out / REPORT_NAME).read_text()) == {"run": 2}  # the new output, whole
     assert pl.read_parquet(out / "firms.parquet").height == 5
 

@@ -254,7 +254,9 @@ def _no_interrupts() -> Iterator[None]:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         if received:
-            os.kill(os.getpid(), received[0])
+            # To this thread, not the process: os.kill may hand it to a worker thread that is not
+            # scheduled before the caller has moved on (seen once in CI on a loaded machine).
+            signal.raise_signal(received[0])
 
 
 def _recover(out_dir: Path) -> None:
