@@ -51,11 +51,11 @@ tokens with the query, still grow with the firms, more slowly. docs/linking.md#s
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from functools import cache
+from itertools import accumulate, combinations
 
 import numpy as np
 import polars as pl
@@ -113,9 +113,9 @@ class ChoiceIndex:
         self._starts = np.searchsorted(self.lengths, np.arange(self.longest + 2)).tolist()
         self.choice_array = np.array(self.choices, dtype=object)
         self.postings = _Postings(_characters(frame["choice"]))
-        self.use_triples = len(self.choices) >= TRIPLES_FROM if triples is None else triples
         # A triple is kept as one integer, three token ranks in base `vocabulary`.
-        self.use_triples = self.use_triples and len(self.postings.sizes) < 2**20
+        self.use_triples = ((len(self.choices) >= TRIPLES_FROM if triples is None else triples)
+                            and len(self.postings.sizes) < 2**20)
         self._triple_indexes: dict[float, _Triples] = {}
 
     def candidates(self, query: str, cutoff: float) -> np.ndarray:
@@ -130,7 +130,7 @@ class ChoiceIndex:
             return np.arange(start, stop, dtype=np.int64)
         lengths = range(first, last + 1)
         # m(l): the LCS a choice of length l needs to reach the cut-off.
-        need = [max(1, math.ceil(cutoff * (n + length) / 200 - 1e-9)) for length in lengths]
+        need = [_lcs_needed(n, length, cutoff) for length in lengths]
         tokens = _tokens(query)
         if self.use_triples and need[0] >= 3:
             # Three tokens shared at every length of the window (step 6).
@@ -231,13 +231,14 @@ class _Triples:
         # Each choice's tokens in the global order: a choice of length l holds exactly l tokens.
         token_of = np.repeat(np.arange(vocab), postings.sizes)
         rank = np.sort(postings.flat * vocab + self.rank[token_of]) % vocab
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if lengths.size else lengths
-        # P(l) per length, then the first P(l) rows of each choice.
+        # P(l) per length, then the first P(l) rows of each choice: row r of the kept ones is the
+        # choice's token at position r - kept_start (of its choice), taken from all_start + that position.
         prefix = _prefix_lengths(int(lengths.max(initial=0)), cutoff)[lengths]
-        kept = np.repeat(starts - np.concatenate(([0], np.cumsum(prefix)[:-1])), prefix) + np.arange(prefix.sum())
-        rank = rank[kept]
+        all_start, kept_start = np.cumsum(lengths) - lengths, np.cumsum(prefix) - prefix
+        position = np.arange(prefix.sum()) - np.repeat(kept_start, prefix)
+        rank = rank[np.repeat(all_start, prefix) + position]
         choice = np.repeat(np.arange(lengths.size), prefix)
-        room = np.repeat(prefix, prefix) - (np.arange(rank.size) - np.repeat(np.cumsum(prefix) - prefix, prefix))
+        room = np.repeat(prefix, prefix) - position
         # Row j + o is the same choice's token o places on whenever o < room[j].
         keys, holders = [], []
         for o2 in range(2, int(room.max(initial=0))):
@@ -265,7 +266,7 @@ class _Triples:
         known = np.sort(self.rank[[i for i in ids if i >= 0]])[:max(0, prefix - unknown)]
         if known.size < 3:
             return np.empty(0, dtype=np.int64)
-        a, b, c = np.array(list(itertools.combinations(range(known.size), 3))).T
+        a, b, c = _triple_positions(int(known.size))
         wanted = (known[a] * self.vocab + known[b]) * self.vocab + known[c]
         lo = np.searchsorted(self.keys, wanted, side="left")
         hi = np.searchsorted(self.keys, wanted, side="right")
@@ -280,10 +281,21 @@ def _prefix_lengths(longest: int, cutoff: float) -> np.ndarray:
     length l needs against the shortest query whose length window holds l (step 6)."""
     out = np.zeros(longest + 1, dtype=np.int64)
     for length in range(1, longest + 1):
-        shortest = max(1, math.ceil(cutoff * length / (200 - cutoff) - 1e-9))
-        need = max(1, math.ceil(cutoff * (length + shortest) / 200 - 1e-9))
-        out[length] = min(length, length - need + 3)
+        # The window is symmetric: the shortest query whose window holds l is the start of l's window.
+        shortest = max(1, math.ceil(_length_window(length, cutoff)[0]))
+        out[length] = min(length, length - _lcs_needed(shortest, length, cutoff) + 3)
     return out
+
+
+@cache
+def _triple_positions(size: int) -> np.ndarray:
+    """The positions (a, b, c), a < b < c, of every triple among `size` tokens, as three rows."""
+    return np.array(list(combinations(range(size), 3)), dtype=np.int64).T
+
+
+def _lcs_needed(n: int, length: int, cutoff: float) -> int:
+    """m: the LCS a query of n characters and a choice of `length` need to score `cutoff` (step 2)."""
+    return max(1, math.ceil(cutoff * (n + length) / 200 - 1e-9))
 
 
 def _characters(choices: pl.Series) -> pl.DataFrame:
