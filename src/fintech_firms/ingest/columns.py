@@ -72,8 +72,10 @@ class DistinctValues:
         """Each value's code (UInt32, null for null) and the (code, value) rows first seen here, by code."""
         codes = values.cast(self._dtype).to_physical().alias("code")
         first = self.count
-        new = (pl.DataFrame([codes, values.alias("value")])
-               .filter((pl.col("code") >= max(first, 1)) & pl.col("code").is_first_distinct()).sort("code"))
+        # The rows with a code not handed out before (a few, after the first chunks), then their first.
+        fresh = (codes >= max(first, 1)).arg_true()
+        new = (pl.DataFrame([codes.gather(fresh), values.gather(fresh).alias("value")])
+               .filter(pl.col("code").is_first_distinct()).sort("code"))
         if first == 0:
             new = pl.concat([pl.DataFrame({"code": [0], "value": [_HELD]}, schema=new.schema), new])
         if (pl.Series([_HELD]).cast(self._dtype).to_physical().item() != 0

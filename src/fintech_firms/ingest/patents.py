@@ -220,12 +220,16 @@ def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.
     codes = pl.int_range(0, cell_count, dtype=pl.UInt32, eager=True)
     first_item = items["cell"].search_sorted(codes, side="left")
     item_count = items["cell"].search_sorted(codes, side="right") - first_item
-    # Each row repeated once per applicant of its cell, by integers: no string is copied here.
-    listed = pl.DataFrame({"key": keys, "_first": first_item.gather(cells), "_count": item_count.gather(cells),
-                           "_merged": merged}).select(
-        pl.col("key", "_merged").repeat_by("_count"),
-        pl.int_ranges("_first", pl.col("_first") + pl.col("_count"), dtype=pl.UInt32).alias("_item"),
-    ).explode("key", "_merged", "_item")
+    # Each row repeated once per applicant of its cell, by integers: no string is copied here. Every
+    # row's cell names at least one applicant (a row without is quarantined), so the rows' starts in
+    # the repeated list increase, and a running count of them gives each repeated row its row.
+    count = item_count.gather(cells).cast(pl.Int64)
+    starts = (count.cum_sum() - count).alias("_start")
+    row = (pl.repeat(0, int(count.sum()), dtype=pl.UInt32, eager=True).scatter(starts, 1).cum_sum() - 1)
+    listed = pl.DataFrame({"_row": row}).select(
+        keys.gather(row).alias("key"), merged.gather(row).alias("_merged"),
+        (first_item.gather(cells.gather(row)).cast(pl.Int64) + pl.int_range(pl.len(), dtype=pl.Int64)
+         - starts.gather(row)).cast(pl.UInt32).alias("_item"))
     listed = listed.with_columns(items["key_id"].gather(listed["_item"]))
     # A cell names a firm once; an application with several records may name it in more than one.
     listed = without(listed, listed.with_row_index("_at").filter("_merged")

@@ -241,17 +241,19 @@ def app_no_keys(app_nos: pl.Series) -> pl.Series:
 def app_nos_from_keys(keys: pl.Series) -> pl.Series:
     """app_no_from_key over a Series of keys (null stays null)."""
     key = pl.col("k")
-    first, tail = key // KEY_BASE, key % KEY_BASE
+    parts = pl.DataFrame({"k": keys.cast(pl.Int64)}).select((key // KEY_BASE).alias("first"),
+                                                            (key % KEY_BASE).alias("tail"))
+    first, tail = pl.col("first"), pl.col("tail")
     twelve = tail >= 11
+    # The digits behind a leading 1, which keeps their leading zeros in the integer's text.
+    digits = pl.when(twelve).then(10**12 + first * 10_000 + (tail - 11) // 11).otherwise(10**8 + first)
     check = pl.when(twelve).then((tail - 11) % 11).otherwise(tail)
-    digits = (pl.when(twelve).then((first * 10_000 + (tail - 11) // 11).cast(pl.Utf8).str.zfill(12))
-              .otherwise(first.cast(pl.Utf8).str.zfill(8)))
-    text = pl.concat_str(digits, pl.lit("."), check.replace_strict(_CHECK_TEXT, return_dtype=pl.Utf8))
-    return pl.DataFrame({"k": keys.cast(pl.Int64)}).select(text.alias(keys.name)).to_series()
+    text = pl.format("{}.{}", digits.cast(pl.Utf8).str.slice(1), pl.lit(_CHECK_SERIES).gather(check))
+    return parts.select(text.alias(keys.name)).to_series()
 
 
 _CHECK_VALUE = {c: i for i, c in enumerate(_CHECK_CHARS)}
-_CHECK_TEXT = {i: c for i, c in enumerate(_CHECK_CHARS)}
+_CHECK_SERIES = pl.Series(list(_CHECK_CHARS), dtype=pl.Utf8)
 PATENT_TYPES = pl.Enum(["invention", "utility", "design"])
 
 
