@@ -62,7 +62,8 @@ class _Cells:
             # A cell naming one firm twice names it once (the first spelling); only a cell of several can.
             several = (pl.col("position") > 1) | (pl.col("position").shift(-1) > 1).fill_null(False)
             items = without(items, items.with_row_index("_at").filter(several)
-                            .filter(~pl.struct("index", "key_id").is_first_distinct())["_at"])
+                            .filter(~(pl.col("index").cast(pl.UInt64) * 2**32 + pl.col("key_id"))
+                                    .is_first_distinct())["_at"])
             self.items.append(items.select(
                 (pl.col("index") + new["code"][0]).cast(pl.UInt32).alias("cell"), "position",
                 pl.col("item").alias("applicant"), "applicant_key", "key_id"))
