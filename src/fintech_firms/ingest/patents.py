@@ -125,7 +125,7 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
     cell_count = steps.cells.release()
     items = pl.concat(steps.cells.items, rechunk=True).with_row_index("_item")  # see _applicants
     steps.cells.items.clear()
-    names = _applicant_names(rows.select(ROW, "cell"), items)
+    names = _applicant_names(rows.select(ROW, "cell"), items, cell_count)
     sorted_cells = rows["cell"].gather(order)
     patents = _patents(rows, order, first_at, records, merged, steps)
     account.kept = patents.height
@@ -149,8 +149,10 @@ def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _St
         .alias("_reason"),
     )
     del parsed, codes, named
-    ledger.quarantine(table, chunk.filter(pl.col("_reason").is_not_null()))
-    chunk = chunk.filter(pl.col("_reason").is_null()).drop("app_no", "applicants", "_reason")
+    bad = chunk["_reason"].is_not_null()
+    ledger.quarantine(table, chunk.filter(bad))
+    # The raw cells the kept rows no longer need are dropped before the filter, which would copy them.
+    chunk = chunk.drop("app_no", "applicants", "_reason").filter(~bad)
     chunk = pl.concat([chunk, steps.types.apply(chunk["patent_type"]), steps.dates.apply(chunk["app_date"])],
                       how="horizontal")
     chunk = chunk.with_columns(
@@ -184,12 +186,12 @@ def _patents(rows: pl.DataFrame, order: pl.Series, first_at: pl.Series, records:
     date = pl.col("date_value").filter(pl.col("date_year").is_not_null()).first()
     # Most applications have one record, whose values are the application's: only the applications
     # with several records are grouped.
-    patents = rows.select(pl.all().gather(order.gather(first_at))).with_columns(
+    patents = rows.select(pl.exclude("cell").gather(order.gather(first_at))).with_columns(
         pl.when(pl.col("date_year").is_not_null()).then(pl.col("date_value")).alias("date_value"))
     several = (records > 1).arg_true()
     if several.len():
         grouped = (
-            rows.select(pl.all().gather(order.filter(merged)))
+            rows.select(pl.exclude("cell").gather(order.filter(merged)))
             .group_by("key", maintain_order=True)
             .agg(*(pl.col(c).drop_nulls().first() for c in _FIRST_SET), date)
         )
@@ -245,15 +247,20 @@ def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.
     )
 
 
-def _applicant_names(rows: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+def _applicant_names(rows: pl.DataFrame, items: pl.DataFrame, cell_count: int) -> pl.DataFrame:
     """Per applicant key, its first spelling in the file and the number of kept rows that name it.
 
     `rows` (_row, cell) are the kept rows. A key's first row is the first row of the cells naming it
     (a cell names a key once, and a row has one cell).
     """
     by_cell = rows.group_by("cell").agg(pl.col(ROW).min().alias("_first"), pl.len().cast(pl.Int64).alias("rows"))
+    # The cells' figures by cell code, gathered for the items (a join would hash the codes again); the
+    # cells of quarantined rows only have none.
+    first = pl.repeat(None, cell_count, dtype=pl.Int64, eager=True).scatter(by_cell["cell"], by_cell["_first"])
+    count = pl.repeat(None, cell_count, dtype=pl.Int64, eager=True).scatter(by_cell["cell"], by_cell["rows"])
     return (
-        items.join(by_cell, on="cell", how="inner")
+        items.with_columns(first.gather(items["cell"]).alias("_first"), count.gather(items["cell"]).alias("rows"))
+        .filter(pl.col("_first").is_not_null())
         .group_by("key_id")
         .agg(pl.col("applicant").get(pl.col("_first").arg_min()), pl.col("applicant_key").first(),
              pl.col("rows").sum())
