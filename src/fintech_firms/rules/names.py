@@ -143,11 +143,12 @@ _NAME_TO = ["(", ")", "", "", *[""] * len(_ZERO_WIDTH), *string.ascii_lowercase]
 
 def normalize_names(values: pl.Series) -> pl.Series:
     """normalize_name over a polars Series of text, one key per input row, in order."""
-    frame = pl.DataFrame({"value": values.cast(pl.Utf8)}).with_columns(
-        pl.col("value").str.contains(_PLAIN_NAME).fill_null(True).alias("_plain"))
-    fast = pl.col("value").str.replace_many(_NAME_FROM, _NAME_TO).fill_null("")
-    others = frame.filter(~pl.col("_plain"))["value"].unique(maintain_order=True).to_list()
-    lookup = pl.DataFrame({"value": others, "_slow": [normalize_name(v) for v in others]},
-                          schema={"value": pl.Utf8, "_slow": pl.Utf8})
-    frame = frame.join(lookup, on="value", how="left", nulls_equal=True, maintain_order="left")
-    return frame.select(pl.when("_plain").then(fast).otherwise("_slow").alias(values.name)).to_series()
+    values = values.cast(pl.Utf8)
+    keys = values.str.replace_many(_NAME_FROM, _NAME_TO).fill_null("").alias(values.name)
+    others = (~values.str.contains(_PLAIN_NAME).fill_null(True)).arg_true()
+    if others.len():
+        # The few other names go through the rule, once per distinct name, and are put in place.
+        slow = values.gather(others).to_list()
+        found = {v: normalize_name(v) for v in dict.fromkeys(slow)}
+        keys = keys.scatter(others, pl.Series([found[v] for v in slow], dtype=pl.Utf8))
+    return keys
