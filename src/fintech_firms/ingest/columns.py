@@ -31,6 +31,22 @@ def map_distinct(
     return frame.with_columns(found.drop(column))
 
 
+def map_distinct_many(
+    frame: pl.DataFrame,
+    column: str,
+    rule: Callable[[pl.Series], pl.DataFrame],
+    fields: dict[str, DType],
+) -> pl.DataFrame:
+    """map_distinct for a vectorised rule: `rule(distinct values)` gives one row per value, its
+    columns the fields in `fields` order (named as `fields`, cast to their types here)."""
+    values = frame.get_column(column).unique(maintain_order=True)
+    found = rule(values)
+    lookup = pl.DataFrame([values.cast(pl.Utf8).alias(column), *(
+        found.to_series(i).cast(dtype).alias(name) for i, (name, dtype) in enumerate(fields.items()))])
+    joined = frame.select(column).join(lookup, on=column, how="left", nulls_equal=True, maintain_order="left")
+    return frame.with_columns(joined.drop(column))
+
+
 def column_or_null(frame: pl.DataFrame, column: str) -> pl.Expr:
     """The column when the file has it, else nulls (optional columns of contract §1)."""
     return pl.col(column) if column in frame.columns else pl.lit(None, dtype=pl.Utf8).alias(column)
@@ -102,8 +118,11 @@ class DistinctRule:
     """map_distinct for a column read in chunks: `rule(value)` once per distinct value of all the
     chunks, its fields gathered by the value's code rather than joined on the text."""
 
-    def __init__(self, rule: Callable[[str | None], tuple], fields: dict[str, DType]) -> None:
-        self.rule, self.fields = rule, fields
+    def __init__(self, rule: Callable[[str | None], tuple], fields: dict[str, DType],
+                 many: Callable[[pl.Series], pl.DataFrame] | None = None) -> None:
+        """`many`: the rule over a Series of values (one row per value, the fields in order), used
+        instead of calling `rule` once per value."""
+        self.rule, self.fields, self.many = rule, fields, many
         self.values = DistinctValues()
         self.results = pl.DataFrame(schema=fields)
         self.blank = rule(None)
@@ -111,7 +130,12 @@ class DistinctRule:
     def apply(self, values: pl.Series) -> pl.DataFrame:
         """One row per value: the fields of rule(value), in order."""
         codes, new = self.values.codes(values)
-        if new.height:
+        if new.height and self.many is not None:
+            found_many = self.many(new["value"])
+            self.results = pl.concat([self.results, found_many.select(
+                found_many.to_series(i).cast(dtype).alias(name)
+                for i, (name, dtype) in enumerate(self.fields.items()))])
+        elif new.height:
             found = [self.rule(v) for v in new["value"].to_list()]
             self.results = pl.concat([self.results, pl.DataFrame(
                 {name: [r[i] for r in found] for i, name in enumerate(self.fields)}, schema=self.fields)])

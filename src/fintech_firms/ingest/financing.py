@@ -6,9 +6,9 @@ import polars as pl
 
 from ..rules.names import normalize_names, split_lists
 from ..rules.rounds import is_c_plus, normalize_round
-from ..rules.values import parse_date
+from ..rules.values import parse_dates
 from ..tabular.reader import ROW, RawTable
-from .columns import column_or_null, map_distinct
+from .columns import column_or_null, map_distinct, map_distinct_many
 from .investors import InvestorMatcher
 from .ledger import Ledger
 from .linking import Linker, attach_links, firm_identity, unlinked_rows, with_name_keys
@@ -23,7 +23,7 @@ def build_financing(
         column_or_null(table.frame, c)
         for c in ("firm_name", "uscc", "amount", "lead_investors", "investors")
     )
-    frame = map_distinct(frame, "date", lambda v: parse_date(v, max_year=max_year),
+    frame = map_distinct_many(frame, "date", lambda values: parse_dates(values, max_year=max_year),
                          {"date_value": pl.Date, "year": pl.Int64, "date_error": pl.Utf8})
     frame = frame.with_columns(
         pl.when(pl.col("firm_name").is_null() & pl.col("uscc").is_null())

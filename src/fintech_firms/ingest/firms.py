@@ -20,9 +20,9 @@ from ..reference.tables import REGION_OTHER, REGION_UNKNOWN, UNCLASSIFIED
 from ..reference.taxonomy import TrackMatcher
 from ..rules.names import normalize_names, split_lists
 from ..rules.uscc import parse_usccs
-from ..rules.values import parse_bool, parse_count, parse_date
+from ..rules.values import parse_bool, parse_count, parse_dates
 from ..tabular.reader import ROW, RawTable
-from .columns import column_or_null, map_distinct, split_distinct
+from .columns import column_or_null, map_distinct, map_distinct_many, split_distinct
 from .ledger import Ledger
 
 
@@ -54,7 +54,7 @@ def build_firms(
     frame = map_distinct(frame, "rd_staff", parse_count, {"rd_value": pl.Int64, "rd_error": pl.Utf8})
     frame = map_distinct(frame, "has_patent_transfer", parse_bool,
                          {"transfer_value": pl.Boolean, "transfer_error": pl.Utf8})
-    frame = map_distinct(frame, "founded", lambda v: parse_date(v, max_year=max_year),
+    frame = map_distinct_many(frame, "founded", lambda values: parse_dates(values, max_year=max_year),
                          {"founded_date": pl.Date, "founded_year": pl.Int64, "founded_error": pl.Utf8})
     for column, error in (("uscc", "uscc_error"), ("rd_staff", "rd_error"),
                           ("has_patent_transfer", "transfer_error"), ("founded", "founded_error")):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 
 from ..rules.certs import cert_year
-from ..rules.values import parse_date
+from ..rules.values import parse_dates
 from ..tabular.reader import ROW, RawTable
-from .columns import column_or_null, map_distinct
+from .columns import column_or_null, map_distinct, map_distinct_many
 from .ledger import Ledger
 from .linking import Linker, attach_links, firm_identity, unlinked_rows, with_name_keys
 
@@ -23,7 +23,7 @@ def build_hightech(
     frame = table.frame.with_columns(
         column_or_null(table.frame, c) for c in ("name", "uscc", "issue_date", "cert_no")
     )
-    frame = map_distinct(frame, "issue_date", lambda v: parse_date(v, max_year=max_year),
+    frame = map_distinct_many(frame, "issue_date", lambda values: parse_dates(values, max_year=max_year),
                          {"date_value": pl.Date, "date_year": pl.Int64, "date_error": pl.Utf8})
     frame = map_distinct(frame, "cert_no", lambda v: (cert_year(v),), {"cert_year": pl.Int64})
     frame = frame.with_columns(

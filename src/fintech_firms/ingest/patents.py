@@ -18,7 +18,7 @@ import polars as pl
 from ..frames import position_in_runs, without
 from ..rules.names import normalize_names, split_lists_at
 from ..rules.patents import PATENT_TYPES, app_nos_from_keys, parse_app_number_keys, patent_type_from_text
-from ..rules.values import parse_date
+from ..rules.values import parse_date, parse_dates
 from ..tabular.reader import ROW, RawTable
 from .columns import DistinctRule, DistinctValues
 from .ledger import Ledger
@@ -86,7 +86,8 @@ class _Steps:
         self.cells = _Cells()
         self.types = DistinctRule(lambda v: (patent_type_from_text(v),), {"text_type": PATENT_TYPES})
         self.dates = DistinctRule(lambda v: parse_date(v, max_year=max_year),
-                                  {"date_value": pl.Date, "date_year": pl.Int32, "date_error": pl.Utf8})
+                                  {"date_value": pl.Date, "date_year": pl.Int32, "date_error": pl.Utf8},
+                                  lambda values: parse_dates(values, max_year=max_year))
         # Columns kept as written, as codes until the patents are made.
         self.texts = {c: DistinctValues(keep=True) for c in ("ipc", "grant_date", "legal_status")}
 
