@@ -227,10 +227,18 @@ WRITTEN_APP_NO = st.builds(
               st.integers(1985, 9999).flatmap(lambda y: st.integers(0, 10**8 - 1).map(lambda r: f"{y}{r:08d}"))),
     st.sampled_from(["", "CN", "CN ", "cn"]), st.sampled_from(["", "."]), st.booleans(),
 )
+# The same with the white space parse_app_no removes from ASCII text (\x1c-\x1f are white space to
+# Python's \s), and with a Unicode space, which sends a value to the scalar rule.
+SPACED_APP_NO = st.builds(
+    lambda number, at, space: number[:at] + space + number[at:],
+    WRITTEN_APP_NO, st.integers(0, 20), st.sampled_from([" ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1f",
+                                                         "  ", "\u3000", "\xa0"]),
+)
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.one_of(APP_NO_TEXT, WRITTEN_APP_NO), max_size=30), st.sampled_from([None, 2026, 9999]))
+@given(st.lists(st.one_of(APP_NO_TEXT, WRITTEN_APP_NO, SPACED_APP_NO), max_size=30),
+       st.sampled_from([None, 2026, 9999]))
 def test_keyed_parse_equals_the_scalar_rule(values, max_year):
     """parse_app_number_keys gives parse_app_no's fields, the number as its key (app_no_key)."""
     got = parse_app_number_keys(pl.Series(values, dtype=pl.Utf8), max_year=max_year)
