@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fintech_firms.rules.certs import cert_year
+from fintech_firms.rules.certs import cert_year, cert_years
 from fintech_firms.rules.patents import (
     AppNo,
     app_no_check_char,
@@ -199,6 +199,19 @@ def test_cert_year(raw, expected):
 def test_cert_year_total(value):
     r = cert_year(value)
     assert r is None or (isinstance(r, int) and 0 <= r <= 9999)
+
+
+CERT_TEXT = st.one_of(
+    st.none(), st.text(max_size=16), st.text(alphabet="GRgr0123456789 　Ｇ１\t\x1c-", max_size=16),
+    st.builds(lambda y, rest, prefix: f"{prefix}{y:04d}{rest}", st.integers(0, 9999),
+              st.text(alphabet="0123456789", max_size=8), st.sampled_from(["GR", "gr", "GR ", "ＧＲ", " GR"])),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CERT_TEXT, max_size=30))
+def test_vectorised_cert_years_equal_the_scalar_rule(values):
+    assert cert_years(pl.Series(values, dtype=pl.Utf8)).to_list() == [cert_year(v) for v in values]
 
 
 APP_NO_TEXT = st.one_of(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..rules.certs import cert_year
+from ..rules.certs import cert_years
 from ..rules.values import parse_dates
 from ..tabular.reader import ROW, RawTable
-from .columns import column_or_null, map_distinct, map_distinct_many
+from .columns import column_or_null, map_distinct_many
 from .ledger import Ledger
 from .linking import Linker, attach_links, firm_identity, unlinked_rows, with_name_keys
 
@@ -25,7 +25,7 @@ def build_hightech(
     )
     frame = map_distinct_many(frame, "issue_date", lambda values: parse_dates(values, max_year=max_year),
                          {"date_value": pl.Date, "date_year": pl.Int64, "date_error": pl.Utf8})
-    frame = map_distinct(frame, "cert_no", lambda v: (cert_year(v),), {"cert_year": pl.Int64})
+    frame = map_distinct_many(frame, "cert_no", lambda values: cert_years(values).to_frame(), {"cert_year": pl.Int64})
     frame = frame.with_columns(
         pl.coalesce("date_year", "cert_year").alias("issue_year"),
     ).with_columns(
