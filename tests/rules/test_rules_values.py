@@ -258,5 +258,6 @@ DATE_TEXT = st.one_of(st.none(), st.text(max_size=14), st.text(alphabet="0123456
 @given(st.lists(DATE_TEXT, max_size=30), st.sampled_from([None, 2026, 1999]))
 def test_vectorised_dates_equal_the_scalar_rule(values, max_year):
     got = parse_dates(pl.Series(values, dtype=pl.Utf8), max_year=max_year)
-    assert got.schema == {"date": pl.Date, "year": pl.Int64, "error": pl.Utf8}
-    assert list(got.iter_rows()) == [tuple(parse_date(v, max_year=max_year)) for v in values]
+    assert got.schema == {"value": pl.Utf8, "date": pl.Date, "year": pl.Int64, "error": pl.Utf8}
+    assert got["value"].to_list() == values
+    assert list(got.drop("value").iter_rows()) == [tuple(parse_date(v, max_year=max_year)) for v in values]

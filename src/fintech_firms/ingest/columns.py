@@ -31,22 +31,6 @@ def map_distinct(
     return frame.with_columns(found.drop(column))
 
 
-def map_distinct_many(
-    frame: pl.DataFrame,
-    column: str,
-    rule: Callable[[pl.Series], pl.DataFrame],
-    fields: dict[str, DType],
-) -> pl.DataFrame:
-    """map_distinct for a vectorised rule: `rule(distinct values)` gives one row per value, its
-    columns the fields in `fields` order (named as `fields`, cast to their types here)."""
-    values = frame.get_column(column).unique(maintain_order=True)
-    found = rule(values)
-    lookup = pl.DataFrame([values.cast(pl.Utf8).alias(column), *(
-        found.to_series(i).cast(dtype).alias(name) for i, (name, dtype) in enumerate(fields.items()))])
-    joined = frame.select(column).join(lookup, on=column, how="left", nulls_equal=True, maintain_order="left")
-    return frame.with_columns(joined.drop(column))
-
-
 def column_or_null(frame: pl.DataFrame, column: str) -> pl.Expr:
     """The column when the file has it, else nulls (optional columns of contract §1)."""
     return pl.col(column) if column in frame.columns else pl.lit(None, dtype=pl.Utf8).alias(column)

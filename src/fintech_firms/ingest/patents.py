@@ -22,6 +22,7 @@ from ..rules.values import parse_date, parse_dates
 from ..tabular.reader import ROW, RawTable
 from .columns import DistinctRule, DistinctValues
 from .ledger import Ledger
+from .stage import REASON, quarantine, settle
 
 NO_APPLICANTS = "no applicants"
 UNKNOWN_TYPE = "unknown patent type"
@@ -87,7 +88,7 @@ class _Steps:
         self.types = DistinctRule(lambda v: (patent_type_from_text(v),), {"text_type": PATENT_TYPES})
         self.dates = DistinctRule(lambda v: parse_date(v, max_year=max_year),
                                   {"date_value": pl.Date, "date_year": pl.Int32, "date_error": pl.Utf8},
-                                  lambda values: parse_dates(values, max_year=max_year))
+                                  lambda values: parse_dates(values, max_year=max_year).drop("value"))
         # Columns kept as written, as codes until the patents are made.
         self.texts = {c: DistinctValues(keep=True) for c in ("ipc", "grant_date", "legal_status")}
 
@@ -129,8 +130,7 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
     names = _applicant_names(rows.select(ROW, "cell"), items, cell_count)
     sorted_cells = rows["cell"].gather(order)
     patents = _patents(rows, order, first_at, records, merged, steps)
-    account.kept = patents.height
-    account.merged_duplicates = rows.height - patents.height
+    settle(account, rows.height, patents.height)
     del rows, order, first_at, records
     applicants = _applicants(sorted_keys, sorted_cells, merged, items, patents["app_no"], cell_count)
     return PatentsResult(patents.drop("key").rechunk(), applicants.rechunk(), names, disagreements,
@@ -147,13 +147,10 @@ def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _St
         parsed["key"], parsed["patent_type"].alias("number_type"), parsed["year"].alias("number_year"),
         codes.alias("cell"),
         pl.when(parsed["error"].is_not_null()).then(parsed["error"]).when(~named).then(pl.lit(NO_APPLICANTS))
-        .alias("_reason"),
+        .alias(REASON),
     )
     del parsed, codes, named
-    bad = chunk["_reason"].is_not_null()
-    ledger.quarantine(table, chunk.filter(bad))
-    # The raw cells the kept rows no longer need are dropped before the filter, which would copy them.
-    chunk = chunk.drop("app_no", "applicants", "_reason").filter(~bad)
+    chunk = quarantine(table, ledger, chunk).drop("app_no", "applicants")
     chunk = pl.concat([chunk, steps.types.apply(chunk["patent_type"]), steps.dates.apply(chunk["app_date"])],
                       how="horizontal")
     chunk = chunk.with_columns(

@@ -147,8 +147,8 @@ _DAYS_IN_MONTH = pl.Series([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dty
 
 
 def parse_dates(values: pl.Series, *, max_year: int | None = None) -> pl.DataFrame:
-    """parse_date over a polars Series of text: a DataFrame of `date` (Date), `year` (Int64) and
-    `error` (Utf8), one row per value, in order."""
+    """parse_date over a polars Series of text: a DataFrame of the input column `value`, `date` (Date),
+    `year` (Int64) and `error` (Utf8), one row per value, in order."""
     frame = pl.DataFrame({"value": values.cast(pl.Utf8)}).with_columns(
         pl.col("value").str.contains(_FAST_DATE).fill_null(False).alias("_fast"))
     numbers = pl.col("value").str.extract_all("[0-9]+")
@@ -164,7 +164,7 @@ def parse_dates(values: pl.Series, *, max_year: int | None = None) -> pl.DataFra
     valid = month_ok & (d >= 1) & (d <= days)
     ok = ~out_of_range & valid
     fast = frame.select(
-        "_fast",
+        "value", "_fast",
         pl.when(ok).then(pl.date(y, pl.when(ok).then(m).otherwise(1), pl.when(ok).then(d).otherwise(1)))
         .alias("date"),
         pl.when(ok).then(y).alias("year"),
@@ -185,7 +185,7 @@ def parse_dates(values: pl.Series, *, max_year: int | None = None) -> pl.DataFra
         })
         joined = slow.to_frame("value").join(lookup, on="value", how="left", nulls_equal=True,
                                              maintain_order="left")
-        fast = fast.with_columns(fast[c].scatter(others, joined[c]) for c in fast.columns)
+        fast = fast.with_columns(fast[c].scatter(others, joined[c]) for c in ("date", "year", "error"))
     return fast
 
 
