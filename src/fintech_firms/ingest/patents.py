@@ -47,7 +47,12 @@ class _Cells:
 
     def __init__(self) -> None:
         self.values = DistinctValues()
+        # The applicants as written: far fewer distinct spellings than items (a firm is named in many
+        # cells), so each spelling is normalised, and its key coded, once.
+        self.spellings = DistinctValues()
         self.keys = DistinctValues()
+        self.key_of = pl.Series("applicant_key", [], dtype=pl.Utf8)  # by spelling code
+        self.key_id_of = pl.Series("key_id", [], dtype=pl.UInt32)  # by spelling code
         self.items: list[pl.DataFrame] = []  # cell, position, applicant, applicant_key, key_id; by cell
         self.named = pl.Series("named", [], dtype=pl.Boolean)  # by cell code: names an applicant
 
@@ -57,9 +62,13 @@ class _Cells:
         if new.height:
             # By cell code (the new codes follow one another) and position.
             items = split_lists_at(new["value"]).sort("index", maintain_order=True)
-            items = items.with_columns(normalize_names(items["item"]).alias("applicant_key"))
-            # A key's code is equal exactly when the keys are: names are deduplicated by an integer.
-            items = items.with_columns(self.keys.codes(items["applicant_key"])[0].alias("key_id"))
+            spellings, fresh = self.spellings.codes(items["item"])
+            if fresh.height:
+                keys = normalize_names(fresh["value"])
+                # A key's code is equal exactly when the keys are: names are deduplicated by an integer.
+                self.key_of = pl.concat([self.key_of, keys], rechunk=True)
+                self.key_id_of = pl.concat([self.key_id_of, self.keys.codes(keys)[0]], rechunk=True)
+            items = items.with_columns(self.key_of.gather(spellings), self.key_id_of.gather(spellings))
             # A cell naming one firm twice names it once (the first spelling); only a cell of several can.
             several = (pl.col("position") > 1) | (pl.col("position").shift(-1) > 1).fill_null(False)
             items = without(items, items.with_row_index("_at").filter(several)
@@ -75,7 +84,7 @@ class _Cells:
         """Drop the codes' mappings once every chunk is read (a few hundred megabytes of distinct
         cells and names at ten million rows); returns how many cell codes there are."""
         count = self.values.count
-        del self.values, self.keys
+        del self.values, self.spellings, self.keys, self.key_of, self.key_id_of
         return count
 
 
