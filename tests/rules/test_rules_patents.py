@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fintech_firms.rules.certs import cert_year
+from fintech_firms.rules.certs import cert_year, cert_years
 from fintech_firms.rules.patents import (
     AppNo,
     app_no_check_char,
@@ -201,6 +201,19 @@ def test_cert_year_total(value):
     assert r is None or (isinstance(r, int) and 0 <= r <= 9999)
 
 
+CERT_TEXT = st.one_of(
+    st.none(), st.text(max_size=16), st.text(alphabet="GRgr0123456789 　Ｇ１\t\x1c-", max_size=16),
+    st.builds(lambda y, rest, prefix: f"{prefix}{y:04d}{rest}", st.integers(0, 9999),
+              st.text(alphabet="0123456789", max_size=8), st.sampled_from(["GR", "gr", "GR ", "ＧＲ", " GR"])),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CERT_TEXT, max_size=30))
+def test_vectorised_cert_years_equal_the_scalar_rule(values):
+    assert cert_years(pl.Series(values, dtype=pl.Utf8)).to_list() == [cert_year(v) for v in values]
+
+
 APP_NO_TEXT = st.one_of(
     st.text(alphabet="0123456789XxCNcnZL. .\t　１", max_size=18),
     st.builds(lambda d, sep, c: f"CN{d}{sep}{c}", st.text(alphabet="0123456789", min_size=8, max_size=13),
@@ -227,10 +240,18 @@ WRITTEN_APP_NO = st.builds(
               st.integers(1985, 9999).flatmap(lambda y: st.integers(0, 10**8 - 1).map(lambda r: f"{y}{r:08d}"))),
     st.sampled_from(["", "CN", "CN ", "cn"]), st.sampled_from(["", "."]), st.booleans(),
 )
+# The same with the white space parse_app_no removes from ASCII text (\x1c-\x1f are white space to
+# Python's \s), and with a Unicode space, which sends a value to the scalar rule.
+SPACED_APP_NO = st.builds(
+    lambda number, at, space: number[:at] + space + number[at:],
+    WRITTEN_APP_NO, st.integers(0, 20), st.sampled_from([" ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1f",
+                                                         "  ", "\u3000", "\xa0"]),
+)
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.one_of(APP_NO_TEXT, WRITTEN_APP_NO), max_size=30), st.sampled_from([None, 2026, 9999]))
+@given(st.lists(st.one_of(APP_NO_TEXT, WRITTEN_APP_NO, SPACED_APP_NO), max_size=30),
+       st.sampled_from([None, 2026, 9999]))
 def test_keyed_parse_equals_the_scalar_rule(values, max_year):
     """parse_app_number_keys gives parse_app_no's fields, the number as its key (app_no_key)."""
     got = parse_app_number_keys(pl.Series(values, dtype=pl.Utf8), max_year=max_year)

@@ -1,7 +1,8 @@
 import datetime as dt
 
+import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fintech_firms.rules.values import (
@@ -11,6 +12,7 @@ from fintech_firms.rules.values import (
     parse_bool,
     parse_count,
     parse_date,
+    parse_dates,
 )
 
 D = dt.date(2021, 3, 5)
@@ -236,3 +238,26 @@ def test_parse_bool_total(value):
     r = parse_bool(value)
     assert isinstance(r, ParsedBool)
     assert (r.value is None) or (r.error is None)
+
+
+# Dates as exports write them (the fast path's three forms, with days past the month's end, month 0 and
+# 13, years around 1900 and max_year, leap days), beside those it must leave to parse_date.
+WRITTEN_DATE = st.builds(
+    lambda y, m, d, form: form.format(y=y, m=m, d=d),
+    st.one_of(st.integers(1890, 2030), st.integers(0, 9999)), st.integers(0, 13), st.integers(0, 32),
+    st.sampled_from(["{y:04d}-{m:02d}-{d:02d}", "{y:04d}-{m}-{d}", "{y:04d}/{m}/{d}", "{y:04d}/{m:02d}/{d:02d}",
+                     "{y:04d}年{m}月{d}日", "{y:04d}年{m:02d}月{d:02d}号", "{y:04d}年{m}月{d}",
+                     "{y:04d}-{m}/{d}", " {y:04d}-{m}-{d}", "{y:04d}-{m}-{d} 00:00:00", "{y:04d}{m:02d}{d:02d}",
+                     "{y:04d}年 {m}月{d}日", "{y:04d}-{m:03d}-{d}", "{y:04d}.{m}.{d}", "{y:04d}年{m}月"]),
+)
+DATE_TEXT = st.one_of(st.none(), st.text(max_size=14), st.text(alphabet="0123456789-/年月日号 .", max_size=14),
+                      WRITTEN_DATE)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(DATE_TEXT, max_size=30), st.sampled_from([None, 2026, 1999]))
+def test_vectorised_dates_equal_the_scalar_rule(values, max_year):
+    got = parse_dates(pl.Series(values, dtype=pl.Utf8), max_year=max_year)
+    assert got.schema == {"value": pl.Utf8, "date": pl.Date, "year": pl.Int64, "error": pl.Utf8}
+    assert got["value"].to_list() == values
+    assert list(got.drop("value").iter_rows()) == [tuple(parse_date(v, max_year=max_year)) for v in values]

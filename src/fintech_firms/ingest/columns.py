@@ -72,8 +72,10 @@ class DistinctValues:
         """Each value's code (UInt32, null for null) and the (code, value) rows first seen here, by code."""
         codes = values.cast(self._dtype).to_physical().alias("code")
         first = self.count
-        new = (pl.DataFrame([codes, values.alias("value")])
-               .filter((pl.col("code") >= max(first, 1)) & pl.col("code").is_first_distinct()).sort("code"))
+        # The rows with a code not handed out before (a few, after the first chunks), then their first.
+        fresh = (codes >= max(first, 1)).arg_true()
+        new = (pl.DataFrame([codes.gather(fresh), values.gather(fresh).alias("value")])
+               .filter(pl.col("code").is_first_distinct()).sort("code"))
         if first == 0:
             new = pl.concat([pl.DataFrame({"code": [0], "value": [_HELD]}, schema=new.schema), new])
         if (pl.Series([_HELD]).cast(self._dtype).to_physical().item() != 0
@@ -100,8 +102,11 @@ class DistinctRule:
     """map_distinct for a column read in chunks: `rule(value)` once per distinct value of all the
     chunks, its fields gathered by the value's code rather than joined on the text."""
 
-    def __init__(self, rule: Callable[[str | None], tuple], fields: dict[str, DType]) -> None:
-        self.rule, self.fields = rule, fields
+    def __init__(self, rule: Callable[[str | None], tuple], fields: dict[str, DType],
+                 many: Callable[[pl.Series], pl.DataFrame] | None = None) -> None:
+        """`many`: the rule over a Series of values (one row per value, the fields in order), used
+        instead of calling `rule` once per value."""
+        self.rule, self.fields, self.many = rule, fields, many
         self.values = DistinctValues()
         self.results = pl.DataFrame(schema=fields)
         self.blank = rule(None)
@@ -109,7 +114,12 @@ class DistinctRule:
     def apply(self, values: pl.Series) -> pl.DataFrame:
         """One row per value: the fields of rule(value), in order."""
         codes, new = self.values.codes(values)
-        if new.height:
+        if new.height and self.many is not None:
+            found_many = self.many(new["value"])
+            self.results = pl.concat([self.results, found_many.select(
+                found_many.to_series(i).cast(dtype).alias(name)
+                for i, (name, dtype) in enumerate(self.fields.items()))])
+        elif new.height:
             found = [self.rule(v) for v in new["value"].to_list()]
             self.results = pl.concat([self.results, pl.DataFrame(
                 {name: [r[i] for r in found] for i, name in enumerate(self.fields)}, schema=self.fields)])

@@ -6,7 +6,7 @@ import polars as pl
 
 from ..rules.names import normalize_names, split_lists
 from ..rules.rounds import is_c_plus, normalize_round
-from ..rules.values import parse_date
+from ..rules.values import parse_dates
 from ..tabular.reader import RawTable
 from .investors import InvestorMatcher
 from .ledger import Ledger
@@ -19,7 +19,8 @@ def _stage(max_year: int) -> Stage:
         optional=("firm_name", "uscc", "amount", "lead_investors", "investors"),
         rules=(
             Rule("date", {"date_value": pl.Date, "year": pl.Int64, "date_error": pl.Utf8},
-                 scalar=lambda v: parse_date(v, max_year=max_year)),
+                 distinct=lambda values: parse_dates(values, max_year=max_year).rename(
+                     {"date": "date_value", "error": "date_error"})),
             Rule("round", {"round_norm": pl.Utf8}, scalar=lambda v: (normalize_round(v),)),
         ),
         reason=lambda: (

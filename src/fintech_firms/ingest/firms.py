@@ -20,7 +20,7 @@ from ..reference.tables import REGION_OTHER, REGION_UNKNOWN, UNCLASSIFIED
 from ..reference.taxonomy import TrackMatcher
 from ..rules.names import normalize_names, split_lists
 from ..rules.uscc import parse_usccs
-from ..rules.values import parse_bool, parse_count, parse_date
+from ..rules.values import parse_bool, parse_count, parse_dates
 from ..tabular.reader import ROW, RawTable
 from .columns import map_distinct, split_distinct
 from .ledger import Ledger
@@ -46,7 +46,9 @@ def build_firms(
         Rule("has_patent_transfer", {"transfer_value": pl.Boolean, "transfer_error": pl.Utf8},
              scalar=parse_bool, issue="transfer_error"),
         Rule("founded", {"founded_date": pl.Date, "founded_year": pl.Int64, "founded_error": pl.Utf8},
-             scalar=lambda v: parse_date(v, max_year=max_year), issue="founded_error"),
+             distinct=lambda values: parse_dates(values, max_year=max_year).rename(
+                 {"date": "founded_date", "year": "founded_year", "error": "founded_error"}),
+             issue="founded_error"),
     )
     account, frame = prepare(
         table, ledger,

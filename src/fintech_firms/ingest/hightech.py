@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..rules.certs import cert_year
-from ..rules.values import parse_date
+from ..rules.certs import cert_years
+from ..rules.values import parse_dates
 from ..tabular.reader import RawTable
 from .ledger import Ledger
 from .linking import Linker
@@ -20,8 +20,11 @@ def _stage(max_year: int) -> Stage:
         optional=("name", "uscc", "issue_date", "cert_no"),
         rules=(
             Rule("issue_date", {"date_value": pl.Date, "date_year": pl.Int64, "date_error": pl.Utf8},
-                 scalar=lambda v: parse_date(v, max_year=max_year), issue="date_error"),
-            Rule("cert_no", {"cert_year": pl.Int64}, scalar=lambda v: (cert_year(v),)),
+                 distinct=lambda values: parse_dates(values, max_year=max_year).rename(
+                     {"date": "date_value", "year": "date_year", "error": "date_error"}),
+                 issue="date_error"),
+            Rule("cert_no", {"cert_year": pl.Int64},
+                 distinct=lambda values: pl.DataFrame({"value": values, "cert_year": cert_years(values)})),
         ),
         made=lambda: [pl.coalesce("date_year", "cert_year").alias("issue_year")],
         reason=lambda: (

@@ -18,7 +18,7 @@ import polars as pl
 from ..frames import position_in_runs, without
 from ..rules.names import normalize_names, split_lists_at
 from ..rules.patents import PATENT_TYPES, app_nos_from_keys, parse_app_number_keys, patent_type_from_text
-from ..rules.values import parse_date
+from ..rules.values import parse_date, parse_dates
 from ..tabular.reader import ROW, RawTable
 from .columns import DistinctRule, DistinctValues
 from .ledger import Ledger
@@ -47,7 +47,12 @@ class _Cells:
 
     def __init__(self) -> None:
         self.values = DistinctValues()
+        # The applicants as written: far fewer distinct spellings than items (a firm is named in many
+        # cells), so each spelling is normalised, and its key coded, once.
+        self.spellings = DistinctValues()
         self.keys = DistinctValues()
+        self.key_of = pl.Series("applicant_key", [], dtype=pl.Utf8)  # by spelling code
+        self.key_id_of = pl.Series("key_id", [], dtype=pl.UInt32)  # by spelling code
         self.items: list[pl.DataFrame] = []  # cell, position, applicant, applicant_key, key_id; by cell
         self.named = pl.Series("named", [], dtype=pl.Boolean)  # by cell code: names an applicant
 
@@ -57,13 +62,18 @@ class _Cells:
         if new.height:
             # By cell code (the new codes follow one another) and position.
             items = split_lists_at(new["value"]).sort("index", maintain_order=True)
-            items = items.with_columns(normalize_names(items["item"]).alias("applicant_key"))
-            # A key's code is equal exactly when the keys are: names are deduplicated by an integer.
-            items = items.with_columns(self.keys.codes(items["applicant_key"])[0].alias("key_id"))
+            spellings, fresh = self.spellings.codes(items["item"])
+            if fresh.height:
+                keys = normalize_names(fresh["value"])
+                # A key's code is equal exactly when the keys are: names are deduplicated by an integer.
+                self.key_of = pl.concat([self.key_of, keys], rechunk=True)
+                self.key_id_of = pl.concat([self.key_id_of, self.keys.codes(keys)[0]], rechunk=True)
+            items = items.with_columns(self.key_of.gather(spellings), self.key_id_of.gather(spellings))
             # A cell naming one firm twice names it once (the first spelling); only a cell of several can.
             several = (pl.col("position") > 1) | (pl.col("position").shift(-1) > 1).fill_null(False)
             items = without(items, items.with_row_index("_at").filter(several)
-                            .filter(~pl.struct("index", "key_id").is_first_distinct())["_at"])
+                            .filter(~(pl.col("index").cast(pl.UInt64) * 2**32 + pl.col("key_id"))
+                                    .is_first_distinct())["_at"])
             self.items.append(items.select(
                 (pl.col("index") + new["code"][0]).cast(pl.UInt32).alias("cell"), "position",
                 pl.col("item").alias("applicant"), "applicant_key", "key_id"))
@@ -74,7 +84,7 @@ class _Cells:
         """Drop the codes' mappings once every chunk is read (a few hundred megabytes of distinct
         cells and names at ten million rows); returns how many cell codes there are."""
         count = self.values.count
-        del self.values, self.keys
+        del self.values, self.spellings, self.keys, self.key_of, self.key_id_of
         return count
 
 
@@ -86,7 +96,8 @@ class _Steps:
         self.cells = _Cells()
         self.types = DistinctRule(lambda v: (patent_type_from_text(v),), {"text_type": PATENT_TYPES})
         self.dates = DistinctRule(lambda v: parse_date(v, max_year=max_year),
-                                  {"date_value": pl.Date, "date_year": pl.Int32, "date_error": pl.Utf8})
+                                  {"date_value": pl.Date, "date_year": pl.Int32, "date_error": pl.Utf8},
+                                  lambda values: parse_dates(values, max_year=max_year).drop("value"))
         # Columns kept as written, as codes until the patents are made.
         self.texts = {c: DistinctValues(keep=True) for c in ("ipc", "grant_date", "legal_status")}
 
@@ -125,7 +136,7 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
     cell_count = steps.cells.release()
     items = pl.concat(steps.cells.items, rechunk=True).with_row_index("_item")  # see _applicants
     steps.cells.items.clear()
-    names = _applicant_names(rows.select(ROW, "cell"), items)
+    names = _applicant_names(rows.select(ROW, "cell"), items, cell_count)
     sorted_cells = rows["cell"].gather(order)
     patents = _patents(rows, order, first_at, records, merged, steps)
     settle(account, rows.height, patents.height)
@@ -182,12 +193,12 @@ def _patents(rows: pl.DataFrame, order: pl.Series, first_at: pl.Series, records:
     date = pl.col("date_value").filter(pl.col("date_year").is_not_null()).first()
     # Most applications have one record, whose values are the application's: only the applications
     # with several records are grouped.
-    patents = rows.select(pl.all().gather(order.gather(first_at))).with_columns(
+    patents = rows.select(pl.exclude("cell").gather(order.gather(first_at))).with_columns(
         pl.when(pl.col("date_year").is_not_null()).then(pl.col("date_value")).alias("date_value"))
     several = (records > 1).arg_true()
     if several.len():
         grouped = (
-            rows.select(pl.all().gather(order.filter(merged)))
+            rows.select(pl.exclude("cell").gather(order.filter(merged)))
             .group_by("key", maintain_order=True)
             .agg(*(pl.col(c).drop_nulls().first() for c in _FIRST_SET), date)
         )
@@ -219,12 +230,16 @@ def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.
     codes = pl.int_range(0, cell_count, dtype=pl.UInt32, eager=True)
     first_item = items["cell"].search_sorted(codes, side="left")
     item_count = items["cell"].search_sorted(codes, side="right") - first_item
-    # Each row repeated once per applicant of its cell, by integers: no string is copied here.
-    listed = pl.DataFrame({"key": keys, "_first": first_item.gather(cells), "_count": item_count.gather(cells),
-                           "_merged": merged}).select(
-        pl.col("key", "_merged").repeat_by("_count"),
-        pl.int_ranges("_first", pl.col("_first") + pl.col("_count"), dtype=pl.UInt32).alias("_item"),
-    ).explode("key", "_merged", "_item")
+    # Each row repeated once per applicant of its cell, by integers: no string is copied here. Every
+    # row's cell names at least one applicant (a row without is quarantined), so the rows' starts in
+    # the repeated list increase, and a running count of them gives each repeated row its row.
+    count = item_count.gather(cells).cast(pl.Int64)
+    starts = (count.cum_sum() - count).alias("_start")
+    row = (pl.repeat(0, int(count.sum()), dtype=pl.UInt32, eager=True).scatter(starts, 1).cum_sum() - 1)
+    listed = pl.DataFrame({"_row": row}).select(
+        keys.gather(row).alias("key"), merged.gather(row).alias("_merged"),
+        (first_item.gather(cells.gather(row)).cast(pl.Int64) + pl.int_range(pl.len(), dtype=pl.Int64)
+         - starts.gather(row)).cast(pl.UInt32).alias("_item"))
     listed = listed.with_columns(items["key_id"].gather(listed["_item"]))
     # A cell names a firm once; an application with several records may name it in more than one.
     listed = without(listed, listed.with_row_index("_at").filter("_merged")
@@ -239,15 +254,20 @@ def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.
     )
 
 
-def _applicant_names(rows: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+def _applicant_names(rows: pl.DataFrame, items: pl.DataFrame, cell_count: int) -> pl.DataFrame:
     """Per applicant key, its first spelling in the file and the number of kept rows that name it.
 
     `rows` (_row, cell) are the kept rows. A key's first row is the first row of the cells naming it
     (a cell names a key once, and a row has one cell).
     """
     by_cell = rows.group_by("cell").agg(pl.col(ROW).min().alias("_first"), pl.len().cast(pl.Int64).alias("rows"))
+    # The cells' figures by cell code, gathered for the items (a join would hash the codes again); the
+    # cells of quarantined rows only have none.
+    first = pl.repeat(None, cell_count, dtype=pl.Int64, eager=True).scatter(by_cell["cell"], by_cell["_first"])
+    count = pl.repeat(None, cell_count, dtype=pl.Int64, eager=True).scatter(by_cell["cell"], by_cell["rows"])
     return (
-        items.join(by_cell, on="cell", how="inner")
+        items.with_columns(first.gather(items["cell"]).alias("_first"), count.gather(items["cell"]).alias("rows"))
+        .filter(pl.col("_first").is_not_null())
         .group_by("key_id")
         .agg(pl.col("applicant").get(pl.col("_first").arg_min()), pl.col("applicant_key").first(),
              pl.col("rows").sum())

@@ -106,22 +106,23 @@ def split_lists_at(values: pl.Series) -> pl.DataFrame:
     """split_list over a polars Series of cells: a DataFrame of (index, position, item), `index` the
     value's place in `values` (UInt32), a row per item, each value's items together and in order
     (cells without items have no row)."""
+    # Each pattern is matched once, into a column, rather than once per filter that uses it.
     frame = (pl.DataFrame({"value": values.cast(pl.Utf8)}).with_row_index("index")
-             .filter(pl.col("value").is_not_null()))
-    single = pl.col("value").str.contains(_NO_SEPARATOR)
-    one = (frame.filter(single).select("index", pl.lit(1, dtype=pl.Int64).alias("position"),
-                                       pl.col("value").str.strip_chars().alias("item"))
+             .filter(pl.col("value").is_not_null())
+             .with_columns(pl.col("value").str.contains(_NO_SEPARATOR).alias("_single")))
+    one = (frame.filter("_single").select("index", pl.lit(1, dtype=pl.Int64).alias("position"),
+                                          pl.col("value").str.strip_chars().alias("item"))
            .filter(pl.col("item") != ""))
-    frame = frame.filter(~single)
-    plain = pl.col("value").str.contains(_PLAIN_LIST)
+    frame = frame.filter(~pl.col("_single")).select(
+        "index", "value", pl.col("value").str.contains(_PLAIN_LIST).alias("_plain"))
     fast = (
-        frame.filter(plain)
+        frame.filter("_plain")
         .select("index", pl.col("value").str.replace_all(_OTHER_SEPARATORS, ";").str.split(";").alias("item"))
         .explode("item")
         .with_columns(pl.col("item").str.strip_chars())
         .filter(pl.col("item") != "")
     )
-    others = frame.filter(~plain)
+    others = frame.filter(~pl.col("_plain")).select("index", "value")
     pairs = [(i, item) for i, v in others.iter_rows() for item in split_list(v)]
     slow = pl.DataFrame(pairs, schema={"index": pl.UInt32, "item": pl.Utf8}, orient="row")
     # Each value's items stay together and in order, which is all the positions need.
@@ -142,11 +143,12 @@ _NAME_TO = ["(", ")", "", "", *[""] * len(_ZERO_WIDTH), *string.ascii_lowercase]
 
 def normalize_names(values: pl.Series) -> pl.Series:
     """normalize_name over a polars Series of text, one key per input row, in order."""
-    frame = pl.DataFrame({"value": values.cast(pl.Utf8)}).with_columns(
-        pl.col("value").str.contains(_PLAIN_NAME).fill_null(True).alias("_plain"))
-    fast = pl.col("value").str.replace_many(_NAME_FROM, _NAME_TO).fill_null("")
-    others = frame.filter(~pl.col("_plain"))["value"].unique(maintain_order=True).to_list()
-    lookup = pl.DataFrame({"value": others, "_slow": [normalize_name(v) for v in others]},
-                          schema={"value": pl.Utf8, "_slow": pl.Utf8})
-    frame = frame.join(lookup, on="value", how="left", nulls_equal=True, maintain_order="left")
-    return frame.select(pl.when("_plain").then(fast).otherwise("_slow").alias(values.name)).to_series()
+    values = values.cast(pl.Utf8)
+    keys = values.str.replace_many(_NAME_FROM, _NAME_TO).fill_null("").alias(values.name)
+    others = (~values.str.contains(_PLAIN_NAME).fill_null(True)).arg_true()
+    if others.len():
+        # The few other names go through the rule, once per distinct name, and are put in place.
+        slow = values.gather(others).to_list()
+        found = {v: normalize_name(v) for v in dict.fromkeys(slow)}
+        keys = keys.scatter(others, pl.Series([found[v] for v in slow], dtype=pl.Utf8))
+    return keys

@@ -241,17 +241,19 @@ def app_no_keys(app_nos: pl.Series) -> pl.Series:
 def app_nos_from_keys(keys: pl.Series) -> pl.Series:
     """app_no_from_key over a Series of keys (null stays null)."""
     key = pl.col("k")
-    first, tail = key // KEY_BASE, key % KEY_BASE
+    parts = pl.DataFrame({"k": keys.cast(pl.Int64)}).select((key // KEY_BASE).alias("first"),
+                                                            (key % KEY_BASE).alias("tail"))
+    first, tail = pl.col("first"), pl.col("tail")
     twelve = tail >= 11
+    # The digits behind a leading 1, which keeps their leading zeros in the integer's text.
+    digits = pl.when(twelve).then(10**12 + first * 10_000 + (tail - 11) // 11).otherwise(10**8 + first)
     check = pl.when(twelve).then((tail - 11) % 11).otherwise(tail)
-    digits = (pl.when(twelve).then((first * 10_000 + (tail - 11) // 11).cast(pl.Utf8).str.zfill(12))
-              .otherwise(first.cast(pl.Utf8).str.zfill(8)))
-    text = pl.concat_str(digits, pl.lit("."), check.replace_strict(_CHECK_TEXT, return_dtype=pl.Utf8))
-    return pl.DataFrame({"k": keys.cast(pl.Int64)}).select(text.alias(keys.name)).to_series()
+    text = pl.format("{}.{}", digits.cast(pl.Utf8).str.slice(1), pl.lit(_CHECK_SERIES).gather(check))
+    return parts.select(text.alias(keys.name)).to_series()
 
 
 _CHECK_VALUE = {c: i for i, c in enumerate(_CHECK_CHARS)}
-_CHECK_TEXT = {i: c for i, c in enumerate(_CHECK_CHARS)}
+_CHECK_SERIES = pl.Series(list(_CHECK_CHARS), dtype=pl.Utf8)
 PATENT_TYPES = pl.Enum(["invention", "utility", "design"])
 
 
@@ -261,59 +263,111 @@ def parse_app_number_keys(values: pl.Series, *, max_year: int | None = None) -> 
     input row, in order.
 
     Numbers written exactly as the pattern asks (upper case, no spaces: nearly every value of an
-    export) are parsed here by integer arithmetic, without a string made per row; the others go
-    through parse_app_numbers.
+    export) are parsed by integer arithmetic, without a string made per row. The others in ASCII are
+    cleaned as parse_app_no cleans them (white space out, upper case) and parsed the same way; the rest
+    (full-width digits and other Unicode) go through parse_app_no itself, once per distinct value.
     """
-    # The pattern is matched once (a struct field used twice would match it twice).
-    frame = (pl.DataFrame({"value": values.cast(pl.Utf8)}).lazy()
-             .select(pl.col("value").str.extract_groups(_PLAIN_APP_NO_RE).alias("_parts")).unnest("_parts"))
+    values = values.cast(pl.Utf8)
+    parsed = _keyed(values, max_year)
+    others = (parsed["_error"] == _NO_MATCH).arg_true()
+    if others.len():
+        rest = values.gather(others)
+        ascii_text = rest.str.contains(r"^[\x00-\x7f]*$").fill_null(True)
+        # Python's \s on ASCII: the C0 separators \x1c-\x1f are white space too.
+        cleaned = rest.str.replace_all(r"[\t\n\x0b\x0c\r\x1c-\x1f ]", "").str.to_uppercase()
+        again = _keyed(cleaned, max_year).with_columns(
+            pl.when(cleaned.is_null() | (cleaned == "")).then(pl.lit(_MISSING_CODE, dtype=pl.Int64))
+            .otherwise(pl.col("_error")).alias("_error"))
+        unicode = (~ascii_text).arg_true()
+        if unicode.len():
+            again = again.with_columns(again[c].scatter(unicode, column)
+                                       for c, column in _scalar_keys(rest.gather(unicode), max_year).items())
+        parsed = parsed.with_columns(parsed[c].scatter(others, again[c]) for c in parsed.columns)
+    codes = parsed["_error"]
+    failed = codes.is_not_null().arg_true()
+    error = pl.repeat(None, parsed.height, dtype=pl.Utf8, eager=True).alias("error")
+    if failed.len():
+        error = error.scatter(failed, [_ERRORS.get(c) or year_out_of_range(c) for c in codes.gather(failed).to_list()])
+    return parsed.drop("_error").with_columns(error)
+
+
+# parse_app_number_keys' error codes (the year itself for a year out of range).
+_WRONG_CHECK_CODE, _NO_MATCH, _MISSING_CODE = -1, -2, -3
+_ERRORS = {_WRONG_CHECK_CODE: ERR_CHECK, _NO_MATCH: ERR_MALFORMED, _MISSING_CODE: ERR_MISSING}
+_TYPE_NUMBER = {int(digit): name for digit, name in _TYPE_DIGIT.items()}
+_TYPE_BY_DIGIT = pl.Series([_TYPE_NUMBER.get(d) for d in range(10)], dtype=PATENT_TYPES)
+
+
+def _weighted_sums(weights: tuple[int, ...]) -> pl.Series:
+    """The weighted digit sum of every four-digit group 0000-9999."""
+    return pl.Series([sum(int(d) * w for d, w in zip(f"{x:04d}", weights)) for x in range(10_000)], dtype=pl.Int64)
+
+
+# An 8-digit number's weights are the 12-digit weights of its first eight digits, so an 8-digit number
+# is checked as itself followed by four zeros; the 12 weights are three groups of four, the first and
+# last alike: three lookups instead of twelve digits taken apart.
+_SUMS_2345, _SUMS_6789 = _weighted_sums(_WEIGHTS_12[:4]), _weighted_sums(_WEIGHTS_12[4:8])
+
+
+def _keyed(values: pl.Series, max_year: int | None) -> pl.DataFrame:
+    """key, patent_type, year of each value that matches the pattern as it is written, and `_error`: null,
+    or _WRONG_CHECK_CODE, _NO_MATCH (also for null), or the year when it is out of range."""
+    parts = pl.DataFrame({"value": values}).lazy().select(
+        pl.col("value").str.extract_groups(_PLAIN_APP_NO_RE).alias("_parts")).unnest("_parts")
     digits, given = pl.col("1"), pl.col("2")
-    number, twelve = pl.col("_number"), pl.col("_twelve")
-    sums = [sum((number // 10**k % 10) * weights[len(weights) - 1 - k] for k in range(len(weights)))
-            for weights in (_WEIGHTS_12, _WEIGHTS_8)]
-    check = pl.when(twelve).then(sums[0]).otherwise(sums[1]) % 11
-    yy = number // 1_000_000
-    year = pl.when(twelve).then(number // 100_000_000).when(yy >= 85).then(1900 + yy).otherwise(2000 + yy)
+    # `_m`: the digits as a 12-digit integer (an 8-digit number followed by 0000).
+    m, twelve = pl.col("_m"), pl.col("_twelve")
+    check = (pl.lit(_SUMS_2345).gather(m // 10**8) + pl.lit(_SUMS_6789).gather(m // 10**4 % 10**4)
+             + pl.lit(_SUMS_2345).gather(m % 10**4)) % 11
+    yy = m // 10**10
+    year = pl.when(twelve).then(m // 10**8).when(yy >= 85).then(1900 + yy).otherwise(2000 + yy)
     # Without max_year no 12-digit number is too late (a 4-digit year is below 10_000).
     latest = pl.lit(10_000 if max_year is None else max_year, dtype=pl.Int64)
     last = pl.when(twelve).then(latest).otherwise(LAST_8_DIGIT_YEAR)
-    type_digit = pl.when(twelve).then(number // 10_000_000 % 10).otherwise(number // 100_000 % 10)
+    type_digit = pl.when(twelve).then(m // 10**7 % 10).otherwise(m // 10**9 % 10)
+    # The key (see _key_expr) of the 12-digit integer.
+    key = m // 10**4 * KEY_BASE + pl.when(twelve).then(11 + m % 10**4 * 11).otherwise(0) + pl.col("_check")
     wrong_check = pl.col("_given").is_not_null() & (pl.col("_given") != pl.col("_check"))
-    out_of_range = (pl.col("_year") < FIRST_YEAR) | (pl.col("_year") > pl.col("_last"))
-    ok = ~(wrong_check | out_of_range)
-    parsed = (
-        frame.select(
-            digits.is_not_null().alias("_plain"), digits.cast(pl.Int64).alias("_number"),
-            (digits.str.len_bytes() == 12).alias("_twelve"),
-            given.replace_strict(_CHECK_VALUE, default=None, return_dtype=pl.Int64).alias("_given"))
-        .with_columns(check.alias("_check"), year.alias("_year"), last.alias("_last"))
+    out_of_range = (pl.col("_year") < FIRST_YEAR) | (pl.col("_year") > last)
+    ok = m.is_not_null() & ~(wrong_check | out_of_range)
+    return (
+        parts.select(
+            (digits.str.len_bytes() == 12).alias("_twelve"), digits.cast(pl.Int64).alias("_n"),
+            pl.when(given == "X").then(pl.lit(10, dtype=pl.Int64)).otherwise(given.cast(pl.Int64)).alias("_given"))
+        .select("_twelve", "_given", pl.when(pl.col("_twelve")).then("_n").otherwise(pl.col("_n") * 10**4).alias("_m"))
+        .with_columns(check.alias("_check"), year.alias("_year"))
         .select(
-            "_plain",
-            pl.when(ok).then(_key_expr(number, twelve, pl.col("_check"))).alias("key"),
-            pl.when(ok).then(type_digit.replace_strict(_TYPE_NUMBER, default=None, return_dtype=PATENT_TYPES))
-            .alias("patent_type"),
+            pl.when(ok).then(key).alias("key"),
+            pl.when(ok).then(pl.lit(_TYPE_BY_DIGIT).gather(type_digit)).alias("patent_type"),
             pl.when(ok).then(pl.col("_year")).cast(pl.Int32).alias("year"),
-            # The errors' text is made below for the few rows that have one, not for every row.
-            pl.when(wrong_check).then(pl.lit(-1)).when(out_of_range).then(pl.col("_year")).alias("_error"))
+            pl.when(m.is_null()).then(pl.lit(_NO_MATCH, dtype=pl.Int64))
+            .when(wrong_check).then(pl.lit(_WRONG_CHECK_CODE, dtype=pl.Int64))
+            .when(out_of_range).then(pl.col("_year")).alias("_error"))
         .collect()
     )
-    error = pl.repeat(None, parsed.height, dtype=pl.Utf8, eager=True).alias("error")
-    failed = parsed["_error"].is_not_null().arg_true()
-    if failed.len():
-        found = parsed["_error"].gather(failed)
-        error = error.scatter(failed, [ERR_CHECK if y == -1 else year_out_of_range(y) for y in found.to_list()])
-    others = parsed["_plain"].not_().arg_true()
-    parsed = parsed.drop("_plain", "_error").with_columns(error)
-    if others.len():
-        slow = parse_app_numbers(values.gather(others), max_year=max_year)
-        columns = {
-            "key": app_no_keys(slow["app_no"]),
-            "patent_type": slow["patent_type"].cast(PATENT_TYPES),
-            "year": slow["year"].cast(pl.Int32),
-            "error": slow["error"],
-        }
-        parsed = parsed.with_columns(parsed[name].scatter(others, column) for name, column in columns.items())
-    return parsed
 
 
-_TYPE_NUMBER = {int(digit): name for digit, name in _TYPE_DIGIT.items()}
+def _scalar_keys(values: pl.Series, max_year: int | None) -> dict[str, pl.Series]:
+    """_keyed's columns by parse_app_no itself, once per distinct value."""
+    distinct = values.unique(maintain_order=True)
+    found = [parse_app_no(v, max_year=max_year) for v in distinct.to_list()]
+    codes = {text: code for code, text in _ERRORS.items()}
+    lookup = pl.DataFrame({
+        "value": distinct,
+        "key": pl.Series([None if p.app_no is None else app_no_key(p.app_no) for p in found], dtype=pl.Int64),
+        "patent_type": pl.Series([p.patent_type for p in found], dtype=PATENT_TYPES),
+        "year": pl.Series([p.year for p in found], dtype=pl.Int32),
+        "_error": pl.Series([_error_code(p.error, codes) for p in found], dtype=pl.Int64),
+    })
+    joined = values.to_frame("value").join(lookup, on="value", how="left", nulls_equal=True, maintain_order="left")
+    return {c: joined[c] for c in ("key", "patent_type", "year", "_error")}
+
+
+def _error_code(error: str | None, codes: dict[str, int]) -> int | None:
+    """The code of one of parse_app_no's errors (the year, for a year out of range)."""
+    if error is None or error in codes:
+        return None if error is None else codes[error]
+    year = int(error.removeprefix("application year out of range (").removesuffix(")"))
+    if year_out_of_range(year) != error:
+        raise RuntimeError(f"internal error: unknown application number error {error!r}")
+    return year

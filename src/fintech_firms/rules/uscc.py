@@ -67,10 +67,11 @@ def parse_uscc(value: str | None) -> tuple[str | None, str | None]:
 _PLAIN_USCC = r"^[\x00-\x1b\x20-\x7f]*$"
 _USCC_SPACE = r"[\t\n\x0b\x0c\r ]"
 _USCC_SHAPE = r"^[0-9A-HJ-NP-RTUW-Y]{18}$"
-# The code set and weights of the scalar rule, so that both paths share one definition. A character's
-# value is its position in the code set, which is the physical index of an Enum of the code set (a
-# cast to it costs half a replace_strict); characters outside the set become null.
-_USCC_CHARS = pl.Enum(list(_CHARSET))
+# The code set and weights of the scalar rule, so that both paths share one definition. The code set
+# is part of base 36's digits: a shaped code is read as three base-36 integers of six characters, and
+# each character's value in the code set looked up by its base-36 digit (no string per character).
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_VALUE_BY_DIGIT = pl.Series([_VALUE.get(c) for c in _BASE36], dtype=pl.Int64)
 
 
 def parse_usccs(values: pl.Series) -> pl.DataFrame:
@@ -81,14 +82,17 @@ def parse_usccs(values: pl.Series) -> pl.DataFrame:
         pl.col("value").str.replace_all(_USCC_SPACE, "").str.to_uppercase().alias("_code"),
     )
     code = pl.col("_code")
-    total = pl.sum_horizontal(
-        code.str.slice(i, 1).cast(_USCC_CHARS, strict=False).to_physical().cast(pl.Int64) * w
-        for i, w in enumerate(_WEIGHTS)
-    )
-    check = ((31 - total % 31) % 31).replace_strict(
-        dict(enumerate(_CHARSET)), return_dtype=pl.Utf8)
-    shaped = code.str.contains(_USCC_SHAPE)
-    valid = pl.when(shaped).then(code.str.slice(17, 1) == check).otherwise(False)
+    shaped = frame.select(code.str.contains(_USCC_SHAPE).fill_null(False)).to_series().arg_true()
+    groups = frame.select(code.gather(shaped).str.slice(6 * g, 6).str.to_integer(base=36).alias(f"_g{g}")
+                          for g in range(3))
+
+    def value(i: int) -> pl.Expr:
+        """The code-set value of the shaped code's i-th character."""
+        return pl.lit(_VALUE_BY_DIGIT).gather(pl.col(f"_g{i // 6}") // 36 ** (5 - i % 6) % 36)
+
+    total = pl.sum_horizontal(value(i) * w for i, w in enumerate(_WEIGHTS))
+    checked = groups.select(((31 - total % 31) % 31 == value(17)).alias("_valid")).to_series()
+    valid = pl.repeat(False, frame.height, eager=True).scatter(shaped, checked)
     fast = frame.with_columns(valid.alias("_valid")).with_columns(
         pl.when("_valid").then(code).alias("uscc"),
         pl.when(code.is_not_null() & (code != "") & ~pl.col("_valid")).then(pl.lit(INVALID_USCC))
