@@ -17,7 +17,7 @@ from fintech_firms.models import runner as model_runner
 
 EXAMPLES = Path(__file__).parents[1] / "examples" / "raw"
 STAGES = ["Reading raw files", "Merging firms", "Indexing firm names", "Parsing patents", "Fuzzy-linking applicants",
-          "Financing and certificates", "Summing patents per firm", "Writing Parquet"]
+          "Financing and certificates", "Writing Parquet", "Summing patents per firm"]
 
 
 def _folder_bytes(folder: Path) -> dict[str, bytes]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputError
+from ..models.catalog import STORED_READS
 from ..models.runner import stored_models
 from ..reference.geo import CityMatcher
 from ..reference.tables import REGION_OTHER, load
@@ -29,7 +30,7 @@ from .linking import METHODS, UNLINKED_REASONS, Linker, attach_links, read_overr
 from .patents import build_patents
 from .progress import Quiet
 from .resources import default_memory_limit
-from .writer import check_out_dir, output_lock, spill_folder, write_output
+from .writer import check_out_dir, output_lock, spill_folder, staged_output
 
 # Cities and tracks the reference tables miss: the most frequent are listed.
 TOP_LISTED = 20
@@ -58,8 +59,16 @@ def ingest(raw_dir: Path, out_dir: Path, options: IngestOptions = IngestOptions(
 
 def _locked_ingest(raw_dir: Path, out_dir: Path, options: IngestOptions, progress) -> dict:
     tables, report = build_tables(raw_dir, options, progress)
-    with progress.step("Writing Parquet"):
-        write_output(out_dir, tables, report)
+    with staged_output(out_dir) as staging:
+        with progress.step("Writing Parquet"):
+            staging.write(tables)  # empties `tables`: the frames are freed as they are written
+        with progress.step("Summing patents per firm"):
+            # From the files just written, not from frames held in memory: DuckDB reads them a part
+            # at a time, within the memory limit. Not in the report's tables: they are derived from the
+            # tables, not read from input.
+            sources = {name: staging.path(name) for name in STORED_READS}
+            staging.write(stored_models(sources, memory_limit=options.memory_limit, spill_dir=options.spill_dir))
+        staging.finish(report)
     return report
 
 
@@ -122,9 +131,6 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
     if not report["all_rows_accounted"]:
         bad = [s for s, f in report["files"].items() if not f["accounted"]]
         raise RuntimeError(f"internal error: rows not accounted for in {', '.join(bad)}")
-    with progress.step("Summing patents per firm"):
-        # Not in the report's tables: they are derived from the tables above, not read from input.
-        tables.update(stored_models(tables, memory_limit=options.memory_limit, spill_dir=options.spill_dir))
     return tables, report
 
 

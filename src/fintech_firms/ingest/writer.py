@@ -157,36 +157,77 @@ def write_output(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -
 
     Each frame is first checked against its declared table (contract/tables.py): a column missing, moved,
     of another type or null where it may not be is an internal error (SchemaMismatch), and nothing is written.
+    `tables` is emptied as its frames are written (see Staging.write).
     """
     for name, frame in tables.items():
         check(name, frame)
+    with staged_output(out_dir) as staging:
+        staging.write(tables)
+        staging.finish(report)
+
+
+class Staging:
+    """The new output folder while it is written, beside the output (see staged_output)."""
+
+    def __init__(self, out_dir: Path, folder: Path) -> None:
+        self.out_dir = out_dir
+        self.folder = folder
+        self.written: set[str] = set()
+        self.finished = False
+
+    def write(self, tables: dict[str, pl.DataFrame]) -> None:
+        """Write each table as NAME.parquet, all checked first (contract/tables.py). The frames are
+        taken out of `tables` as they are written, so that the caller's dict stops holding them and
+        each one's memory is freed once it is on disk (gigabytes at ten million patents)."""
+        for name, frame in tables.items():
+            check(name, frame)
+        while tables:
+            name = next(iter(tables))
+            # Fixed settings so that the same input gives the same bytes.
+            tables.pop(name).write_parquet(self.path(name), compression="zstd", statistics=True)
+            self.written.add(name)
+
+    def path(self, name: str) -> Path:
+        """Where table `name` is (or will be) written: a complete Parquet file once write returned."""
+        return self.folder / f"{name}.parquet"
+
+    def finish(self, report: dict) -> None:
+        """Write the report and put the new folder in the output's place, in one step."""
+        (self.folder / REPORT_NAME).write_text(
+            json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        _swap(self.folder, self.out_dir, self.written)
+        self.finished = True
+
+
+@contextmanager
+def staged_output(out_dir: Path) -> Iterator[Staging]:
+    """A new output folder to write (Staging.write, then Staging.finish), under the output's lock.
+
+    Until `finish` the previous output is untouched: an error, a Ctrl-C or a `with` block left without
+    `finish` removes what was written, and a killed run's leftovers are removed by the next run.
+    """
     out_dir = check_out_dir(out_dir)
     with output_lock(out_dir):
-        _write(out_dir, tables, report)
-
-
-def _write(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -> None:
-    parent = out_dir.parent
-    try:
-        _recover(out_dir)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
-    except OSError as exc:
-        raise InputError(f"{out_dir}: cannot write the output folder ({exc.strerror})") from None
-    try:
-        for name, frame in tables.items():
-            # Fixed settings so that the same input gives the same bytes.
-            frame.write_parquet(staging / f"{name}.parquet", compression="zstd", statistics=True)
-        (staging / REPORT_NAME).write_text(
-            json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        _swap(staging, out_dir, set(tables))
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        # A full disk reaches us as OSError from Python and as a polars ComputeError from Rust.
-        shutil.rmtree(staging, ignore_errors=True)
-        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-        raise InputError(f"{out_dir}: cannot write the output ({detail}); the previous output is unchanged") from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        parent = out_dir.parent
+        try:
+            _recover(out_dir)
+            folder = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
+        except OSError as exc:
+            raise InputError(f"{out_dir}: cannot write the output folder ({exc.strerror})") from None
+        staging = Staging(out_dir, folder)
+        try:
+            yield staging
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            # A full disk reaches us as OSError from Python and as a polars ComputeError from Rust.
+            shutil.rmtree(folder, ignore_errors=True)
+            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+            raise InputError(f"{out_dir}: cannot write the output ({detail}); "
+                             f"the previous output is unchanged") from None
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        if not staging.finished:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _swap(staging: Path, out_dir: Path, table_names: set[str]) -> None:
