@@ -11,6 +11,7 @@ integers, and the applicants' names are text only in the tables that come out.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import polars as pl
@@ -21,7 +22,7 @@ from ..rules.patents import PATENT_TYPES, app_nos_from_keys, parse_app_number_ke
 from ..rules.values import parse_date
 from ..tabular.reader import ROW, RawTable
 from .columns import DistinctRule, DistinctValues
-from .ledger import Ledger
+from .ledger import FileAccount, Ledger
 
 NO_APPLICANTS = "no applicants"
 UNKNOWN_TYPE = "unknown patent type"
@@ -90,19 +91,39 @@ class _Steps:
         self.texts = {c: DistinctValues(keep=True) for c in ("ipc", "grant_date", "legal_status")}
 
 
-def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResult:
-    account = ledger.open(table)
-    frame = table.frame
-    # From here the raw cells are held only by `frame` (the ledger needs the table's name and headers,
-    # not its cells), and `frame` goes once the chunks are read.
-    table = dataclasses.replace(table, frame=table.frame.clear())
+def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_year: int) -> PatentsResult:
+    """`chunks`: the patents file's rows, one table or a chunk of consecutive rows at a time
+    (tabular.reader.read_chunks), worked on in chunks of CHUNK_ROWS rows whatever their size."""
     steps = _Steps(max_year)
     parts, disagreements = [], 0
-    for offset in range(0, max(frame.height, 1), CHUNK_ROWS):
-        part, disagreed = _chunk_rows(frame.slice(offset, CHUNK_ROWS), table, ledger, steps)
+    account: FileAccount | None = None
+    held: list[pl.DataFrame] = []  # rows drawn from `chunks` and not yet worked on: fewer than CHUNK_ROWS
+    pieces = iter([chunks] if isinstance(chunks, RawTable) else chunks)
+    del chunks  # a whole table is held by `pieces` until it is drawn, and then by `held` alone
+    for piece in pieces:
+        if account is None:
+            account = ledger.open(piece)
+        else:
+            ledger.read_more(account, piece)
+        # The ledger needs the table's name and headers, not its cells: the raw cells are held only
+        # by `held`, and go once they are worked on.
+        table = dataclasses.replace(piece, frame=piece.frame.clear())
+        held.append(piece.frame)
+        del piece
+        while sum(f.height for f in held) >= CHUNK_ROWS:
+            rows = pl.concat(held, rechunk=False) if len(held) > 1 else held[0]
+            held = [rows.slice(CHUNK_ROWS)]
+            part, disagreed = _chunk_rows(rows.slice(0, CHUNK_ROWS), table, ledger, steps)
+            del rows
+            parts.append(part)
+            disagreements += disagreed
+    if account is None:
+        raise RuntimeError("internal error: no chunk of the patents file")
+    if not parts or any(f.height for f in held):
+        part, disagreed = _chunk_rows(pl.concat(held, rechunk=False) if held else table.frame, table, ledger, steps)
         parts.append(part)
         disagreements += disagreed
-    del frame
+    del held, pieces
     rows = pl.concat(parts, rechunk=True)  # a gather from one chunk costs a fraction of one from many
     del parts
 

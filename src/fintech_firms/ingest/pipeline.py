@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from ..reference.tables import REGION_OTHER, load
 from ..reference.taxonomy import TrackMatcher
 from ..rules.fuzzy import FuzzyOptions
 from ..rules.uscc import INVALID_USCC
-from ..tabular.reader import RawTable, find_file, headers_shown, read_table
+from ..tabular.reader import NotStreamed, RawTable, find_file, headers_shown, read_chunks, read_table
 from ..version import __version__
 from . import schema
 from .city_stats import index_inputs
@@ -27,7 +28,7 @@ from .hightech import build_hightech
 from .investors import InvestorMatcher
 from .ledger import Ledger
 from .linking import METHODS, UNLINKED_REASONS, Linker, attach_links, read_overrides
-from .patents import build_patents
+from .patents import PatentsResult, build_patents
 from .progress import Quiet
 from .resources import default_memory_limit
 from .writer import check_out_dir, output_lock, spill_folder, staged_output
@@ -77,7 +78,7 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
     if not raw_dir.is_dir():
         raise InputError(f"{raw_dir}: no such folder (expected the raw files of the data contract)")
     with progress.step("Reading raw files"):
-        raw = _read_inputs(raw_dir)
+        raw, patent_rows = _read_inputs(raw_dir)
         references = {stem: load(stem, raw_dir) for stem in ("tracks", "regions", "top_vc")}
         overrides = read_overrides(raw_dir)
     ledger = Ledger()
@@ -89,7 +90,8 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
     with progress.step("Indexing firm names"):
         linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
     with progress.step("Parsing patents"):
-        patents = build_patents(_take(raw, "patents"), ledger, year)
+        patents = _build_patents(raw_dir, patent_rows, ledger, year)
+        del patent_rows
     with progress.step("Fuzzy-linking applicants") as advance:
         applicants = attach_links(patents.applicants, linker, "applicant_key", None, progress=advance,
                                   on_fuzzy_total=lambda n: advance(0, total=n))
@@ -143,8 +145,15 @@ def _take(raw: dict[str, RawTable], stem: str) -> RawTable:
     return table
 
 
-def _read_inputs(raw_dir: Path) -> dict[str, RawTable]:
+# Read a chunk at a time while they are worked on (tabular.reader.read_chunks), not whole with the others.
+STREAMED = ("patents",)
+
+
+def _read_inputs(raw_dir: Path) -> tuple[dict[str, RawTable], Iterator[RawTable]]:
+    """The raw tables, each checked to have its required columns; the patents file (the largest by far)
+    only up to its header: its rows come from the iterator, a chunk at a time."""
     tables: dict[str, RawTable] = {}
+    chunks: Iterator[RawTable] = iter(())
     for spec in schema.INPUT_FILES:
         path = find_file(raw_dir, spec.stem)
         if path is None:
@@ -152,14 +161,57 @@ def _read_inputs(raw_dir: Path) -> dict[str, RawTable]:
                 tables[spec.stem] = RawTable.absent(f"{spec.stem}.csv", spec.columns)
                 continue
             raise InputError(f"{raw_dir}: missing {spec.stem}.csv (or {spec.stem}.xlsx)")
-        table = read_table(path, lambda h, s=spec: schema.canonical_header(h, s), set(spec.columns))
-        for alternatives in spec.required:
-            if not any(c in table.columns for c in alternatives):
-                raise InputError(
-                    f"{table.source}: missing required column {schema.describe(alternatives)}; "
-                    f"found: {headers_shown(table.headers)}")
-        tables[spec.stem] = table
-    return tables
+        if spec.stem in STREAMED:
+            # The header is checked now, before any work; the rows are read as they are worked on.
+            tables[spec.stem], chunks = read_chunks(path, _canonical(spec), set(spec.columns))
+        else:
+            tables[spec.stem] = _read_input(path, spec)
+        _check_required(tables[spec.stem], spec)
+    return tables, chunks
+
+
+def _read_input(path: Path, spec: schema.FileSpec, bytes_path: bool = True) -> RawTable:
+    return read_table(path, _canonical(spec), set(spec.columns), bytes_path=bytes_path)
+
+
+def _canonical(spec: schema.FileSpec):
+    return lambda header: schema.canonical_header(header, spec)
+
+
+def _check_required(table: RawTable, spec: schema.FileSpec) -> None:
+    for alternatives in spec.required:
+        if not any(c in table.columns for c in alternatives):
+            raise InputError(
+                f"{table.source}: missing required column {schema.describe(alternatives)}; "
+                f"found: {headers_shown(table.headers)}")
+
+
+def _build_patents(raw_dir: Path, chunks: Iterator[RawTable], ledger: Ledger, year: int) -> PatentsResult:
+    """build_patents over the file's chunks; if they stop (NotStreamed), over the file read whole. Its
+    records go to a ledger of its own until it is done, so that those of a start dropped are dropped."""
+    own = Ledger()
+    result: PatentsResult | None
+    try:
+        result = build_patents(chunks, own, year)
+    except NotStreamed:
+        result = None  # what the chunks made is freed with the exception, at the end of this block
+    del chunks
+    if result is None:
+        spec = next(s for s in schema.INPUT_FILES if s.stem == "patents")
+        path = find_file(raw_dir, spec.stem)
+        assert path is not None
+        holder = [_read_input(path, spec, bytes_path=False)]
+        _check_required(holder[0], spec)
+        own = Ledger()
+        result = build_patents(_drained(holder), own, year)
+    ledger.absorb(own)
+    return result
+
+
+def _drained(holder: list[RawTable]) -> Iterator[RawTable]:
+    """The tables as build_patents's chunks, each held by it alone once drawn."""
+    while holder:
+        yield holder.pop()
 
 
 def _report(raw_dir, options, references, ledger: Ledger, tables, patents, unlinked,
