@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fintech_firms.errors import InputError
 from fintech_firms.ingest import pipeline
 from fintech_firms.ingest.pipeline import ingest
 from fintech_firms.ingest.writer import REPORT_NAME
@@ -70,3 +71,31 @@ def test_a_failure_while_the_models_run_leaves_the_previous_output(tmp_path: Pat
         ingest(EXAMPLES, out)
     assert _snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging, spill or lock left
+
+
+def test_a_failure_after_the_first_tables_are_written_leaves_the_previous_output(tmp_path: Path,
+                                                                                 monkeypatch) -> None:
+    """The firms, patents and applicants go to the staging folder as soon as each is made (their frames
+    are then freed); a run that stops later still leaves the previous output as it was."""
+    out = tmp_path / "out"
+    ingest(EXAMPLES, out)
+    before = _snapshot(out)
+    staged: list[list[str]] = []
+
+    def fail(*args, **kwargs):
+        staged.extend(sorted(p.name for p in folder.iterdir()) for folder in tmp_path.glob(".out.new-*"))
+        raise InputError("financing.csv: something wrong")
+
+    monkeypatch.setattr(pipeline, "build_financing", fail)
+    with pytest.raises(InputError, match="^financing.csv: something wrong$"):
+        ingest(EXAMPLES, out)
+    assert staged == [["firm_tracks.parquet", "firms.parquet", "patent_applicants.parquet", "patents.parquet"]]
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_build_tables_alone_returns_every_table() -> None:
+    tables, report = pipeline.build_tables(EXAMPLES, pipeline.IngestOptions())
+    assert list(tables) == list(report["tables"])
+    assert {name: frame.height for name, frame in tables.items()} == report["tables"]
+    assert report["tables"]["patent_applicants"] > 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,8 +59,9 @@ def ingest(raw_dir: Path, out_dir: Path, options: IngestOptions = IngestOptions(
 
 
 def _locked_ingest(raw_dir: Path, out_dir: Path, options: IngestOptions, progress) -> dict:
-    tables, report = build_tables(raw_dir, options, progress)
     with staged_output(out_dir) as staging:
+        # The largest tables are written as soon as each is made (see _Tables), the rest here.
+        tables, report = build_tables(raw_dir, options, progress, write=staging.write)
         with progress.step("Writing Parquet"):
             staging.write(tables)  # empties `tables`: the frames are freed as they are written
         with progress.step("Summing patents per firm"):
@@ -73,7 +74,30 @@ def _locked_ingest(raw_dir: Path, out_dir: Path, options: IngestOptions, progres
     return report
 
 
-def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tuple[dict[str, pl.DataFrame], dict]:
+class _Tables:
+    """The output tables as they are made, in the report's order. With `write` (the staging folder's),
+    the largest are written as soon as they are final and only their row counts kept, so that their
+    frames (gigabytes at ten million patents) are freed before the next steps; what the report needs of
+    them is taken before."""
+
+    def __init__(self, write: Callable[[dict[str, pl.DataFrame]], None] | None) -> None:
+        self.write = write
+        self.frames: dict[str, pl.DataFrame] = {}
+        self.heights: dict[str, int] = {}
+
+    def add(self, name: str, frame: pl.DataFrame, *, now: bool = False) -> None:
+        self.heights[name] = frame.height
+        if now and self.write is not None:
+            self.write({name: frame})
+        else:
+            self.frames[name] = frame
+
+
+def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
+                 write: Callable[[dict[str, pl.DataFrame]], None] | None = None
+                 ) -> tuple[dict[str, pl.DataFrame], dict]:
+    """The tables and the report. With `write`, the firms, patents and their applicants are handed to it
+    as soon as each is made, and are not among the tables returned."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise InputError(f"{raw_dir}: no such folder (expected the raw files of the data contract)")
@@ -83,29 +107,46 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
         overrides = read_overrides(raw_dir)
     ledger = Ledger()
     year = options.max_year
+    tables = _Tables(write)
     with progress.step("Merging firms"):
         cities = CityMatcher(references["regions"].frame)
         tracks = TrackMatcher(references["tracks"].frame, "tracks.csv", options.fuzzy)
         firms = build_firms(_take(raw, "firms"), ledger, cities, tracks, year)
+        not_listed = firms.firms.filter(pl.col("region") == REGION_OTHER)["city"].value_counts()
+        unknown_tracks = firms.tracks.filter(pl.col("track").is_null())["track_written"].value_counts()
+        tables.add("firms", firms.firms, now=True)
+        tables.add("firm_tracks", firms.tracks, now=True)
+        firms.firms, firms.tracks = firms.firms.clear(), firms.tracks.clear()
     with progress.step("Indexing firm names"):
         linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
     with progress.step("Parsing patents"):
         patents = _build_patents(raw_dir, patent_rows, ledger, year)
         del patent_rows
+        tables.add("patents", patents.patents, now=True)
+        patents.patents = patents.patents.clear()
     with progress.step("Fuzzy-linking applicants") as advance:
-        applicants = attach_links(patents.applicants, linker, "applicant_key", None, progress=advance,
-                                  on_fuzzy_total=lambda n: advance(0, total=n))
+        # The links of the key column alone, put beside the rows (one per row, in their order): joining
+        # the whole frame would copy every column of it, gigabytes of names at ten million patents.
+        links = attach_links(patents.applicants.select("applicant_key"), linker, "applicant_key", None,
+                             progress=advance, on_fuzzy_total=lambda n: advance(0, total=n))
+        applicants = patents.applicants.with_columns(links.drop("applicant_key")).select(
+            "app_no", "patent_id", "position", "applicant", "applicant_key", "firm_id", "link_method",
+            "link_score", "unlinked")
+        patents.applicants = patents.applicants.clear()  # held by `applicants` alone from here
+        del links
+        link_counts = {"patents": _link_counts(applicants)}
+        unlinked_keys = applicants.filter(pl.col("firm_id").is_null()).select("applicant_key").unique()
+        tables.add("patent_applicants", applicants, now=True)
+        del applicants
     investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
     with progress.step("Financing and certificates"):
         financing, financing_unlinked = build_financing(
             _take(raw, "financing"), ledger, linker, investors, year)
         hightech, hightech_unlinked = build_hightech(_take(raw, "hightech"), ledger, linker, year)
     unlinked = pl.concat([
-        patents.applicant_names.join(
-            applicants.filter(pl.col("firm_id").is_null()).select("applicant_key").unique(),
-            on="applicant_key", how="semi",
-        ).select(pl.col("applicant").alias("name"), pl.col("applicant_key").alias("name_key"),
-                 pl.lit("patents").alias("table"), "rows"),
+        patents.applicant_names.join(unlinked_keys, on="applicant_key", how="semi").select(
+            pl.col("applicant").alias("name"), pl.col("applicant_key").alias("name_key"),
+            pl.lit("patents").alias("table"), "rows"),
         # A row of financing and hightech names one firm: one row each.
         financing_unlinked.with_columns(pl.lit("financing").alias("table"), pl.lit(1, dtype=pl.Int64).alias("rows")),
         hightech_unlinked.with_columns(pl.lit("hightech").alias("table"), pl.lit(1, dtype=pl.Int64).alias("rows")),
@@ -114,26 +155,22 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
     # (before the quarantine table is made: its bad rows go there).
     index_tables = index_inputs(raw_dir, ledger, references["regions"].frame)
 
-    tables = {
-        "firms": firms.firms,
-        "firm_tracks": firms.tracks,
-        "patents": patents.patents,
-        "patent_applicants": applicants.select(
-            "app_no", "patent_id", "position", "applicant", "applicant_key", "firm_id", "link_method",
-            "link_score", "unlinked"),
-        "financing": financing,
-        "hightech": hightech,
-        "quarantine": ledger.quarantine_frame(),
-        "cell_issues": ledger.cell_issue_frame(),
-    }
-    tables.update(index_tables)
+    link_counts.update(financing=_link_counts(financing), hightech=_link_counts(hightech))
+    tables.add("financing", financing)
+    tables.add("hightech", hightech)
+    tables.add("quarantine", ledger.quarantine_frame())
+    cell_issues = ledger.cell_issue_frame()
+    tables.add("cell_issues", cell_issues)
+    for name, frame in index_tables.items():
+        tables.add(name, frame)
     missing = [t.source for t in raw.values() if not t.provided]
-    report = _report(raw_dir, options, references, ledger, tables, patents, unlinked, missing)
+    report = _report(raw_dir, options, references, ledger, tables.heights, link_counts, cell_issues, not_listed,
+                     unknown_tracks, patents, unlinked, missing)
     report["link_overrides"] = linker.override_report()
     if not report["all_rows_accounted"]:
         bad = [s for s, f in report["files"].items() if not f["accounted"]]
         raise RuntimeError(f"internal error: rows not accounted for in {', '.join(bad)}")
-    return tables, report
+    return tables.frames, report
 
 
 def _take(raw: dict[str, RawTable], stem: str) -> RawTable:
@@ -214,13 +251,9 @@ def _drained(holder: list[RawTable]) -> Iterator[RawTable]:
         yield holder.pop()
 
 
-def _report(raw_dir, options, references, ledger: Ledger, tables, patents, unlinked,
+def _report(raw_dir, options, references, ledger: Ledger, heights: dict[str, int], links: dict[str, dict],
+            cell_issues: pl.DataFrame, not_listed: pl.DataFrame, unknown_tracks: pl.DataFrame, patents, unlinked,
             missing: list[str]) -> dict:
-    links = {
-        "patents": _link_counts(tables["patent_applicants"]),
-        "financing": _link_counts(tables["financing"]),
-        "hightech": _link_counts(tables["hightech"]),
-    }
     counts = (
         unlinked.group_by("name_key", "table").agg(pl.col("rows").sum(), pl.col("name").first())
         .group_by("name_key").agg(
@@ -233,10 +266,8 @@ def _report(raw_dir, options, references, ledger: Ledger, tables, patents, unlin
          "by_table": {t["table"]: t["rows"] for t in row["by_table"]}}
         for row in counts.iter_rows(named=True)
     ]
-    invalid = tables["cell_issues"].filter(pl.col("reason") == INVALID_USCC).select(
+    invalid = cell_issues.filter(pl.col("reason") == INVALID_USCC).select(
         "source", "row", pl.col("value").alias("uscc"))
-    not_listed = tables["firms"].filter(pl.col("region") == REGION_OTHER)["city"].value_counts()
-    unknown_tracks = tables["firm_tracks"].filter(pl.col("track").is_null())["track_written"].value_counts()
     files = {source: account.as_dict() for source, account in ledger.files.items()}
     return {
         "fintech_firms": __version__,
@@ -250,7 +281,7 @@ def _report(raw_dir, options, references, ledger: Ledger, tables, patents, unlin
         "files": files,
         "files_not_provided": missing,
         "all_rows_accounted": all(f["accounted"] for f in files.values()),
-        "tables": {name: frame.height for name, frame in tables.items()},
+        "tables": dict(heights),
         "links": links,
         # Every unlinked name with the input rows that carry it, most frequent first (contract §2).
         "unlinked_names": unlinked_names,

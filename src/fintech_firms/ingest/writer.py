@@ -181,11 +181,12 @@ class Staging:
         each one's memory is freed once it is on disk (gigabytes at ten million patents)."""
         for name, frame in tables.items():
             check(name, frame)
-        while tables:
-            name = next(iter(tables))
-            # Fixed settings so that the same input gives the same bytes.
-            tables.pop(name).write_parquet(self.path(name), compression="zstd", statistics=True)
-            self.written.add(name)
+        with self._writing():
+            while tables:
+                name = next(iter(tables))
+                # Fixed settings so that the same input gives the same bytes.
+                tables.pop(name).write_parquet(self.path(name), compression="zstd", statistics=True)
+                self.written.add(name)
 
     def path(self, name: str) -> Path:
         """Where table `name` is (or will be) written: a complete Parquet file once write returned."""
@@ -193,10 +194,21 @@ class Staging:
 
     def finish(self, report: dict) -> None:
         """Write the report and put the new folder in the output's place, in one step."""
-        (self.folder / REPORT_NAME).write_text(
-            json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        _swap(self.folder, self.out_dir, self.written)
+        with self._writing():
+            (self.folder / REPORT_NAME).write_text(
+                json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            _swap(self.folder, self.out_dir, self.written)
         self.finished = True
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            yield
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            # A full disk reaches us as OSError from Python and as a polars ComputeError from Rust.
+            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+            raise InputError(f"{self.out_dir}: cannot write the output ({detail}); "
+                             f"the previous output is unchanged") from None
 
 
 @contextmanager
@@ -204,7 +216,9 @@ def staged_output(out_dir: Path) -> Iterator[Staging]:
     """A new output folder to write (Staging.write, then Staging.finish), under the output's lock.
 
     Until `finish` the previous output is untouched: an error, a Ctrl-C or a `with` block left without
-    `finish` removes what was written, and a killed run's leftovers are removed by the next run.
+    `finish` removes what was written, and a killed run's leftovers are removed by the next run. The
+    block may do other work between the writes (compute more tables): only the writes' own errors are
+    worded as errors of writing the output.
     """
     out_dir = check_out_dir(out_dir)
     with output_lock(out_dir):
@@ -217,12 +231,6 @@ def staged_output(out_dir: Path) -> Iterator[Staging]:
         staging = Staging(out_dir, folder)
         try:
             yield staging
-        except (OSError, pl.exceptions.PolarsError) as exc:
-            # A full disk reaches us as OSError from Python and as a polars ComputeError from Rust.
-            shutil.rmtree(folder, ignore_errors=True)
-            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-            raise InputError(f"{out_dir}: cannot write the output ({detail}); "
-                             f"the previous output is unchanged") from None
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
