@@ -16,7 +16,7 @@ from fintech_firms.ingest.resources import Timed, parse_memory_limit
 from fintech_firms.models import runner as model_runner
 
 EXAMPLES = Path(__file__).parents[1] / "examples" / "raw"
-STAGES = ["Reading raw files", "Merging firms", "Indexing firm names", "Parsing patents", "Fuzzy-linking applicants",
+STAGES = ["Reading raw files", "Merging firms", "Parsing patents", "Indexing firm names", "Fuzzy-linking applicants",
           "Financing and certificates", "Writing Parquet", "Summing patents per firm"]
 
 

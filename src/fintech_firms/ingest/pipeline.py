@@ -117,13 +117,14 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
         tables.add("firms", firms.firms, now=True)
         tables.add("firm_tracks", firms.tracks, now=True)
         firms.firms, firms.tracks = firms.firms.clear(), firms.tracks.clear()
-    with progress.step("Indexing firm names"):
-        linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
     with progress.step("Parsing patents"):
         patents = _build_patents(raw_dir, patent_rows, ledger, year)
         del patent_rows
         tables.add("patents", patents.patents, now=True)
         patents.patents = patents.patents.clear()
+    # After the patents: parsing them (ingest's peak of memory) does not hold the name indexes too.
+    with progress.step("Indexing firm names"):
+        linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
     with progress.step("Fuzzy-linking applicants") as advance:
         # The links of the key column alone, put beside the rows (one per row, in their order): joining
         # the whole frame would copy every column of it, gigabytes of names at ten million patents.
