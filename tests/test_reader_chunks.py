@@ -4,6 +4,8 @@ be for the bytes path past the first chunk stops the chunks (NotStreamed)."""
 
 from __future__ import annotations
 
+import gc
+import warnings
 from pathlib import Path
 
 import polars as pl
@@ -130,3 +132,15 @@ def test_the_header_is_read_before_the_rows(tmp_path: Path) -> None:
     assert (head.headers, head.rows_read) == (["app_no", "applicants", "note"], 0)
     assert_frame_equal(next(chunks).frame.drop("_row"), pl.DataFrame({"app_no": ["A1"], "applicants": ["甲"],
                                                                         "note": ["x"]}))
+
+
+def test_chunks_dropped_unread_close_the_file(tmp_path: Path) -> None:
+    """A run stopped before the patents are parsed (a bad financing file, say) leaves no file open."""
+    path = tmp_path / "t.csv"
+    path.write_bytes((HEADER + "A1,甲,x\n").encode())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _, chunks = read_chunks(path, canonical)
+        del chunks
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []

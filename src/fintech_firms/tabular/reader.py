@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
@@ -527,12 +528,15 @@ def _start_chunks(path: Path, canonical, known) -> tuple[RawTable, Iterator[RawT
         return None  # read_table words the error, as it finds it first (a NUL byte further on, say)
     head = RawTable(path.name, encoding, headers, columns,
                     pl.DataFrame(schema={**{c: pl.Utf8 for c in columns}, ROW: pl.Int64}))
-    return head, _chunks(file, frames, first, head, written)
+    chunks = _chunks(file, frames, first, head, written)
+    next(chunks)  # started: the file is closed whenever the iterator is, or is dropped unfinished
+    return head, cast(Iterator[RawTable], chunks)
 
 
 def _chunks(file, frames: Iterator[pl.DataFrame], first: pl.DataFrame, head: RawTable,
-            written: list[str]) -> Iterator[RawTable]:
+            written: list[str]) -> Iterator[RawTable | None]:
     with file:
+        yield None
         names = dict(zip(first.columns, head.columns))
         body: pl.DataFrame | None = first.slice(1).rename(names)
         del first
