@@ -224,7 +224,7 @@ def bench_scale(scale: float, args: argparse.Namespace, log: Callable[[str], Non
 
 
 def summarise_stages(runs: list[dict]) -> list[dict]:
-    """Median seconds and highest peak RSS of each ingest stage over the counted rounds
+    """Median seconds (wall and CPU) and highest peak RSS of each ingest stage over the counted rounds
     (from `firms ingest --timings`)."""
     if not runs:
         return []
@@ -232,7 +232,9 @@ def summarise_stages(runs: list[dict]) -> list[dict]:
     for i, first in enumerate(runs[0]["stages"]):
         same = [run["stages"][i] for run in runs]
         peaks = [s["peak_rss_gb"] for s in same if s["peak_rss_gb"] is not None]
+        cpu = [s["cpu_seconds"] for s in same if s.get("cpu_seconds") is not None]
         stages.append({"stage": first["stage"], "median_s": statistics.median(s["seconds"] for s in same),
+                       "cpu_s": statistics.median(cpu) if cpu else None,
                        "peak_rss_gb": max(peaks) if peaks else None})
     return stages
 
@@ -352,9 +354,11 @@ def _scale_section(scale: dict, warmup: int) -> list[str]:
         lines.append(f"| {label} | {_seconds(s['median_s'])} | {_seconds(s['min_s'])} – {_seconds(s['max_s'])} "
                      f"| {s['spread']:.0%} | {cpu} | {rss} |")
     if scale.get("ingest_stages"):
-        lines += ["", "`firms ingest`, stage by stage (its `--timings` file; medians, and each stage's own peak RSS):",
-                  "", "| stage | median | peak RSS |", "| --- | ---: | ---: |"]
+        lines += ["", "`firms ingest`, stage by stage (its `--timings` file; medians of wall and CPU time, "
+                  "and each stage's own peak RSS):",
+                  "", "| stage | median | CPU | peak RSS |", "| --- | ---: | ---: | ---: |"]
         lines += [f"| {st['stage']} | {_seconds(st['median_s'])} | "
+                  + (_seconds(st["cpu_s"]) if st.get("cpu_s") is not None else "") + " | "
                   + (f"{st['peak_rss_gb']:.2f} GB" if st["peak_rss_gb"] is not None else "") + " |"
                   for st in scale["ingest_stages"]]
     ratios = [(label, num, den) for label, num, den in RATIOS if set(num) | set(den) <= set(stats)]

@@ -91,14 +91,17 @@ def rezip(workbook: bytes, change) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture
-def raw(tmp_path: Path) -> Path:
-    """A minimal valid raw folder: firms.csv and patents.csv (financing and hightech are optional)."""
+def minimal_raw_folder(tmp_path: Path) -> Path:
+    """A minimal valid raw folder: firms.csv and patents.csv (financing and hightech are optional).
+    The `raw` fixture of this module and of the test modules that import it."""
     folder = tmp_path / "raw"
     folder.mkdir()
     write_firms(folder)
     write_patents(folder)
     return folder
+
+
+raw = pytest.fixture(minimal_raw_folder, name="raw")
 
 
 # --- running ----------------------------------------------------------------------------------------

@@ -19,9 +19,9 @@ from test_bad_input import (
     YI,
     cli_error,
     csv_text,
+    minimal_raw_folder,
     run,
     write_firms,
-    write_patents,
 )
 from typer.testing import CliRunner
 
@@ -30,15 +30,7 @@ from fintech_firms.errors import InputError
 from fintech_firms.tabular.limits import MAX_COLUMNS, MAX_HEADER_CHARS
 from fintech_firms.tabular.reader import REPEATED_HEADER, decode, read_table
 
-
-@pytest.fixture
-def raw(tmp_path: Path) -> Path:
-    """A minimal valid raw folder (as test_bad_input's): firms.csv and patents.csv."""
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    write_firms(folder)
-    write_patents(folder)
-    return folder
+raw = pytest.fixture(minimal_raw_folder, name="raw")
 
 
 MIXED_GB = "row written in utf-8 in a file in gb18030"

@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-from test_bad_input import write_firms, write_patents
+from test_bad_input import minimal_raw_folder, write_firms, write_patents
 from test_writer import filled
 from typer.testing import CliRunner
 
@@ -37,13 +37,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             if p.is_file() and not p.is_symlink()}
 
 
-@pytest.fixture
-def raw(tmp_path: Path) -> Path:
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    write_firms(folder)
-    write_patents(folder)
-    return folder
+raw = pytest.fixture(minimal_raw_folder, name="raw")
 
 
 def invoke(*args: str):

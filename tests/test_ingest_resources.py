@@ -38,6 +38,7 @@ def test_timings_go_to_their_own_file_and_leave_the_output_as_without_them(tmp_p
     assert [s["stage"] for s in timings["stages"]] == STAGES
     for stage in timings["stages"]:
         assert stage["seconds"] >= 0
+        assert stage["cpu_seconds"] >= 0
         assert 0 < stage["peak_rss_gb"] <= stage["process_peak_rss_gb"] + 0.05
     assert timings["total_seconds"] >= sum(s["seconds"] for s in timings["stages"]) - 0.01
 

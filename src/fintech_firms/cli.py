@@ -60,7 +60,7 @@ def ingest_command(
         help="Memory DuckDB may use before spilling to disk beside OUT, e.g. 8GB or 50% (default: 60% of RAM)."),
     timings: Path = typer.Option(
         None, "--timings", metavar="<file>",
-        help="Also write each stage's wall time and peak memory to this JSON file (not part of OUT)."),
+        help="Also write each stage's wall time, CPU time and peak memory to this JSON file (not part of OUT)."),
 ) -> None:
     """Read raw exports, validate, link and deduplicate them, and write Parquet tables.
 

@@ -17,7 +17,7 @@ import polars as pl
 
 from ..errors import InputError
 from ..models.catalog import without_comments
-from ..models.runner import AnalyticsError, duckdb_message, lock_down, open_connection
+from ..models.runner import AnalyticsError, as_polars, duckdb_message, lock_down, open_connection
 
 # DuckDB parses SELECT, WITH … SELECT, FROM-first queries, VALUES, SHOW, DESCRIBE and SUMMARIZE as SELECT.
 _ALLOWED = {"SELECT"}
@@ -88,13 +88,13 @@ def _frame(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
     names = relation.columns
     types = [str(t) for t in relation.types]
     if all(_READABLE.fullmatch(t) for t in types):
-        return relation.pl()
+        return as_polars(relation)
     # INTERVAL, MAP, UNION, STRUCT, BIT, …: polars cannot read some of them (and panics rather than
     # raising), so they are cast to text by column objects, not by SQL text.
     columns = [duckdb.ColumnExpression(n) for n in names]
-    return relation.select(*(
+    return as_polars(relation.select(*(
         column if _READABLE.fullmatch(t) else column.cast(duckdb.sqltype("VARCHAR")).alias(n)
-        for column, t, n in zip(columns, types, names))).pl()
+        for column, t, n in zip(columns, types, names))))
 
 
 def _check_statement(con: duckdb.DuckDBPyConnection, query: str) -> None:

@@ -7,58 +7,44 @@ import polars as pl
 from ..rules.names import normalize_names, split_lists
 from ..rules.rounds import is_c_plus, normalize_round
 from ..rules.values import parse_date
-from ..tabular.reader import ROW, RawTable
-from .columns import column_or_null, map_distinct
+from ..tabular.reader import RawTable
 from .investors import InvestorMatcher
 from .ledger import Ledger
-from .linking import Linker, attach_links, firm_identity, unlinked_rows, with_name_keys
+from .linking import Linker
+from .stage import Rule, Stage, run_stage
+
+
+def _stage(max_year: int) -> Stage:
+    return Stage(
+        optional=("firm_name", "uscc", "amount", "lead_investors", "investors"),
+        rules=(
+            Rule("date", {"date_value": pl.Date, "year": pl.Int64, "date_error": pl.Utf8},
+                 scalar=lambda v: parse_date(v, max_year=max_year)),
+            Rule("round", {"round_norm": pl.Utf8}, scalar=lambda v: (normalize_round(v),)),
+        ),
+        reason=lambda: (
+            pl.when(pl.col("firm_name").is_null() & pl.col("uscc").is_null())
+            .then(pl.lit("missing firm name and USCC"))
+            .when(pl.col("date").is_null()).then(pl.lit("missing date"))
+            .when(pl.col("date_error").is_not_null()).then(pl.col("date_error"))
+            .when(pl.col("round").is_null()).then(pl.lit("missing round"))
+        ),
+        name="firm_name",
+        derived=lambda: [
+            pl.coalesce(pl.col("date_value").cast(pl.Utf8), pl.col("year").cast(pl.Utf8)).alias("when")],
+        keys=("who", "when", "round_norm"),
+        first=("firm_id", "firm_name", "uscc_key", "date_value", "year", "round", "amount",
+               "link_method", "link_score", "unlinked"),
+        lists=("lead_investors", "investors"),
+    )
 
 
 def build_financing(
     table: RawTable, ledger: Ledger, linker: Linker, investors: InvestorMatcher, max_year: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The deduplicated table, and the input rows left unlinked (for the report)."""
-    account = ledger.open(table)
-    frame = table.frame.with_columns(
-        column_or_null(table.frame, c)
-        for c in ("firm_name", "uscc", "amount", "lead_investors", "investors")
-    )
-    frame = map_distinct(frame, "date", lambda v: parse_date(v, max_year=max_year),
-                         {"date_value": pl.Date, "year": pl.Int64, "date_error": pl.Utf8})
-    frame = frame.with_columns(
-        pl.when(pl.col("firm_name").is_null() & pl.col("uscc").is_null())
-        .then(pl.lit("missing firm name and USCC"))
-        .when(pl.col("date").is_null()).then(pl.lit("missing date"))
-        .when(pl.col("date_error").is_not_null()).then(pl.col("date_error"))
-        .when(pl.col("round").is_null()).then(pl.lit("missing round"))
-        .alias("_reason")
-    )
-    ledger.quarantine(table, frame.filter(pl.col("_reason").is_not_null()))
-    frame = frame.filter(pl.col("_reason").is_null())
-
-    frame = with_name_keys(frame, "firm_name")
-    ledger.cell_issues(table, "uscc", frame.filter(pl.col("uscc_error").is_not_null()), "uscc_error")
-    frame = attach_links(frame, linker, "name_key", "uscc_key")
-    frame = map_distinct(frame, "round", lambda v: (normalize_round(v),), {"round_norm": pl.Utf8})
-    frame = frame.with_columns(
-        firm_identity().alias("who"),
-        pl.coalesce(pl.col("date_value").cast(pl.Utf8), pl.col("year").cast(pl.Utf8)).alias("when"),
-    ).sort(ROW)
-    events = (
-        frame.group_by("who", "when", "round_norm", maintain_order=True)
-        .agg(
-            *(pl.col(c).drop_nulls().first() for c in (
-                "firm_id", "firm_name", "uscc_key", "date_value", "year", "round", "amount",
-                "link_method", "link_score", "unlinked")),
-            pl.col("lead_investors").drop_nulls(),
-            pl.col("investors").drop_nulls(),
-            pl.len().cast(pl.Int64).alias("records"),
-            pl.col(ROW).first().alias("source_row"),
-        )
-    )
-    unlinked = unlinked_rows(frame, "firm_name")
-    account.kept = events.height
-    account.merged_duplicates = frame.height - events.height
+    staged = run_stage(table, ledger, linker, _stage(max_year))
+    events = staged.events
 
     lead_names = _names(events, "lead_investors")
     written = lead_names["item"].unique().sort()
@@ -87,7 +73,7 @@ def build_financing(
         backers.alias("investors"),
         "amount", "link_method", "link_score", "unlinked", "records", "source_row",
     )
-    return deduplicated, unlinked
+    return deduplicated, staged.unlinked
 
 
 def _names(events: pl.DataFrame, column: str) -> pl.DataFrame:

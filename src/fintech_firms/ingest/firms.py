@@ -22,8 +22,9 @@ from ..rules.names import normalize_names, split_lists
 from ..rules.uscc import parse_usccs
 from ..rules.values import parse_bool, parse_count, parse_date
 from ..tabular.reader import ROW, RawTable
-from .columns import column_or_null, map_distinct, split_distinct
+from .columns import map_distinct, split_distinct
 from .ledger import Ledger
+from .stage import Rule, prepare, settle
 
 
 @dataclass
@@ -38,31 +39,21 @@ class FirmsResult:
 def build_firms(
     table: RawTable, ledger: Ledger, cities: CityMatcher, tracks: TrackMatcher, max_year: int
 ) -> FirmsResult:
-    account = ledger.open(table)
-    frame = table.frame.with_columns(
-        column_or_null(table.frame, c) for c in
-        ("firm_id", "uscc", "former_names", "province", "tracks", "rd_staff", "has_patent_transfer",
-         "founded")
+    rules = (
+        Rule("uscc", {"uscc_ok": pl.Utf8, "uscc_error": pl.Utf8}, issue="uscc_error",
+             distinct=lambda values: parse_usccs(values).rename({"uscc": "uscc_ok", "error": "uscc_error"})),
+        Rule("rd_staff", {"rd_value": pl.Int64, "rd_error": pl.Utf8}, scalar=parse_count, issue="rd_error"),
+        Rule("has_patent_transfer", {"transfer_value": pl.Boolean, "transfer_error": pl.Utf8},
+             scalar=parse_bool, issue="transfer_error"),
+        Rule("founded", {"founded_date": pl.Date, "founded_year": pl.Int64, "founded_error": pl.Utf8},
+             scalar=lambda v: parse_date(v, max_year=max_year), issue="founded_error"),
     )
-    missing = frame.filter(pl.col("name").is_null())
-    ledger.quarantine(table, missing.with_columns(_reason=pl.lit("missing name")))
-    frame = frame.filter(pl.col("name").is_not_null())
-
-    usccs = parse_usccs(frame["uscc"].unique(maintain_order=True)).rename(
-        {"value": "uscc", "uscc": "uscc_ok", "error": "uscc_error"})
-    frame = frame.join(usccs, on="uscc", how="left", nulls_equal=True, maintain_order="left")
-    frame = map_distinct(frame, "rd_staff", parse_count, {"rd_value": pl.Int64, "rd_error": pl.Utf8})
-    frame = map_distinct(frame, "has_patent_transfer", parse_bool,
-                         {"transfer_value": pl.Boolean, "transfer_error": pl.Utf8})
-    frame = map_distinct(frame, "founded", lambda v: parse_date(v, max_year=max_year),
-                         {"founded_date": pl.Date, "founded_year": pl.Int64, "founded_error": pl.Utf8})
-    for column, error in (("uscc", "uscc_error"), ("rd_staff", "rd_error"),
-                          ("has_patent_transfer", "transfer_error"), ("founded", "founded_error")):
-        ledger.cell_issues(table, column, frame.filter(pl.col(error).is_not_null()), error)
+    account, frame = prepare(
+        table, ledger,
+        ("firm_id", "uscc", "former_names", "province", "tracks", "rd_staff", "has_patent_transfer", "founded"),
+        rules, pl.when(pl.col("name").is_null()).then(pl.lit("missing name")))
     records = _firm_of_records(frame.sort(ROW))
-    firm_count = int_max(records["firm_id"]) or 0
-    account.kept = firm_count
-    account.merged_duplicates = frame.height - firm_count
+    settle(account, frame.height, int_max(records["firm_id"]) or 0)
     return _assemble(records, cities, tracks)
 
 

@@ -23,6 +23,7 @@ from ..rules.values import parse_date
 from ..tabular.reader import ROW, RawTable
 from .columns import DistinctRule, DistinctValues
 from .ledger import FileAccount, Ledger
+from .stage import REASON, quarantine, settle
 
 NO_APPLICANTS = "no applicants"
 UNKNOWN_TYPE = "unknown patent type"
@@ -148,8 +149,7 @@ def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_yea
     names = _applicant_names(rows.select(ROW, "cell"), items)
     sorted_cells = rows["cell"].gather(order)
     patents = _patents(rows, order, first_at, records, merged, steps)
-    account.kept = patents.height
-    account.merged_duplicates = rows.height - patents.height
+    settle(account, rows.height, patents.height)
     del rows, order, first_at, records
     applicants = _applicants(sorted_keys, sorted_cells, merged, items, patents["app_no"], cell_count)
     return PatentsResult(patents.drop("key").rechunk(), applicants.rechunk(), names, disagreements,
@@ -166,11 +166,10 @@ def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _St
         parsed["key"], parsed["patent_type"].alias("number_type"), parsed["year"].alias("number_year"),
         codes.alias("cell"),
         pl.when(parsed["error"].is_not_null()).then(parsed["error"]).when(~named).then(pl.lit(NO_APPLICANTS))
-        .alias("_reason"),
+        .alias(REASON),
     )
     del parsed, codes, named
-    ledger.quarantine(table, chunk.filter(pl.col("_reason").is_not_null()))
-    chunk = chunk.filter(pl.col("_reason").is_null()).drop("app_no", "applicants", "_reason")
+    chunk = quarantine(table, ledger, chunk).drop("app_no", "applicants")
     chunk = pl.concat([chunk, steps.types.apply(chunk["patent_type"]), steps.dates.apply(chunk["app_date"])],
                       how="horizontal")
     chunk = chunk.with_columns(

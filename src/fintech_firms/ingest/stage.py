@@ -1,0 +1,126 @@
+"""The steps every input file goes through, written once: read → rules → quarantine → link → dedupe →
+ledger (contract §2).
+
+A file's module declares its `Stage` (which optional columns it reads, which rule parses which
+column, why a row cannot be used, which columns make two rows one event) and `run_stage` carries the
+rows through the steps. Each step is also a function of its own, for the files whose step differs:
+firms merge records by firm identity instead of grouping on keys (ingest/firms.py: `prepare`, its own
+merge, `settle`), and patents are parsed in chunks by rules that remember the values of earlier chunks
+(ingest/patents.py: `quarantine` per chunk, its own merge of an application's records, `settle`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from ..frames import DType
+from ..tabular.reader import ROW, RawTable
+from .columns import column_or_null, map_distinct
+from .ledger import FileAccount, Ledger
+from .linking import Linker, attach_links, firm_identity, unlinked_rows, with_name_keys
+
+REASON = "_reason"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule over one text column, applied once per distinct value: `scalar(value)` gives a tuple of
+    `fields`, or `distinct(values)` gives a frame of `value` and the fields for a Series of distinct
+    values (the vectorised rules of rules/). `issue` names the field that says why a value was read
+    as blank: a cell issue, recorded for the rows that are kept."""
+
+    column: str
+    fields: dict[str, DType]
+    scalar: Callable[[str | None], tuple] | None = None
+    distinct: Callable[[pl.Series], pl.DataFrame] | None = None
+    issue: str | None = None
+
+    def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
+        if self.scalar is not None:
+            return map_distinct(frame, self.column, self.scalar, self.fields)
+        if self.distinct is None:
+            raise RuntimeError(f"internal error: rule on {self.column} has neither scalar nor distinct")
+        found = self.distinct(frame.get_column(self.column).unique(maintain_order=True)).rename(
+            {"value": self.column})
+        # Join the one column and put the results beside the frame: joining the whole frame would copy
+        # every column of it.
+        found = frame.select(self.column).join(found, on=self.column, how="left", nulls_equal=True,
+                                               maintain_order="left")
+        return frame.with_columns(found.select(*self.fields))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """What one input file's rows go through (see run_stage)."""
+
+    optional: tuple[str, ...]  # columns read as blank when the file has none (contract §1)
+    rules: tuple[Rule, ...]
+    reason: Callable[[], pl.Expr]  # why a row cannot be used, null when it can (the first that applies)
+    name: str  # the column naming the firm, linked with the USCC
+    derived: Callable[[], Sequence[pl.Expr]]  # columns made after linking, for the keys
+    keys: tuple[str, ...]  # rows with equal keys are one event, kept once
+    first: tuple[str, ...]  # each event's columns: the first non-null value among its rows, in file order
+    lists: tuple[str, ...] = field(default=())  # each event's columns: every non-null value, in file order
+    made: Callable[[], Sequence[pl.Expr]] = lambda: ()  # columns made from the rules' fields, before the reason
+
+
+@dataclass
+class Staged:
+    events: pl.DataFrame  # one row per event: keys, first, lists, records, source_row
+    unlinked: pl.DataFrame  # input rows whose firm was not found, as (name, name_key)
+
+
+def prepare(table: RawTable, ledger: Ledger, optional: Sequence[str], rules: Sequence[Rule],
+            reason: pl.Expr | None, made: Sequence[pl.Expr] = ()) -> tuple[FileAccount, pl.DataFrame]:
+    """Read, apply the rules, quarantine: the file's account and its usable rows, with the rules'
+    fields (and `made` from them), their cell issues recorded."""
+    account = ledger.open(table)
+    frame = table.frame.with_columns(column_or_null(table.frame, c) for c in optional)
+    for rule in rules:
+        frame = rule.apply(frame)
+    if made:
+        frame = frame.with_columns(made)
+    if reason is not None:
+        frame = quarantine(table, ledger, frame.with_columns(reason.alias(REASON)))
+    for rule in rules:
+        if rule.issue is not None:
+            ledger.cell_issues(table, rule.column, frame.filter(pl.col(rule.issue).is_not_null()), rule.issue)
+    return account, frame
+
+
+def quarantine(table: RawTable, ledger: Ledger, frame: pl.DataFrame) -> pl.DataFrame:
+    """Set aside the rows with a reason (column REASON); the others, without it."""
+    ledger.quarantine(table, frame.filter(pl.col(REASON).is_not_null()), REASON)
+    return frame.filter(pl.col(REASON).is_null()).drop(REASON)
+
+
+def link(table: RawTable, ledger: Ledger, frame: pl.DataFrame, linker: Linker, name: str) -> pl.DataFrame:
+    """The rows with name_key, uscc_key and their firm (firm_id, link_method, link_score, unlinked);
+    a written USCC that is not valid is a cell issue."""
+    frame = with_name_keys(frame, name)
+    ledger.cell_issues(table, "uscc", frame.filter(pl.col("uscc_error").is_not_null()), "uscc_error")
+    return attach_links(frame, linker, "name_key", "uscc_key")
+
+
+def settle(account: FileAccount, rows: int, kept: int) -> None:
+    """Of the file's `rows` usable rows, `kept` are kept and the others merged into them."""
+    account.kept = kept
+    account.merged_duplicates = rows - kept
+
+
+def run_stage(table: RawTable, ledger: Ledger, linker: Linker, stage: Stage) -> Staged:
+    """The file's events, deduplicated, and its unlinked rows; every row accounted for in `ledger`."""
+    account, frame = prepare(table, ledger, stage.optional, stage.rules, stage.reason(), stage.made())
+    frame = link(table, ledger, frame, linker, stage.name)
+    frame = frame.with_columns(firm_identity().alias("who"), *stage.derived()).sort(ROW)
+    events = frame.group_by(*stage.keys, maintain_order=True).agg(
+        *(pl.col(c).drop_nulls().first() for c in stage.first),
+        *(pl.col(c).drop_nulls() for c in stage.lists),
+        pl.len().cast(pl.Int64).alias("records"),
+        pl.col(ROW).first().alias("source_row"),
+    )
+    settle(account, frame.height, events.height)
+    return Staged(events, unlinked_rows(frame, stage.name))
