@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputError
+from ..frames import Table
 from ..models.runner import stored_models
 from ..reference.geo import CityMatcher
 from ..reference.tables import REGION_OTHER, load
@@ -26,7 +27,7 @@ from .hightech import build_hightech
 from .investors import InvestorMatcher
 from .ledger import Ledger
 from .linking import METHODS, UNLINKED_REASONS, Linker, attach_links, read_overrides
-from .patents import build_patents
+from .patents import LINK_COLUMNS, build_patents
 from .progress import Quiet
 from .resources import default_memory_limit
 from .writer import check_out_dir, output_lock, spill_folder, write_output
@@ -63,7 +64,7 @@ def _locked_ingest(raw_dir: Path, out_dir: Path, options: IngestOptions, progres
     return report
 
 
-def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tuple[dict[str, pl.DataFrame], dict]:
+def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tuple[dict[str, Table], dict]:
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise InputError(f"{raw_dir}: no such folder (expected the raw files of the data contract)")
@@ -82,8 +83,9 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
     with progress.step("Parsing patents"):
         patents = build_patents(_take(raw, "patents"), ledger, year)
     with progress.step("Fuzzy-linking applicants") as advance:
-        applicants = attach_links(patents.applicants, linker, "applicant_key", None, progress=advance,
-                                  on_fuzzy_total=lambda n: advance(0, total=n))
+        # Each distinct applicant key once; the rows take their key's link when they are written.
+        links = attach_links(patents.applicants.keys, linker, "applicant_key", None, progress=advance,
+                             on_fuzzy_total=lambda n: advance(0, total=n)).select(*LINK_COLUMNS)
     investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
     with progress.step("Financing and certificates"):
         financing, financing_unlinked = build_financing(
@@ -91,7 +93,7 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
         hightech, hightech_unlinked = build_hightech(_take(raw, "hightech"), ledger, linker, year)
     unlinked = pl.concat([
         patents.applicant_names.join(
-            applicants.filter(pl.col("firm_id").is_null()).select("applicant_key").unique(),
+            patents.applicants.keys.filter(links["firm_id"].is_null()).select("applicant_key"),
             on="applicant_key", how="semi",
         ).select(pl.col("applicant").alias("name"), pl.col("applicant_key").alias("name_key"),
                  pl.lit("patents").alias("table"), "rows"),
@@ -103,13 +105,11 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
     # (before the quarantine table is made: its bad rows go there).
     index_tables = index_inputs(raw_dir, ledger, references["regions"].frame)
 
-    tables = {
+    tables: dict[str, Table] = {
         "firms": firms.firms,
         "firm_tracks": firms.tracks,
         "patents": patents.patents,
-        "patent_applicants": applicants.select(
-            "app_no", "patent_id", "position", "applicant", "applicant_key", "firm_id", "link_method",
-            "link_score", "unlinked"),
+        "patent_applicants": patents.applicants.table(links),
         "financing": financing,
         "hightech": hightech,
         "quarantine": ledger.quarantine_frame(),
@@ -117,7 +117,8 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
     }
     tables.update(index_tables)
     missing = [t.source for t in raw.values() if not t.provided]
-    report = _report(raw_dir, options, references, ledger, tables, patents, unlinked, missing)
+    report = _report(raw_dir, options, references, ledger, tables, patents, patents.applicants.link_counts(links),
+                     unlinked, missing)
     report["link_overrides"] = linker.override_report()
     if not report["all_rows_accounted"]:
         bad = [s for s, f in report["files"].items() if not f["accounted"]]
@@ -156,10 +157,10 @@ def _read_inputs(raw_dir: Path) -> dict[str, RawTable]:
     return tables
 
 
-def _report(raw_dir, options, references, ledger: Ledger, tables, patents, unlinked,
+def _report(raw_dir, options, references, ledger: Ledger, tables, patents, applicant_links: pl.DataFrame, unlinked,
             missing: list[str]) -> dict:
     links = {
-        "patents": _link_counts(tables["patent_applicants"]),
+        "patents": _link_counts(applicant_links),
         "financing": _link_counts(tables["financing"]),
         "hightech": _link_counts(tables["hightech"]),
     }
@@ -213,11 +214,14 @@ def _report(raw_dir, options, references, ledger: Ledger, tables, patents, unlin
 
 
 def _link_counts(frame: pl.DataFrame) -> dict[str, int]:
+    """Rows per link method and per reason left unlinked; `frame` has a row per input row, or a
+    `rows` column that counts them."""
+    rows = pl.col("rows").sum() if "rows" in frame.columns else pl.len()
     counts = {m: 0 for m in METHODS} | {r: 0 for r in UNLINKED_REASONS}
-    for method, n in frame.group_by("link_method").len().iter_rows():
+    for method, n in frame.group_by("link_method").agg(rows).iter_rows():
         if method is not None:
             counts[method] = n
-    for reason, n in frame.filter(pl.col("link_method").is_null()).group_by("unlinked").len().iter_rows():
+    for reason, n in frame.filter(pl.col("link_method").is_null()).group_by("unlinked").agg(rows).iter_rows():
         counts[reason or "no match"] += n
     return counts
 

@@ -16,15 +16,18 @@ import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import polars as pl
+from polars.io.plugins import register_io_source
 
 from ..contract.tables import check
 from ..errors import InputError
 from ..files import new_folder_mode
+from ..frames import Table
 
 REPORT_NAME = "ingest_report.json"
 # What a folder may hold and still count as empty: what a repository keeps in a folder it ignores.
@@ -152,20 +155,21 @@ def _holder(lock: Path) -> str:
     return f" (process {pid})" if pid.isdigit() else ""
 
 
-def write_output(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -> None:
+def write_output(out_dir: Path, tables: Mapping[str, Table], report: dict) -> None:
     """Write every table to `out_dir/NAME.parquet` and the report, replacing the folder in one step.
 
     Each frame is first checked against its declared table (contract/tables.py): a column missing, moved,
     of another type or null where it may not be is an internal error (SchemaMismatch), and nothing is written.
+    A Deferred table's slices are checked as they are made: a bad one stops the run before the swap.
     """
     for name, frame in tables.items():
-        check(name, frame)
+        check(name, frame if isinstance(frame, pl.DataFrame) else frame.rows(0, 0))
     out_dir = check_out_dir(out_dir)
     with output_lock(out_dir):
         _write(out_dir, tables, report)
 
 
-def _write(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -> None:
+def _write(out_dir: Path, tables: Mapping[str, Table], report: dict) -> None:
     parent = out_dir.parent
     try:
         _recover(out_dir)
@@ -174,8 +178,7 @@ def _write(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -> None
         raise InputError(f"{out_dir}: cannot write the output folder ({exc.strerror})") from None
     try:
         for name, frame in tables.items():
-            # Fixed settings so that the same input gives the same bytes.
-            frame.write_parquet(staging / f"{name}.parquet", compression="zstd", statistics=True)
+            write_table(name, frame, staging / f"{name}.parquet")
         (staging / REPORT_NAME).write_text(
             json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         _swap(staging, out_dir, set(tables))
@@ -187,6 +190,66 @@ def _write(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -> None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+# Fixed settings so that the same input gives the same bytes.
+PARQUET_SETTINGS: dict = {"compression": "zstd", "statistics": True}
+
+
+def write_table(name: str, table: Table, path: Path) -> None:
+    """Write one table. A Deferred table goes a row group at a time, in the row groups polars gives a
+    frame of its height, so that its file has the bytes `write_parquet` would give the whole frame."""
+    if isinstance(table, pl.DataFrame):
+        table.write_parquet(path, **PARQUET_SETTINGS)
+        return
+    sizes = row_groups(table.height, path.with_name(f".{path.name}.probe"))
+    if len(sizes) < 2:
+        table.collect().write_parquet(path, **PARQUET_SETTINGS)
+        return
+    failed: list[BaseException] = []
+
+    def slices(with_columns, predicate, n_rows, batch_size) -> Iterator[pl.DataFrame]:
+        offset = 0
+        for size in sizes:
+            try:
+                part = table.rows(offset, size)
+                check(name, part)
+            except BaseException as exc:  # polars would wrap it; it is raised as it is below
+                failed.append(exc)
+                raise
+            offset += size
+            yield part
+
+    try:
+        register_io_source(slices, schema=table.rows(0, 0).schema).sink_parquet(path, **PARQUET_SETTINGS)
+    except BaseException:
+        if failed:
+            raise failed[0] from None
+        raise
+    if row_groups_of(path) != sizes:
+        # polars cut the slices otherwise (another version of it, say): the whole frame, as always.
+        table.collect().write_parquet(path, **PARQUET_SETTINGS)
+
+
+def row_groups(height: int, probe: Path) -> list[int]:
+    """The rows of each row group polars writes for a frame of `height` rows (it cuts a frame into
+    groups of about equal size by its height alone), read from a one-byte column of that height."""
+    try:
+        pl.DataFrame({"_": pl.repeat(0, height, dtype=pl.Int8, eager=True)}).write_parquet(probe)
+        return row_groups_of(probe)
+    finally:
+        probe.unlink(missing_ok=True)
+
+
+def row_groups_of(path: Path) -> list[int]:
+    con = duckdb.connect()
+    try:
+        # The path is a bound value, never SQL text.
+        found = con.execute("select row_group_id, any_value(row_group_num_rows) from parquet_metadata(?) "
+                            "group by row_group_id order by row_group_id", [str(path)]).fetchall()
+    finally:
+        con.close()
+    return [rows for _, rows in found]
 
 
 def _swap(staging: Path, out_dir: Path, table_names: set[str]) -> None:
