@@ -129,19 +129,6 @@ def test_a_deferred_table_has_the_bytes_of_its_frame(tmp_path, n):
     assert not list(tmp_path.glob(".*probe*"))
 
 
-def test_a_deferred_table_cut_otherwise_is_written_whole(tmp_path, monkeypatch):
-    frame = varied(262_145)
-    frame.write_parquet(tmp_path / "whole.parquet", **writer.PARQUET_SETTINGS)
-    groups = writer.row_groups_of(tmp_path / "whole.parquet")
-    monkeypatch.setattr(writer, "row_groups", lambda height, probe: groups)
-    # As if polars had grouped the slices otherwise than it groups a frame.
-    monkeypatch.setattr(writer, "row_groups_of", lambda path: [262_145])
-    made: list = []
-    writer.write_table("patent_applicants", deferred(frame, made), tmp_path / "slices.parquet")
-    assert made[-1] == (0, 262_145)  # made again whole, and written as a frame
-    assert (tmp_path / "slices.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
-
-
 def test_a_bad_slice_of_a_deferred_table_stops_the_run_and_keeps_the_output(tmp_path):
     out = tmp_path / "parquet"
     write_output(out, tables(2), {"run": 1})
