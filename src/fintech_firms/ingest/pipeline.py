@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import InputError
+from ..frames import Table
 from ..models.catalog import STORED_READS
 from ..models.runner import stored_models
 from ..reference.geo import CityMatcher
@@ -28,7 +29,7 @@ from .hightech import build_hightech
 from .investors import InvestorMatcher
 from .ledger import Ledger
 from .linking import METHODS, UNLINKED_REASONS, Linker, attach_links, read_overrides
-from .patents import PatentsResult, build_patents
+from .patents import LINK_COLUMNS, PatentsResult, build_patents
 from .progress import Quiet
 from .resources import default_memory_limit
 from .writer import check_out_dir, output_lock, spill_folder, staged_output
@@ -69,7 +70,9 @@ def _locked_ingest(raw_dir: Path, out_dir: Path, options: IngestOptions, progres
             # at a time, within the memory limit. Not in the report's tables: they are derived from the
             # tables, not read from input.
             sources = {name: staging.path(name) for name in STORED_READS}
-            staging.write(stored_models(sources, memory_limit=options.memory_limit, spill_dir=options.spill_dir))
+            models: dict[str, Table] = {**stored_models(sources, memory_limit=options.memory_limit,
+                                                        spill_dir=options.spill_dir)}
+            staging.write(models)
         staging.finish(report)
     return report
 
@@ -80,12 +83,12 @@ class _Tables:
     frames (gigabytes at ten million patents) are freed before the next steps; what the report needs of
     them is taken before."""
 
-    def __init__(self, write: Callable[[dict[str, pl.DataFrame]], None] | None) -> None:
+    def __init__(self, write: Callable[[dict[str, Table]], None] | None) -> None:
         self.write = write
-        self.frames: dict[str, pl.DataFrame] = {}
+        self.frames: dict[str, Table] = {}
         self.heights: dict[str, int] = {}
 
-    def add(self, name: str, frame: pl.DataFrame, *, now: bool = False) -> None:
+    def add(self, name: str, frame: Table, *, now: bool = False) -> None:
         self.heights[name] = frame.height
         if now and self.write is not None:
             self.write({name: frame})
@@ -94,8 +97,8 @@ class _Tables:
 
 
 def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
-                 write: Callable[[dict[str, pl.DataFrame]], None] | None = None
-                 ) -> tuple[dict[str, pl.DataFrame], dict]:
+                 write: Callable[[dict[str, Table]], None] | None = None
+                 ) -> tuple[dict[str, Table], dict]:
     """The tables and the report. With `write`, the firms, patents and their applicants are handed to it
     as soon as each is made, and are not among the tables returned."""
     raw_dir = Path(raw_dir)
@@ -120,25 +123,19 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
     with progress.step("Parsing patents"):
         patents = _build_patents(raw_dir, patent_rows, ledger, year)
         del patent_rows
-        tables.add("patents", patents.patents, now=True)
-        patents.patents = patents.patents.clear()
+        tables.add("patents", patents.take_patents(), now=True)  # its integers are freed once written
     # After the patents: parsing them (ingest's peak of memory) does not hold the name indexes too.
     with progress.step("Indexing firm names"):
         linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
     with progress.step("Fuzzy-linking applicants") as advance:
-        # The links of the key column alone, put beside the rows (one per row, in their order): joining
-        # the whole frame would copy every column of it, gigabytes of names at ten million patents.
-        links = attach_links(patents.applicants.select("applicant_key"), linker, "applicant_key", None,
-                             progress=advance, on_fuzzy_total=lambda n: advance(0, total=n))
-        applicants = patents.applicants.with_columns(links.drop("applicant_key")).select(
-            "app_no", "patent_id", "position", "applicant", "applicant_key", "firm_id", "link_method",
-            "link_score", "unlinked")
-        patents.applicants = patents.applicants.clear()  # held by `applicants` alone from here
-        del links
-        link_counts = {"patents": _link_counts(applicants)}
-        unlinked_keys = applicants.filter(pl.col("firm_id").is_null()).select("applicant_key").unique()
-        tables.add("patent_applicants", applicants, now=True)
-        del applicants
+        applicants = patents.take_applicants()
+        # Each distinct applicant key once; the rows take their key's link when they are written.
+        links = attach_links(applicants.keys, linker, "applicant_key", None, progress=advance,
+                             on_fuzzy_total=lambda n: advance(0, total=n)).select(*LINK_COLUMNS)
+        link_counts = {"patents": _link_counts(applicants.link_counts(links))}
+        unlinked_keys = applicants.keys.filter(links["firm_id"].is_null()).select("applicant_key")
+        tables.add("patent_applicants", applicants.table(links), now=True)
+        del applicants, links  # their integers are freed once written
     investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
     with progress.step("Financing and certificates"):
         financing, financing_unlinked = build_financing(
@@ -303,11 +300,14 @@ def _report(raw_dir, options, references, ledger: Ledger, heights: dict[str, int
 
 
 def _link_counts(frame: pl.DataFrame) -> dict[str, int]:
+    """Rows per link method and per reason left unlinked; `frame` has a row per input row, or a
+    `rows` column that counts them."""
+    rows = pl.col("rows").sum() if "rows" in frame.columns else pl.len()
     counts = {m: 0 for m in METHODS} | {r: 0 for r in UNLINKED_REASONS}
-    for method, n in frame.group_by("link_method").len().iter_rows():
+    for method, n in frame.group_by("link_method").agg(rows).iter_rows():
         if method is not None:
             counts[method] = n
-    for reason, n in frame.filter(pl.col("link_method").is_null()).group_by("unlinked").len().iter_rows():
+    for reason, n in frame.filter(pl.col("link_method").is_null()).group_by("unlinked").agg(rows).iter_rows():
         counts[reason or "no match"] += n
     return counts
 

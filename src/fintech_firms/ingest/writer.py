@@ -20,11 +20,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import polars as pl
+from polars.io.plugins import register_io_source
 
 from ..contract.tables import check
 from ..errors import InputError
 from ..files import new_folder_mode
+from ..frames import Table
 
 REPORT_NAME = "ingest_report.json"
 # What a folder may hold and still count as empty: what a repository keeps in a folder it ignores.
@@ -152,7 +155,7 @@ def _holder(lock: Path) -> str:
     return f" (process {pid})" if pid.isdigit() else ""
 
 
-def write_output(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -> None:
+def write_output(out_dir: Path, tables: dict[str, Table], report: dict) -> None:
     """Write every table to `out_dir/NAME.parquet` and the report, replacing the folder in one step.
 
     Each frame is first checked against its declared table (contract/tables.py): a column missing, moved,
@@ -160,7 +163,7 @@ def write_output(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -
     `tables` is emptied as its frames are written (see Staging.write).
     """
     for name, frame in tables.items():
-        check(name, frame)
+        check(name, frame if isinstance(frame, pl.DataFrame) else frame.rows(0, 0))
     with staged_output(out_dir) as staging:
         staging.write(tables)
         staging.finish(report)
@@ -175,17 +178,17 @@ class Staging:
         self.written: set[str] = set()
         self.finished = False
 
-    def write(self, tables: dict[str, pl.DataFrame]) -> None:
-        """Write each table as NAME.parquet, all checked first (contract/tables.py). The frames are
-        taken out of `tables` as they are written, so that the caller's dict stops holding them and
-        each one's memory is freed once it is on disk (gigabytes at ten million patents)."""
+    def write(self, tables: dict[str, Table]) -> None:
+        """Write each table as NAME.parquet, all checked first (contract/tables.py; a Deferred table's
+        slices as they are made). The tables are taken out of `tables` as they are written, so that the
+        caller's dict stops holding them and each one's memory is freed once it is on disk (gigabytes at
+        ten million patents)."""
         for name, frame in tables.items():
-            check(name, frame)
+            check(name, frame if isinstance(frame, pl.DataFrame) else frame.rows(0, 0))
         with self._writing():
             while tables:
                 name = next(iter(tables))
-                # Fixed settings so that the same input gives the same bytes.
-                tables.pop(name).write_parquet(self.path(name), compression="zstd", statistics=True)
+                write_table(name, tables.pop(name), self.path(name))
                 self.written.add(name)
 
     def path(self, name: str) -> Path:
@@ -236,6 +239,65 @@ def staged_output(out_dir: Path) -> Iterator[Staging]:
             raise
         if not staging.finished:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+# Fixed settings so that the same input gives the same bytes.
+PARQUET_SETTINGS: dict = {"compression": "zstd", "statistics": True}
+
+
+def write_table(name: str, table: Table, path: Path) -> None:
+    """Write one table. A Deferred table goes a row group at a time, in the row groups polars gives a
+    frame of its height, so that its file has the bytes `write_parquet` would give the whole frame
+    (and no more of its text is held than one row group's)."""
+    if isinstance(table, pl.DataFrame):
+        table.write_parquet(path, **PARQUET_SETTINGS)
+        return
+    sizes = row_groups(table.height, path.with_name(f".{path.name}.probe"))
+    if len(sizes) < 2:
+        table.collect().write_parquet(path, **PARQUET_SETTINGS)
+        return
+    failed: list[BaseException] = []
+
+    def slices(with_columns, predicate, n_rows, batch_size) -> Iterator[pl.DataFrame]:
+        offset = 0
+        for size in sizes:
+            try:
+                part = table.rows(offset, size)
+                check(name, part)
+            except BaseException as exc:  # polars would wrap it; it is raised as it is below
+                failed.append(exc)
+                raise
+            offset += size
+            yield part
+
+    try:
+        # polars keeps slices of these sizes as they come (tests/test_writer.py checks the bytes).
+        register_io_source(slices, schema=table.rows(0, 0).schema).sink_parquet(path, **PARQUET_SETTINGS)
+    except BaseException:
+        if failed:
+            raise failed[0] from None
+        raise
+
+
+def row_groups(height: int, probe: Path) -> list[int]:
+    """The rows of each row group polars writes for a frame of `height` rows (it cuts a frame into
+    groups of about equal size by its height alone), read from a one-byte column of that height."""
+    try:
+        pl.DataFrame({"_": pl.repeat(0, height, dtype=pl.Int8, eager=True)}).write_parquet(probe)
+        return row_groups_of(probe)
+    finally:
+        probe.unlink(missing_ok=True)
+
+
+def row_groups_of(path: Path) -> list[int]:
+    con = duckdb.connect()
+    try:
+        # The path is a bound value, never SQL text.
+        found = con.execute("select row_group_id, any_value(row_group_num_rows) from parquet_metadata(?) "
+                            "group by row_group_id order by row_group_id", [str(path)]).fetchall()
+    finally:
+        con.close()
+    return [rows for _, rows in found]
 
 
 def _swap(staging: Path, out_dir: Path, table_names: set[str]) -> None:
