@@ -1,6 +1,8 @@
 """The integer that stands for a canonical application number (rules/patents.py app_no_key) orders the
 numbers as their strings do, and build_patents puts the patents in that order."""
 
+from types import SimpleNamespace
+
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -74,7 +76,8 @@ def test_patents_come_out_in_string_order():
     written = [_canonical(d) for d in ["202110000001", "00123456", "99123456", "201910000002", "860010000003",
                                        "86001000"]]
     assert all(parse_app_no(n, max_year=9999).error is None for n in written)
-    result = build_patents(_patent_rows([*written, written[0]]), Ledger(), 9999)
+    built = build_patents(_patent_rows([*written, written[0]]), Ledger(), 9999)
+    result = SimpleNamespace(patents=built.patents.collect(), applicants=built.applicants.table().collect())
     assert result.patents["app_no"].to_list() == sorted(written)
     assert result.patents["patent_id"].to_list() == list(range(1, len(written) + 1))
     assert result.patents.filter(pl.col("app_no") == written[0])["records"].item() == 2

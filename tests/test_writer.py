@@ -6,8 +6,9 @@ import json
 import polars as pl
 import pytest
 
-from fintech_firms.contract.tables import TABLES
+from fintech_firms.contract.tables import TABLES, SchemaMismatch
 from fintech_firms.errors import InputError
+from fintech_firms.frames import Deferred
 from fintech_firms.ingest import writer
 from fintech_firms.ingest.writer import REPORT_NAME, write_output
 
@@ -94,3 +95,46 @@ def test_a_disk_error_while_writing_is_a_message_and_the_previous_output_stays(t
         write_output(out, tables(5), {"run": 2})
     assert json.loads((out / REPORT_NAME).read_text()) == {"run": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["parquet"]
+
+
+# --- tables written a row group at a time (frames.Deferred) ------------------------------------------
+
+def deferred(frame: pl.DataFrame, made: list | None = None) -> Deferred:
+    """`frame` as a Deferred table; `made` collects the (offset, length) of each slice asked for."""
+    def rows(offset, length, names):
+        if made is not None:
+            made.append((offset, length))
+        return frame.slice(offset, length).select(names)
+    return Deferred(frame.height, frame.columns, rows)
+
+
+def varied(n: int) -> pl.DataFrame:
+    """patent_applicants-shaped rows that differ from one another (so the pages and statistics do)."""
+    i = pl.int_range(n, dtype=pl.Int64, eager=True)
+    return filled("patent_applicants", n).with_columns(
+        app_no=i.cast(pl.Utf8).str.zfill(12), patent_id=i // 2 + 1, position=i % 2 + 1,
+        applicant=(i % 997).cast(pl.Utf8), firm_id=pl.when(i % 3 > 0).then(i % 1009), link_score=(i % 7) * 1.5)
+
+
+@pytest.mark.parametrize("n", [0, 5, 180_000, 262_145, 400_001])
+def test_a_deferred_table_has_the_bytes_of_its_frame(tmp_path, n):
+    frame = varied(n)
+    frame.write_parquet(tmp_path / "whole.parquet", **writer.PARQUET_SETTINGS)
+    made: list = []
+    writer.write_table("patent_applicants", deferred(frame, made), tmp_path / "slices.parquet")
+    assert (tmp_path / "slices.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
+    groups = writer.row_groups_of(tmp_path / "whole.parquet")
+    if len(groups) > 1:  # written a row group at a time, never whole
+        assert [length for _, length in made if length] == groups
+    assert not list(tmp_path.glob(".*probe*"))
+
+
+def test_a_bad_slice_of_a_deferred_table_stops_the_run_and_keeps_the_output(tmp_path):
+    out = tmp_path / "parquet"
+    write_output(out, tables(2), {"run": 1})
+    frame = varied(262_145).with_columns(
+        patent_id=pl.when(pl.int_range(pl.len()) == 200_000).then(None).otherwise(pl.col("patent_id")))
+    with pytest.raises(SchemaMismatch, match="patent_applicants, column patent_id: 1 nulls"):
+        write_output(out, {**tables(3), "patent_applicants": deferred(frame)}, {"run": 2})
+    assert json.loads((out / REPORT_NAME).read_text()) == {"run": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["parquet"]

@@ -33,3 +33,29 @@ def without(frame: pl.DataFrame, positions: pl.Series) -> pl.DataFrame:
     if positions.is_empty():
         return frame
     return frame.filter(pl.repeat(True, frame.height, eager=True).scatter(positions, False))
+
+
+class Deferred:
+    """A table held in a compact form (integers and codes) whose text is made only when it is written,
+    a slice of rows at a time: at ten million patent rows, the application numbers and applicant
+    names as text would be gigabytes held for the whole ingest.
+
+    `rows(offset, length, columns)` makes rows [offset, offset + length) with the named columns (all,
+    in order, when None) exactly as the table's frame would have them.
+    """
+
+    def __init__(self, height: int, columns: list[str], rows) -> None:
+        self.height = height
+        self.columns = columns
+        self._rows = rows
+
+    def rows(self, offset: int, length: int, columns: list[str] | None = None) -> pl.DataFrame:
+        length = max(0, min(length, self.height - offset))
+        return self._rows(offset, length, self.columns if columns is None else columns)
+
+    def collect(self, columns: list[str] | None = None) -> pl.DataFrame:
+        """Every row (of `columns`): for small tables, tests, and columns that are cheap to make."""
+        return self.rows(0, self.height, columns)
+
+
+Table: TypeAlias = "pl.DataFrame | Deferred"

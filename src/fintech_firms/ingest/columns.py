@@ -89,10 +89,15 @@ class DistinctValues:
 
     def decode(self, codes: pl.Series) -> pl.Series:
         """The value of each code (null stays null); needs `keep`."""
+        return self.values().gather(codes).alias(codes.name)
+
+    def values(self) -> pl.Series:
+        """Every value by its code (needs `keep`), in one chunk, made once."""
         if self._kept is None:
             raise RuntimeError("internal error: DistinctValues(keep=False) cannot decode")
-        values = pl.concat(self._kept) if self._kept else pl.Series(dtype=pl.Utf8)
-        return values.gather(codes).alias(codes.name)
+        if len(self._kept) != 1:
+            self._kept = [pl.concat(self._kept, rechunk=True) if self._kept else pl.Series(dtype=pl.Utf8)]
+        return self._kept[0]
 
 
 _HELD = "\x00fintech_firms.DistinctValues"

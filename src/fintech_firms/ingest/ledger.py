@@ -50,9 +50,17 @@ class Ledger:
         self.cell_issue_counts: Counter = Counter()
 
     def open(self, table: RawTable) -> FileAccount:
-        account = FileAccount(table.source, table.encoding, table.rows_read, table.blank_rows)
+        account = FileAccount(table.source, table.encoding, 0, 0)
         if table.provided:
             self.files[table.source] = account
+        self.read_more(account, table)
+        return account
+
+    def read_more(self, account: FileAccount, table: RawTable) -> None:
+        """Count the rows of `table`, a chunk of the file that `account` was opened with, as read (blank
+        or not), and set aside the ones the reader rejected (tabular.reader.read_chunks)."""
+        account.rows_read += table.rows_read
+        account.blank_rows += table.blank_rows
         if table.rejected:
             self._quarantine.append(pl.DataFrame(
                 {
@@ -64,7 +72,14 @@ class Ledger:
                 schema=QUARANTINE_SCHEMA,
             ))
             account.quarantined.update(r.reason for r in table.rejected)
-        return account
+
+    def absorb(self, other: Ledger) -> None:
+        """Take over what `other` recorded: a file worked on in a ledger of its own, so that its
+        records can be dropped if the work on it starts over (see tabular.reader.NotStreamed)."""
+        self.files.update(other.files)
+        self._quarantine += other._quarantine
+        self._cell_issues += other._cell_issues
+        self.cell_issue_counts.update(other.cell_issue_counts)
 
     def quarantine(self, table: RawTable, rows: pl.DataFrame, reason_column: str = "_reason") -> None:
         """Set aside `rows` (a slice of table.frame with a reason column)."""

@@ -11,17 +11,18 @@ integers, and the applicants' names are text only in the tables that come out.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import polars as pl
 
-from ..frames import position_in_runs, without
+from ..frames import Deferred, position_in_runs, without
 from ..rules.names import normalize_names, split_lists_at
 from ..rules.patents import PATENT_TYPES, app_nos_from_keys, parse_app_number_keys, patent_type_from_text
 from ..rules.values import parse_date, parse_dates
 from ..tabular.reader import ROW, RawTable
 from .columns import DistinctRule, DistinctValues
-from .ledger import Ledger
+from .ledger import FileAccount, Ledger
 from .stage import REASON, quarantine, settle
 
 NO_APPLICANTS = "no applicants"
@@ -33,13 +34,72 @@ CHUNK_ROWS = 1 << 20
 
 
 @dataclass
+class Applicants:
+    """patent_applicants before linking, as integers: its text (the application number, the applicant's
+    spelling and key) and its links are made a row group at a time when the table is written."""
+
+    rows: pl.DataFrame  # patent_id, position, _item: one row per applicant of an application, in table order
+    items: pl.DataFrame  # by _item: applicant, applicant_key, key_id (the cells' applicants)
+    keys: pl.DataFrame  # key_id (1, 2, ...), applicant_key: one row per distinct applicant key, to link
+    patent_keys: pl.Series  # by patent_id - 1: the application's app_no_key
+
+    def table(self, links: pl.DataFrame | None = None) -> Deferred:
+        """The table: with `links` (by key_id - 1: firm_id, link_method, link_score, unlinked) the
+        columns of contract §4, without them the applicants as parsed (for tests)."""
+        columns = (["app_no", "patent_id", "position", "applicant", "applicant_key", *LINK_COLUMNS]
+                   if links is not None else ["app_no", "position", "applicant", "applicant_key", "patent_id"])
+
+        def rows(offset: int, length: int, names: list[str]) -> pl.DataFrame:
+            part = self.rows.slice(offset, length)
+            item = part["_item"]
+            key = self.items["key_id"].gather(item).cast(pl.Int64) - 1 if links is not None else None
+
+            def column(name: str) -> pl.Series:
+                if name == "app_no":
+                    return app_nos_from_keys(self.patent_keys.gather(part["patent_id"] - 1)).alias("app_no")
+                if name in ("applicant", "applicant_key"):
+                    return self.items[name].gather(item)
+                if links is not None and key is not None and name in LINK_COLUMNS:
+                    return links[name].gather(key)
+                return part[name]
+
+            return pl.DataFrame([column(n) for n in names])
+
+        return Deferred(self.rows.height, columns, rows)
+
+    def link_counts(self, links: pl.DataFrame) -> pl.DataFrame:
+        """(link_method, unlinked, rows): how many applicant rows each outcome of `links` has."""
+        per_key = (pl.DataFrame({"key_id": self.items["key_id"].gather(self.rows["_item"])})
+                   .group_by("key_id").len("rows"))
+        return (links.with_columns(self.keys["key_id"]).join(per_key, on="key_id", how="inner")
+                .group_by("link_method", "unlinked").agg(pl.col("rows").sum()))
+
+
+LINK_COLUMNS = ("firm_id", "link_method", "link_score", "unlinked")
+
+
+@dataclass
 class PatentsResult:
-    patents: pl.DataFrame
-    applicants: pl.DataFrame  # app_no, position, applicant, applicant_key, patent_id (linked later)
+    patents: Deferred | None
+    applicants: Applicants | None  # linked later
     # One row per applicant key: its first spelling in the file and how many kept rows name it.
     applicant_names: pl.DataFrame  # applicant, applicant_key, rows
     type_disagreements: int
     type_unknown: int
+
+    def take_patents(self) -> Deferred:
+        """The patents table, no longer held here (so that it is freed once its taker is done)."""
+        table, self.patents = self.patents, None
+        if table is None:
+            raise RuntimeError("internal error: the patents table was taken already")
+        return table
+
+    def take_applicants(self) -> Applicants:
+        """The applicants, no longer held here."""
+        applicants, self.applicants = self.applicants, None
+        if applicants is None:
+            raise RuntimeError("internal error: the applicants were taken already")
+        return applicants
 
 
 class _Cells:
@@ -50,7 +110,7 @@ class _Cells:
         # The applicants as written: far fewer distinct spellings than items (a firm is named in many
         # cells), so each spelling is normalised, and its key coded, once.
         self.spellings = DistinctValues()
-        self.keys = DistinctValues()
+        self.keys = DistinctValues(keep=True)  # the distinct applicant keys, to link each once
         self.key_of = pl.Series("applicant_key", [], dtype=pl.Utf8)  # by spelling code
         self.key_id_of = pl.Series("key_id", [], dtype=pl.UInt32)  # by spelling code
         self.items: list[pl.DataFrame] = []  # cell, position, applicant, applicant_key, key_id; by cell
@@ -80,12 +140,15 @@ class _Cells:
             self.named.append(pl.repeat(False, new.height, eager=True).scatter(items["index"].unique(), True))
         return codes, self.named.gather(codes).fill_null(False)
 
-    def release(self) -> int:
+    def release(self) -> tuple[int, pl.DataFrame]:
         """Drop the codes' mappings once every chunk is read (a few hundred megabytes of distinct
-        cells and names at ten million rows); returns how many cell codes there are."""
+        cells and names at ten million rows); returns how many cell codes there are, and the keys
+        (key_id, applicant_key) without code 0, which no cell holds."""
         count = self.values.count
+        keys = self.keys.decode(pl.int_range(1, self.keys.count, dtype=pl.UInt32, eager=True))
         del self.values, self.spellings, self.keys, self.key_of, self.key_id_of
-        return count
+        return count, pl.DataFrame({"key_id": pl.int_range(1, keys.len() + 1, dtype=pl.UInt32, eager=True),
+                                    "applicant_key": keys})
 
 
 class _Steps:
@@ -99,22 +162,42 @@ class _Steps:
                                   {"date_value": pl.Date, "date_year": pl.Int32, "date_error": pl.Utf8},
                                   lambda values: parse_dates(values, max_year=max_year).drop("value"))
         # Columns kept as written, as codes until the patents are made.
-        self.texts = {c: DistinctValues(keep=True) for c in ("ipc", "grant_date", "legal_status")}
+        self.texts = {c: DistinctValues(keep=True) for c in _TEXTS}
 
 
-def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResult:
-    account = ledger.open(table)
-    frame = table.frame
-    # From here the raw cells are held only by `frame` (the ledger needs the table's name and headers,
-    # not its cells), and `frame` goes once the chunks are read.
-    table = dataclasses.replace(table, frame=table.frame.clear())
+def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_year: int) -> PatentsResult:
+    """`chunks`: the patents file's rows, one table or a chunk of consecutive rows at a time
+    (tabular.reader.read_chunks), worked on in chunks of CHUNK_ROWS rows whatever their size."""
     steps = _Steps(max_year)
     parts, disagreements = [], 0
-    for offset in range(0, max(frame.height, 1), CHUNK_ROWS):
-        part, disagreed = _chunk_rows(frame.slice(offset, CHUNK_ROWS), table, ledger, steps)
+    account: FileAccount | None = None
+    held: list[pl.DataFrame] = []  # rows drawn from `chunks` and not yet worked on: fewer than CHUNK_ROWS
+    pieces = iter([chunks] if isinstance(chunks, RawTable) else chunks)
+    del chunks  # a whole table is held by `pieces` until it is drawn, and then by `held` alone
+    for piece in pieces:
+        if account is None:
+            account = ledger.open(piece)
+        else:
+            ledger.read_more(account, piece)
+        # The ledger needs the table's name and headers, not its cells: the raw cells are held only
+        # by `held`, and go once they are worked on.
+        table = dataclasses.replace(piece, frame=piece.frame.clear())
+        held.append(piece.frame)
+        del piece
+        while sum(f.height for f in held) >= CHUNK_ROWS:
+            rows = pl.concat(held, rechunk=False) if len(held) > 1 else held[0]
+            held = [rows.slice(CHUNK_ROWS)]
+            part, disagreed = _chunk_rows(rows.slice(0, CHUNK_ROWS), table, ledger, steps)
+            del rows
+            parts.append(part)
+            disagreements += disagreed
+    if account is None:
+        raise RuntimeError("internal error: no chunk of the patents file")
+    if not parts or any(f.height for f in held):
+        part, disagreed = _chunk_rows(pl.concat(held, rechunk=False) if held else table.frame, table, ledger, steps)
         parts.append(part)
         disagreements += disagreed
-    del frame
+    del held, pieces
     rows = pl.concat(parts, rechunk=True)  # a gather from one chunk costs a fraction of one from many
     del parts
 
@@ -133,17 +216,19 @@ def build_patents(table: RawTable, ledger: Ledger, max_year: int) -> PatentsResu
     del starts
     # Memory: what the applicants need is taken from `rows` first, so that `rows` goes once the
     # patents are made, before the applicants are.
-    cell_count = steps.cells.release()
+    cell_count, keys = steps.cells.release()
     items = pl.concat(steps.cells.items, rechunk=True).with_row_index("_item")  # see _applicants
     steps.cells.items.clear()
     names = _applicant_names(rows.select(ROW, "cell"), items, cell_count)
     sorted_cells = rows["cell"].gather(order)
-    patents = _patents(rows, order, first_at, records, merged, steps)
+    patents = _patents(rows, order, first_at, records, merged)
     settle(account, rows.height, patents.height)
     del rows, order, first_at, records
-    applicants = _applicants(sorted_keys, sorted_cells, merged, items, patents["app_no"], cell_count)
-    return PatentsResult(patents.drop("key").rechunk(), applicants.rechunk(), names, disagreements,
-                         patents.filter(pl.col("patent_type").is_null()).height)
+    applicants = _applicants(sorted_keys, sorted_cells, merged, items, patents.height, cell_count)
+    return PatentsResult(
+        _patents_table(patents, {c: codes.values() for c, codes in steps.texts.items()}),
+        Applicants(applicants, items.select("applicant", "applicant_key", "key_id"), keys, patents["key"]),
+        names, disagreements, patents.filter(pl.col("patent_type").is_null()).height)
 
 
 def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _Steps) -> tuple[pl.DataFrame, int]:
@@ -182,9 +267,9 @@ def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _St
 _FIRST_SET = ("number_type", "text_type", "number_year", "date_year", "ipc", "grant_date", "legal_status")
 
 
-def _patents(rows: pl.DataFrame, order: pl.Series, first_at: pl.Series, records: pl.Series, merged: pl.Series,
-             steps: _Steps) -> pl.DataFrame:
-    """The patents table (with its key): one row per application, in key order.
+def _patents(rows: pl.DataFrame, order: pl.Series, first_at: pl.Series, records: pl.Series, merged: pl.Series
+             ) -> pl.DataFrame:
+    """The patents table as integers (see _patents_table): one row per application, in key order.
 
     `order` sorts `rows` by key, `first_at` is where each application starts among the sorted rows,
     `records` how many rows it has, `merged` whether a sorted row's application has several.
@@ -204,24 +289,50 @@ def _patents(rows: pl.DataFrame, order: pl.Series, first_at: pl.Series, records:
         )
         patents = patents.with_columns(patents[c].scatter(several, grouped[c]) for c in (*_FIRST_SET, "date_value"))
     return patents.select(
-        app_nos_from_keys(patents["key"]).alias("app_no"),
+        "key",
         pl.int_range(1, patents.height + 1, dtype=pl.Int64).alias("patent_id"),
-        pl.coalesce("number_type", "text_type").cast(pl.Utf8).alias("patent_type"),
+        pl.coalesce("number_type", "text_type").alias("patent_type"),
         pl.coalesce("date_year", "number_year").cast(pl.Int64).alias("app_year"),
         pl.col("date_value").alias("app_date"),
-        *(codes.decode(patents[c]) for c, codes in steps.texts.items()),
-        pl.when(pl.col("number_type").is_not_null()).then(pl.lit("number"))
-        .when(pl.col("text_type").is_not_null()).then(pl.lit("patent_type"))
+        *_TEXTS,
+        pl.when(pl.col("number_type").is_not_null()).then(pl.lit("number", dtype=TYPE_SOURCES))
+        .when(pl.col("text_type").is_not_null()).then(pl.lit("patent_type", dtype=TYPE_SOURCES))
         .alias("type_source"),
         records,
         pl.col(ROW).alias("source_row"),
-        "key",
     )
 
 
-def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.DataFrame, app_nos: pl.Series,
+_TEXTS = ("ipc", "grant_date", "legal_status")  # kept as written: codes until written
+TYPE_SOURCES = pl.Enum(["number", "patent_type"])
+PATENTS_COLUMNS = ["app_no", "patent_id", "patent_type", "app_year", "app_date", *_TEXTS, "type_source", "records",
+                   "source_row"]
+
+
+def _patents_table(patents: pl.DataFrame, texts: dict[str, pl.Series]) -> Deferred:
+    """The patents table of contract §4 from its integers: `texts` holds the written values of each
+    text column by code."""
+    def rows(offset: int, length: int, names: list[str]) -> pl.DataFrame:
+        part = patents.slice(offset, length)
+
+        def column(name: str) -> pl.Series:
+            if name == "app_no":
+                return app_nos_from_keys(part["key"]).alias("app_no")
+            if name in ("patent_type", "type_source"):
+                return part[name].cast(pl.Utf8)
+            if name in texts:
+                return texts[name].gather(part[name]).alias(name)
+            return part[name]
+
+        return pl.DataFrame([column(n) for n in names])
+
+    return Deferred(patents.height, PATENTS_COLUMNS, rows)
+
+
+def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.DataFrame, patents: int,
                 cell_count: int) -> pl.DataFrame:
-    """patent_applicants (before linking): each application's applicants in file order, one per key.
+    """patent_applicants (before linking) as Applicants.rows: each application's applicants in file
+    order, one per key.
 
     `keys`, `cells` and `merged` are the kept rows' sorted by application, each application's in file
     order; `items` the cells' applicants, by cell code and position, in one chunk (a gather from many
@@ -244,14 +355,8 @@ def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.
     # A cell names a firm once; an application with several records may name it in more than one.
     listed = without(listed, listed.with_row_index("_at").filter("_merged")
                      .filter(~pl.struct("key", "key_id").is_first_distinct())["_at"])
-    ids = _patent_ids(listed["key"], app_nos.len())
-    return listed.select(
-        app_nos.gather(ids - 1).alias("app_no"),
-        position_in_runs("key").alias("position"),
-        items["applicant"].gather(listed["_item"]),
-        items["applicant_key"].gather(listed["_item"]),
-        ids,
-    )
+    ids = _patent_ids(listed["key"], patents)
+    return listed.select(ids, position_in_runs("key").alias("position"), "_item")
 
 
 def _applicant_names(rows: pl.DataFrame, items: pl.DataFrame, cell_count: int) -> pl.DataFrame:

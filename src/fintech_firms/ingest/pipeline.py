@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from ..errors import InputError
+from ..frames import Table
+from ..models.catalog import STORED_READS
 from ..models.runner import stored_models
 from ..reference.geo import CityMatcher
 from ..reference.tables import REGION_OTHER, load
 from ..reference.taxonomy import TrackMatcher
 from ..rules.fuzzy import FuzzyOptions
 from ..rules.uscc import INVALID_USCC
-from ..tabular.reader import RawTable, find_file, headers_shown, read_table
+from ..tabular.reader import NotStreamed, RawTable, find_file, headers_shown, read_chunks, read_table
 from ..version import __version__
 from . import schema
 from .city_stats import index_inputs
@@ -26,10 +29,10 @@ from .hightech import build_hightech
 from .investors import InvestorMatcher
 from .ledger import Ledger
 from .linking import METHODS, UNLINKED_REASONS, Linker, attach_links, read_overrides
-from .patents import build_patents
+from .patents import LINK_COLUMNS, PatentsResult, build_patents
 from .progress import Quiet
 from .resources import default_memory_limit
-from .writer import check_out_dir, output_lock, spill_folder, write_output
+from .writer import check_out_dir, output_lock, spill_folder, staged_output
 
 # Cities and tracks the reference tables miss: the most frequent are listed.
 TOP_LISTED = 20
@@ -57,44 +60,91 @@ def ingest(raw_dir: Path, out_dir: Path, options: IngestOptions = IngestOptions(
 
 
 def _locked_ingest(raw_dir: Path, out_dir: Path, options: IngestOptions, progress) -> dict:
-    tables, report = build_tables(raw_dir, options, progress)
-    with progress.step("Writing Parquet"):
-        write_output(out_dir, tables, report)
+    with staged_output(out_dir) as staging:
+        # The largest tables are written as soon as each is made (see _Tables), the rest here.
+        tables, report = build_tables(raw_dir, options, progress, write=staging.write)
+        with progress.step("Writing Parquet"):
+            staging.write(tables)  # empties `tables`: the frames are freed as they are written
+        with progress.step("Summing patents per firm"):
+            # From the files just written, not from frames held in memory: DuckDB reads them a part
+            # at a time, within the memory limit. Not in the report's tables: they are derived from the
+            # tables, not read from input.
+            sources = {name: staging.path(name) for name in STORED_READS}
+            models: dict[str, Table] = {**stored_models(sources, memory_limit=options.memory_limit,
+                                                        spill_dir=options.spill_dir)}
+            staging.write(models)
+        staging.finish(report)
     return report
 
 
-def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tuple[dict[str, pl.DataFrame], dict]:
+class _Tables:
+    """The output tables as they are made, in the report's order. With `write` (the staging folder's),
+    the largest are written as soon as they are final and only their row counts kept, so that their
+    frames (gigabytes at ten million patents) are freed before the next steps; what the report needs of
+    them is taken before."""
+
+    def __init__(self, write: Callable[[dict[str, Table]], None] | None) -> None:
+        self.write = write
+        self.frames: dict[str, Table] = {}
+        self.heights: dict[str, int] = {}
+
+    def add(self, name: str, frame: Table, *, now: bool = False) -> None:
+        self.heights[name] = frame.height
+        if now and self.write is not None:
+            self.write({name: frame})
+        else:
+            self.frames[name] = frame
+
+
+def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
+                 write: Callable[[dict[str, Table]], None] | None = None
+                 ) -> tuple[dict[str, Table], dict]:
+    """The tables and the report. With `write`, the firms, patents and their applicants are handed to it
+    as soon as each is made, and are not among the tables returned."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise InputError(f"{raw_dir}: no such folder (expected the raw files of the data contract)")
     with progress.step("Reading raw files"):
-        raw = _read_inputs(raw_dir)
+        raw, patent_rows = _read_inputs(raw_dir)
         references = {stem: load(stem, raw_dir) for stem in ("tracks", "regions", "top_vc")}
         overrides = read_overrides(raw_dir)
     ledger = Ledger()
     year = options.max_year
+    tables = _Tables(write)
     with progress.step("Merging firms"):
         cities = CityMatcher(references["regions"].frame)
         tracks = TrackMatcher(references["tracks"].frame, "tracks.csv", options.fuzzy)
         firms = build_firms(_take(raw, "firms"), ledger, cities, tracks, year)
+        not_listed = firms.firms.filter(pl.col("region") == REGION_OTHER)["city"].value_counts()
+        unknown_tracks = firms.tracks.filter(pl.col("track").is_null())["track_written"].value_counts()
+        tables.add("firms", firms.firms, now=True)
+        tables.add("firm_tracks", firms.tracks, now=True)
+        firms.firms, firms.tracks = firms.firms.clear(), firms.tracks.clear()
+    with progress.step("Parsing patents"):
+        patents = _build_patents(raw_dir, patent_rows, ledger, year)
+        del patent_rows
+        tables.add("patents", patents.take_patents(), now=True)  # its integers are freed once written
+    # After the patents: parsing them (ingest's peak of memory) does not hold the name indexes too.
     with progress.step("Indexing firm names"):
         linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
-    with progress.step("Parsing patents"):
-        patents = build_patents(_take(raw, "patents"), ledger, year)
     with progress.step("Fuzzy-linking applicants") as advance:
-        applicants = attach_links(patents.applicants, linker, "applicant_key", None, progress=advance,
-                                  on_fuzzy_total=lambda n: advance(0, total=n))
+        applicants = patents.take_applicants()
+        # Each distinct applicant key once; the rows take their key's link when they are written.
+        links = attach_links(applicants.keys, linker, "applicant_key", None, progress=advance,
+                             on_fuzzy_total=lambda n: advance(0, total=n)).select(*LINK_COLUMNS)
+        link_counts = {"patents": _link_counts(applicants.link_counts(links))}
+        unlinked_keys = applicants.keys.filter(links["firm_id"].is_null()).select("applicant_key")
+        tables.add("patent_applicants", applicants.table(links), now=True)
+        del applicants, links  # their integers are freed once written
     investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
     with progress.step("Financing and certificates"):
         financing, financing_unlinked = build_financing(
             _take(raw, "financing"), ledger, linker, investors, year)
         hightech, hightech_unlinked = build_hightech(_take(raw, "hightech"), ledger, linker, year)
     unlinked = pl.concat([
-        patents.applicant_names.join(
-            applicants.filter(pl.col("firm_id").is_null()).select("applicant_key").unique(),
-            on="applicant_key", how="semi",
-        ).select(pl.col("applicant").alias("name"), pl.col("applicant_key").alias("name_key"),
-                 pl.lit("patents").alias("table"), "rows"),
+        patents.applicant_names.join(unlinked_keys, on="applicant_key", how="semi").select(
+            pl.col("applicant").alias("name"), pl.col("applicant_key").alias("name_key"),
+            pl.lit("patents").alias("table"), "rows"),
         # A row of financing and hightech names one firm: one row each.
         financing_unlinked.with_columns(pl.lit("financing").alias("table"), pl.lit(1, dtype=pl.Int64).alias("rows")),
         hightech_unlinked.with_columns(pl.lit("hightech").alias("table"), pl.lit(1, dtype=pl.Int64).alias("rows")),
@@ -103,29 +153,22 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet()) -> tup
     # (before the quarantine table is made: its bad rows go there).
     index_tables = index_inputs(raw_dir, ledger, references["regions"].frame)
 
-    tables = {
-        "firms": firms.firms,
-        "firm_tracks": firms.tracks,
-        "patents": patents.patents,
-        "patent_applicants": applicants.select(
-            "app_no", "patent_id", "position", "applicant", "applicant_key", "firm_id", "link_method",
-            "link_score", "unlinked"),
-        "financing": financing,
-        "hightech": hightech,
-        "quarantine": ledger.quarantine_frame(),
-        "cell_issues": ledger.cell_issue_frame(),
-    }
-    tables.update(index_tables)
+    link_counts.update(financing=_link_counts(financing), hightech=_link_counts(hightech))
+    tables.add("financing", financing)
+    tables.add("hightech", hightech)
+    tables.add("quarantine", ledger.quarantine_frame())
+    cell_issues = ledger.cell_issue_frame()
+    tables.add("cell_issues", cell_issues)
+    for name, frame in index_tables.items():
+        tables.add(name, frame)
     missing = [t.source for t in raw.values() if not t.provided]
-    report = _report(raw_dir, options, references, ledger, tables, patents, unlinked, missing)
+    report = _report(raw_dir, options, references, ledger, tables.heights, link_counts, cell_issues, not_listed,
+                     unknown_tracks, patents, unlinked, missing)
     report["link_overrides"] = linker.override_report()
     if not report["all_rows_accounted"]:
         bad = [s for s, f in report["files"].items() if not f["accounted"]]
         raise RuntimeError(f"internal error: rows not accounted for in {', '.join(bad)}")
-    with progress.step("Summing patents per firm"):
-        # Not in the report's tables: they are derived from the tables above, not read from input.
-        tables.update(stored_models(tables, memory_limit=options.memory_limit, spill_dir=options.spill_dir))
-    return tables, report
+    return tables.frames, report
 
 
 def _take(raw: dict[str, RawTable], stem: str) -> RawTable:
@@ -137,8 +180,15 @@ def _take(raw: dict[str, RawTable], stem: str) -> RawTable:
     return table
 
 
-def _read_inputs(raw_dir: Path) -> dict[str, RawTable]:
+# Read a chunk at a time while they are worked on (tabular.reader.read_chunks), not whole with the others.
+STREAMED = ("patents",)
+
+
+def _read_inputs(raw_dir: Path) -> tuple[dict[str, RawTable], Iterator[RawTable]]:
+    """The raw tables, each checked to have its required columns; the patents file (the largest by far)
+    only up to its header: its rows come from the iterator, a chunk at a time."""
     tables: dict[str, RawTable] = {}
+    chunks: Iterator[RawTable] = iter(())
     for spec in schema.INPUT_FILES:
         path = find_file(raw_dir, spec.stem)
         if path is None:
@@ -146,23 +196,62 @@ def _read_inputs(raw_dir: Path) -> dict[str, RawTable]:
                 tables[spec.stem] = RawTable.absent(f"{spec.stem}.csv", spec.columns)
                 continue
             raise InputError(f"{raw_dir}: missing {spec.stem}.csv (or {spec.stem}.xlsx)")
-        table = read_table(path, lambda h, s=spec: schema.canonical_header(h, s), set(spec.columns))
-        for alternatives in spec.required:
-            if not any(c in table.columns for c in alternatives):
-                raise InputError(
-                    f"{table.source}: missing required column {schema.describe(alternatives)}; "
-                    f"found: {headers_shown(table.headers)}")
-        tables[spec.stem] = table
-    return tables
+        if spec.stem in STREAMED:
+            # The header is checked now, before any work; the rows are read as they are worked on.
+            tables[spec.stem], chunks = read_chunks(path, _canonical(spec), set(spec.columns))
+        else:
+            tables[spec.stem] = _read_input(path, spec)
+        _check_required(tables[spec.stem], spec)
+    return tables, chunks
 
 
-def _report(raw_dir, options, references, ledger: Ledger, tables, patents, unlinked,
+def _read_input(path: Path, spec: schema.FileSpec, bytes_path: bool = True) -> RawTable:
+    return read_table(path, _canonical(spec), set(spec.columns), bytes_path=bytes_path)
+
+
+def _canonical(spec: schema.FileSpec):
+    return lambda header: schema.canonical_header(header, spec)
+
+
+def _check_required(table: RawTable, spec: schema.FileSpec) -> None:
+    for alternatives in spec.required:
+        if not any(c in table.columns for c in alternatives):
+            raise InputError(
+                f"{table.source}: missing required column {schema.describe(alternatives)}; "
+                f"found: {headers_shown(table.headers)}")
+
+
+def _build_patents(raw_dir: Path, chunks: Iterator[RawTable], ledger: Ledger, year: int) -> PatentsResult:
+    """build_patents over the file's chunks; if they stop (NotStreamed), over the file read whole. Its
+    records go to a ledger of its own until it is done, so that those of a start dropped are dropped."""
+    own = Ledger()
+    result: PatentsResult | None
+    try:
+        result = build_patents(chunks, own, year)
+    except NotStreamed:
+        result = None  # what the chunks made is freed with the exception, at the end of this block
+    del chunks
+    if result is None:
+        spec = next(s for s in schema.INPUT_FILES if s.stem == "patents")
+        path = find_file(raw_dir, spec.stem)
+        assert path is not None
+        holder = [_read_input(path, spec, bytes_path=False)]
+        _check_required(holder[0], spec)
+        own = Ledger()
+        result = build_patents(_drained(holder), own, year)
+    ledger.absorb(own)
+    return result
+
+
+def _drained(holder: list[RawTable]) -> Iterator[RawTable]:
+    """The tables as build_patents's chunks, each held by it alone once drawn."""
+    while holder:
+        yield holder.pop()
+
+
+def _report(raw_dir, options, references, ledger: Ledger, heights: dict[str, int], links: dict[str, dict],
+            cell_issues: pl.DataFrame, not_listed: pl.DataFrame, unknown_tracks: pl.DataFrame, patents, unlinked,
             missing: list[str]) -> dict:
-    links = {
-        "patents": _link_counts(tables["patent_applicants"]),
-        "financing": _link_counts(tables["financing"]),
-        "hightech": _link_counts(tables["hightech"]),
-    }
     counts = (
         unlinked.group_by("name_key", "table").agg(pl.col("rows").sum(), pl.col("name").first())
         .group_by("name_key").agg(
@@ -175,10 +264,8 @@ def _report(raw_dir, options, references, ledger: Ledger, tables, patents, unlin
          "by_table": {t["table"]: t["rows"] for t in row["by_table"]}}
         for row in counts.iter_rows(named=True)
     ]
-    invalid = tables["cell_issues"].filter(pl.col("reason") == INVALID_USCC).select(
+    invalid = cell_issues.filter(pl.col("reason") == INVALID_USCC).select(
         "source", "row", pl.col("value").alias("uscc"))
-    not_listed = tables["firms"].filter(pl.col("region") == REGION_OTHER)["city"].value_counts()
-    unknown_tracks = tables["firm_tracks"].filter(pl.col("track").is_null())["track_written"].value_counts()
     files = {source: account.as_dict() for source, account in ledger.files.items()}
     return {
         "fintech_firms": __version__,
@@ -192,7 +279,7 @@ def _report(raw_dir, options, references, ledger: Ledger, tables, patents, unlin
         "files": files,
         "files_not_provided": missing,
         "all_rows_accounted": all(f["accounted"] for f in files.values()),
-        "tables": {name: frame.height for name, frame in tables.items()},
+        "tables": dict(heights),
         "links": links,
         # Every unlinked name with the input rows that carry it, most frequent first (contract §2).
         "unlinked_names": unlinked_names,
@@ -213,11 +300,14 @@ def _report(raw_dir, options, references, ledger: Ledger, tables, patents, unlin
 
 
 def _link_counts(frame: pl.DataFrame) -> dict[str, int]:
+    """Rows per link method and per reason left unlinked; `frame` has a row per input row, or a
+    `rows` column that counts them."""
+    rows = pl.col("rows").sum() if "rows" in frame.columns else pl.len()
     counts = {m: 0 for m in METHODS} | {r: 0 for r in UNLINKED_REASONS}
-    for method, n in frame.group_by("link_method").len().iter_rows():
+    for method, n in frame.group_by("link_method").agg(rows).iter_rows():
         if method is not None:
             counts[method] = n
-    for reason, n in frame.filter(pl.col("link_method").is_null()).group_by("unlinked").len().iter_rows():
+    for reason, n in frame.filter(pl.col("link_method").is_null()).group_by("unlinked").agg(rows).iter_rows():
         counts[reason or "no match"] += n
     return counts
 

@@ -20,11 +20,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import polars as pl
+from polars.io.plugins import register_io_source
 
 from ..contract.tables import check
 from ..errors import InputError
 from ..files import new_folder_mode
+from ..frames import Table
 
 REPORT_NAME = "ingest_report.json"
 # What a folder may hold and still count as empty: what a repository keeps in a folder it ignores.
@@ -152,41 +155,149 @@ def _holder(lock: Path) -> str:
     return f" (process {pid})" if pid.isdigit() else ""
 
 
-def write_output(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -> None:
+def write_output(out_dir: Path, tables: dict[str, Table], report: dict) -> None:
     """Write every table to `out_dir/NAME.parquet` and the report, replacing the folder in one step.
 
     Each frame is first checked against its declared table (contract/tables.py): a column missing, moved,
     of another type or null where it may not be is an internal error (SchemaMismatch), and nothing is written.
+    `tables` is emptied as its frames are written (see Staging.write).
     """
     for name, frame in tables.items():
-        check(name, frame)
+        check(name, frame if isinstance(frame, pl.DataFrame) else frame.rows(0, 0))
+    with staged_output(out_dir) as staging:
+        staging.write(tables)
+        staging.finish(report)
+
+
+class Staging:
+    """The new output folder while it is written, beside the output (see staged_output)."""
+
+    def __init__(self, out_dir: Path, folder: Path) -> None:
+        self.out_dir = out_dir
+        self.folder = folder
+        self.written: set[str] = set()
+        self.finished = False
+
+    def write(self, tables: dict[str, Table]) -> None:
+        """Write each table as NAME.parquet, all checked first (contract/tables.py; a Deferred table's
+        slices as they are made). The tables are taken out of `tables` as they are written, so that the
+        caller's dict stops holding them and each one's memory is freed once it is on disk (gigabytes at
+        ten million patents)."""
+        for name, frame in tables.items():
+            check(name, frame if isinstance(frame, pl.DataFrame) else frame.rows(0, 0))
+        with self._writing():
+            while tables:
+                name = next(iter(tables))
+                write_table(name, tables.pop(name), self.path(name))
+                self.written.add(name)
+
+    def path(self, name: str) -> Path:
+        """Where table `name` is (or will be) written: a complete Parquet file once write returned."""
+        return self.folder / f"{name}.parquet"
+
+    def finish(self, report: dict) -> None:
+        """Write the report and put the new folder in the output's place, in one step."""
+        with self._writing():
+            (self.folder / REPORT_NAME).write_text(
+                json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            _swap(self.folder, self.out_dir, self.written)
+        self.finished = True
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            yield
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            # A full disk reaches us as OSError from Python and as a polars ComputeError from Rust.
+            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+            raise InputError(f"{self.out_dir}: cannot write the output ({detail}); "
+                             f"the previous output is unchanged") from None
+
+
+@contextmanager
+def staged_output(out_dir: Path) -> Iterator[Staging]:
+    """A new output folder to write (Staging.write, then Staging.finish), under the output's lock.
+
+    Until `finish` the previous output is untouched: an error, a Ctrl-C or a `with` block left without
+    `finish` removes what was written, and a killed run's leftovers are removed by the next run. The
+    block may do other work between the writes (compute more tables): only the writes' own errors are
+    worded as errors of writing the output.
+    """
     out_dir = check_out_dir(out_dir)
     with output_lock(out_dir):
-        _write(out_dir, tables, report)
+        parent = out_dir.parent
+        try:
+            _recover(out_dir)
+            folder = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
+        except OSError as exc:
+            raise InputError(f"{out_dir}: cannot write the output folder ({exc.strerror})") from None
+        staging = Staging(out_dir, folder)
+        try:
+            yield staging
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        if not staging.finished:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def _write(out_dir: Path, tables: dict[str, pl.DataFrame], report: dict) -> None:
-    parent = out_dir.parent
+# Fixed settings so that the same input gives the same bytes.
+PARQUET_SETTINGS: dict = {"compression": "zstd", "statistics": True}
+
+
+def write_table(name: str, table: Table, path: Path) -> None:
+    """Write one table. A Deferred table goes a row group at a time, in the row groups polars gives a
+    frame of its height, so that its file has the bytes `write_parquet` would give the whole frame
+    (and no more of its text is held than one row group's)."""
+    if isinstance(table, pl.DataFrame):
+        table.write_parquet(path, **PARQUET_SETTINGS)
+        return
+    sizes = row_groups(table.height, path.with_name(f".{path.name}.probe"))
+    if len(sizes) < 2:
+        table.collect().write_parquet(path, **PARQUET_SETTINGS)
+        return
+    failed: list[BaseException] = []
+
+    def slices(with_columns, predicate, n_rows, batch_size) -> Iterator[pl.DataFrame]:
+        offset = 0
+        for size in sizes:
+            try:
+                part = table.rows(offset, size)
+                check(name, part)
+            except BaseException as exc:  # polars would wrap it; it is raised as it is below
+                failed.append(exc)
+                raise
+            offset += size
+            yield part
+
     try:
-        _recover(out_dir)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
-    except OSError as exc:
-        raise InputError(f"{out_dir}: cannot write the output folder ({exc.strerror})") from None
-    try:
-        for name, frame in tables.items():
-            # Fixed settings so that the same input gives the same bytes.
-            frame.write_parquet(staging / f"{name}.parquet", compression="zstd", statistics=True)
-        (staging / REPORT_NAME).write_text(
-            json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        _swap(staging, out_dir, set(tables))
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        # A full disk reaches us as OSError from Python and as a polars ComputeError from Rust.
-        shutil.rmtree(staging, ignore_errors=True)
-        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-        raise InputError(f"{out_dir}: cannot write the output ({detail}); the previous output is unchanged") from None
+        # polars keeps slices of these sizes as they come (tests/test_writer.py checks the bytes).
+        register_io_source(slices, schema=table.rows(0, 0).schema).sink_parquet(path, **PARQUET_SETTINGS)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if failed:
+            raise failed[0] from None
         raise
+
+
+def row_groups(height: int, probe: Path) -> list[int]:
+    """The rows of each row group polars writes for a frame of `height` rows (it cuts a frame into
+    groups of about equal size by its height alone), read from a one-byte column of that height."""
+    try:
+        pl.DataFrame({"_": pl.repeat(0, height, dtype=pl.Int8, eager=True)}).write_parquet(probe)
+        return row_groups_of(probe)
+    finally:
+        probe.unlink(missing_ok=True)
+
+
+def row_groups_of(path: Path) -> list[int]:
+    con = duckdb.connect()
+    try:
+        # The path is a bound value, never SQL text.
+        found = con.execute("select row_group_id, any_value(row_group_num_rows) from parquet_metadata(?) "
+                            "group by row_group_id order by row_group_id", [str(path)]).fetchall()
+    finally:
+        con.close()
+    return [rows for _, rows in found]
 
 
 def _swap(staging: Path, out_dir: Path, table_names: set[str]) -> None:

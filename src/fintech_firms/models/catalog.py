@@ -27,7 +27,7 @@ _ONE_ROW = re.compile(r"^-- One row: (.*(?:\n--   .*)*)", re.MULTILINE)
 # folder as NAME.parquet, so that a query sums them instead of joining every application to its
 # applicants. A folder written before they existed still works: they are then computed per connection.
 STORED: tuple[str, ...] = ("fct_firm_patent_years", "fct_shared_patents")
-# The columns they read: ingest hands DuckDB only these, not the whole in-memory tables.
+# The columns they read: ingest has DuckDB read only these from the tables' Parquet files.
 STORED_READS: dict[str, tuple[str, ...]] = {
     "patents": ("patent_id", "app_no", "app_year", "patent_type"),
     "patent_applicants": ("patent_id", "firm_id"),

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
@@ -85,9 +88,11 @@ def find_file(raw_dir: Path, stem: str) -> Path | None:
     return found[0] if found else None
 
 
-def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset()) -> RawTable:
+def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset(), *,
+               bytes_path: bool = True) -> RawTable:
     """Read `path`; `canonical(header)` maps a written header to the contract's column name, and
-    `known` lists the columns the file may carry (two headers meaning one of them is an error)."""
+    `known` lists the columns the file may carry (two headers meaning one of them is an error).
+    `bytes_path=False`: the bytes path is not tried (read_chunks found it does not apply)."""
     if path.suffix.lower() == ".xlsx":
         from .xlsx_fast import read_xlsx_fast  # imports this module: loaded on first use
 
@@ -97,7 +102,7 @@ def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset())
             return _from_xlsx_frame(path.name, *fast, canonical, known)
         headers, rows, encoding = _read_xlsx(path)
         return _build(path.name, headers, rows, encoding, False, canonical, known)
-    utf8 = _read_plain_utf8(path)
+    utf8 = _read_plain_utf8(path) if bytes_path else None
     if utf8 is not None:
         # Handed over (a call's arguments belong to the callee): no local here keeps the read cells
         # while _from_frame trims and filters them into new ones.
@@ -375,6 +380,12 @@ class _NotPlain(Exception):
 
 
 def _plain_utf8_chunks(file) -> tuple[list[pl.DataFrame], str]:
+    data, delimiter, encoding = _plain_utf8_head(file)
+    return list(_plain_utf8_frames(file, data, delimiter)), encoding
+
+
+def _plain_utf8_head(file) -> tuple[bytes, str, str]:
+    """The first chunk's bytes, the delimiter and the encoding, for a file the bytes path may read."""
     # The first chunk holds the whole first line and what the delimiter sniffer reads.
     data = file.read(max(_CHUNK, 4 * _SNIFF_BYTES + 3)) + file.readline()
     if data[:_SNIFF_BYTES].startswith(b"PK\x03\x04") or b"\x00" in data:
@@ -402,24 +413,32 @@ def _plain_utf8_chunks(file) -> tuple[list[pl.DataFrame], str]:
         _check_header_line(first, delimiter, "")
     except InputError:
         raise _NotPlain from None
-    frames: list[pl.DataFrame] = []
+    return data, delimiter, "utf-8-sig" if start else "utf-8"
+
+
+def _plain_utf8_frames(file, data: bytes, delimiter: str) -> Iterator[pl.DataFrame]:
+    """Each chunk of lines parsed by polars (the header line the first row of the first), starting
+    with `data`, the first chunk's bytes; raises _NotPlain at a chunk that is not for the bytes path."""
+    schema = None
     while data:
-        if (b'"' in data or b"\x00" in data or (frames and data.startswith(_BOM))
+        if (b'"' in data or b"\x00" in data or (schema and data.startswith(_BOM))
                 or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n"))):
             raise _NotPlain  # a BOM starting a later chunk: polars would drop it
         try:
             frame = pl.read_csv(
                 data, has_header=False, separator=delimiter, quote_char=None, infer_schema=False,
-                raise_if_empty=True, schema=frames[0].schema if frames else None,
+                raise_if_empty=True, schema=schema,
             )
         except (pl.exceptions.PolarsError, ValueError):
             raise _NotPlain from None  # not UTF-8, or a ragged row
         if frame.height != data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
             raise _NotPlain
-        frames.append(frame)
+        schema = frame.schema
+        del data  # not held while the caller works on the frame
+        yield frame
+        del frame
         data = file.read(_CHUNK)
         data += file.readline() if data else b""
-    return frames, "utf-8-sig" if start else "utf-8"
 
 
 def _longest_cell(frame: pl.DataFrame) -> int:
@@ -432,17 +451,111 @@ def _longest_cell(frame: pl.DataFrame) -> int:
 
 
 def _from_frame(source: str, frame: pl.DataFrame, encoding: str, canonical, known) -> RawTable:
-    written = _written([v or "" for v in frame.row(0)])
-    headers, columns = _columns(source, [v or "" for v in frame.row(0)], encoding, canonical, known)
+    header = [v or "" for v in frame.row(0)]
+    written = _written(header)
+    headers, columns = _columns(source, header, encoding, canonical, known)
     body = frame.slice(1).rename(dict(zip(frame.columns, columns)))
     del frame  # body shares its cells; the columns _trimmed rewrites are freed as it goes
-    body = _trimmed(body, columns).with_columns(pl.int_range(1, body.height + 1, dtype=pl.Int64).alias(ROW))
+    return _from_body(source, encoding, headers, columns, written, body, 0)
+
+
+def _from_body(source: str, encoding: str, headers: list[str], columns: list[str], written: list[str],
+               body: pl.DataFrame, rows_before: int) -> RawTable:
+    """_from_frame's table of the data rows `body` (columns named), the first of them the file's data
+    row `rows_before + 1`."""
+    body = _trimmed(body, columns).with_columns(
+        pl.int_range(rows_before + 1, rows_before + body.height + 1, dtype=pl.Int64).alias(ROW))
     blank = pl.all_horizontal(pl.col(c).is_null() for c in columns)
     rows_read = body.height
     if body.select(blank.any()).item():
         body = body.filter(~blank)
     table = RawTable(source, encoding, headers, columns, body, [], rows_read, rows_read - body.height)
     return _without_repeated_header(table, written)
+
+
+class NotStreamed(Exception):
+    """read_chunks's chunks stop: past the chunks handed over, the file turned out not to be one for the
+    bytes path (a quote character, a ragged row, bytes that are not UTF-8, an oversized cell). What was
+    made of those chunks is to be dropped, and the file read whole: read_table(..., bytes_path=False)."""
+
+
+def read_chunks(path: Path, canonical, known: set[str] | frozenset = frozenset()
+                ) -> tuple[RawTable, Iterator[RawTable]]:
+    """read_table's table a chunk of rows at a time: the file's header (a RawTable without rows) and
+    an iterator over its data rows as RawTables of consecutive rows, each with the rows the reader
+    set aside among them and their counts (read, blank); row numbers (ROW) are the file's. Together
+    the chunks are read_table's table: the same rows, numbers and counts, the same checks of every row.
+
+    A UTF-8 CSV that the bytes path reads (a plain export) is read here up to its first chunk of lines
+    (64 MiB), which gives the header, and then a chunk at a time as the iterator is drawn from: the whole
+    table never exists. If a later chunk is not for the bytes path the iterator raises NotStreamed.
+    Any other file is read whole here and handed over as one chunk.
+    """
+    if path.suffix.lower() != ".xlsx":
+        started = _start_chunks(path, canonical, known)
+        if started is not None:
+            return started
+    table = read_table(path, canonical, known)
+    return dataclasses.replace(table, frame=table.frame.clear()), _handed([table])
+
+
+def _handed(holder: list[RawTable]) -> Iterator[RawTable]:
+    while holder:
+        yield holder.pop()  # held by the caller alone from here
+
+
+def _start_chunks(path: Path, canonical, known) -> tuple[RawTable, Iterator[RawTable]] | None:
+    try:
+        file = path.open("rb")
+    except OSError:
+        return None
+    try:
+        data, delimiter, encoding = _plain_utf8_head(file)
+        frames = _plain_utf8_frames(file, data, delimiter)
+        del data
+        first = next(frames)
+        if _longest_cell(first) > MAX_CELL_CHARS:
+            raise _NotPlain
+    except (OSError, _NotPlain):
+        file.close()
+        return None
+    header = [v or "" for v in first.row(0)]
+    written = _written(header)
+    try:
+        headers, columns = _columns(path.name, header, encoding, canonical, known)
+    except InputError:
+        file.close()
+        return None  # read_table words the error, as it finds it first (a NUL byte further on, say)
+    head = RawTable(path.name, encoding, headers, columns,
+                    pl.DataFrame(schema={**{c: pl.Utf8 for c in columns}, ROW: pl.Int64}))
+    chunks = _chunks(file, frames, first, head, written)
+    next(chunks)  # started: the file is closed whenever the iterator is, or is dropped unfinished
+    return head, cast(Iterator[RawTable], chunks)
+
+
+def _chunks(file, frames: Iterator[pl.DataFrame], first: pl.DataFrame, head: RawTable,
+            written: list[str]) -> Iterator[RawTable | None]:
+    with file:
+        yield None
+        names = dict(zip(first.columns, head.columns))
+        body: pl.DataFrame | None = first.slice(1).rename(names)
+        del first
+        rows_before = 0
+        while body is not None:
+            rows = body.height
+            table = _from_body(head.source, head.encoding, head.headers, head.columns, written, body, rows_before)
+            del body
+            rows_before += rows
+            yield table
+            del table
+            try:
+                frame = next(frames, None)
+                if frame is not None and _longest_cell(frame) > MAX_CELL_CHARS:
+                    raise _NotPlain
+            except (OSError, _NotPlain):
+                raise NotStreamed(head.source) from None
+            body = None if frame is None else frame.rename(names)
+            del frame
 
 
 def _from_xlsx_frame(

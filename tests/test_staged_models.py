@@ -1,0 +1,101 @@
+"""`firms ingest` writes the tables first, then computes the stored models from those Parquet files
+(not from frames held in memory), then replaces the output: the models are the same, and a failure or
+an interrupt while they are computed leaves the previous output as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from fintech_firms.errors import InputError
+from fintech_firms.ingest import pipeline
+from fintech_firms.ingest.pipeline import ingest
+from fintech_firms.ingest.writer import REPORT_NAME
+from fintech_firms.models.runner import AnalyticsError, stored_models
+
+EXAMPLES = Path(__file__).parents[1] / "examples" / "raw"
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_models_from_parquet_files(tmp_path: Path) -> None:
+    patents = pl.DataFrame({"patent_id": [1, 2, 3], "app_no": ["A", "B", "C"], "app_year": [2018, 2018, 2019],
+                            "patent_type": ["invention", "utility", "invention"], "other": ["x", "y", "z"]})
+    applicants = pl.DataFrame({"patent_id": [1, 1, 2, 3, 3, 3], "firm_id": [10, 11, 10, 10, 10, None]},
+                              schema={"patent_id": pl.Int64, "firm_id": pl.Int64})
+    patents.write_parquet(tmp_path / "p.parquet")
+    applicants.write_parquet(tmp_path / "a.parquet")
+    models = stored_models({"patents": tmp_path / "p.parquet", "patent_applicants": tmp_path / "a.parquet"})
+    years = models["fct_firm_patent_years"]
+    assert years.rows() == [(10, 2018, 2, 1, 1, 0), (10, 2019, 1, 1, 1, 1), (11, 2018, 1, 1, 0, 0)]
+    assert years.columns == ["firm_id", "app_year", "patents", "invention_patents", "solo_patents",
+                             "solo_invention_patents"]
+    assert set(models) == {"fct_firm_patent_years", "fct_shared_patents"}
+
+
+def test_the_models_are_computed_after_the_tables_are_written(tmp_path: Path, monkeypatch) -> None:
+    seen: dict[str, list[str]] = {}
+    real = pipeline.stored_models
+
+    def spy(sources, **kwargs):
+        # The tables are complete files in the staging folder, beside the output, when the models run.
+        folder = next(iter(sources.values())).parent
+        seen["files"] = sorted(p.name for p in folder.iterdir())
+        assert folder.name.startswith(".out.new-")
+        return real(sources, **kwargs)
+
+    monkeypatch.setattr(pipeline, "stored_models", spy)
+    report = ingest(EXAMPLES, tmp_path / "out")
+    assert "patents.parquet" in seen["files"] and "patent_applicants.parquet" in seen["files"]
+    assert "fct_firm_patent_years.parquet" not in seen["files"] and REPORT_NAME not in seen["files"]
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert "fct_firm_patent_years.parquet" in written and "fct_shared_patents.parquet" in written
+    assert "fct_firm_patent_years" not in report["tables"]  # derived, not read: as before
+
+
+@pytest.mark.parametrize("error", [AnalyticsError("SQL model x failed: out of memory"), KeyboardInterrupt()])
+def test_a_failure_while_the_models_run_leaves_the_previous_output(tmp_path: Path, monkeypatch, error) -> None:
+    out = tmp_path / "out"
+    ingest(EXAMPLES, out)
+    before = _snapshot(out)
+
+    def fail(sources, **kwargs):
+        raise error
+
+    monkeypatch.setattr(pipeline, "stored_models", fail)
+    with pytest.raises(type(error)):
+        ingest(EXAMPLES, out)
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging, spill or lock left
+
+
+def test_a_failure_after_the_first_tables_are_written_leaves_the_previous_output(tmp_path: Path,
+                                                                                 monkeypatch) -> None:
+    """The firms, patents and applicants go to the staging folder as soon as each is made (their frames
+    are then freed); a run that stops later still leaves the previous output as it was."""
+    out = tmp_path / "out"
+    ingest(EXAMPLES, out)
+    before = _snapshot(out)
+    staged: list[list[str]] = []
+
+    def fail(*args, **kwargs):
+        staged.extend(sorted(p.name for p in folder.iterdir()) for folder in tmp_path.glob(".out.new-*"))
+        raise InputError("financing.csv: something wrong")
+
+    monkeypatch.setattr(pipeline, "build_financing", fail)
+    with pytest.raises(InputError, match="^financing.csv: something wrong$"):
+        ingest(EXAMPLES, out)
+    assert staged == [["firm_tracks.parquet", "firms.parquet", "patent_applicants.parquet", "patents.parquet"]]
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_build_tables_alone_returns_every_table() -> None:
+    tables, report = pipeline.build_tables(EXAMPLES, pipeline.IngestOptions())
+    assert list(tables) == list(report["tables"])
+    assert {name: frame.height for name, frame in tables.items()} == report["tables"]
+    assert report["tables"]["patent_applicants"] > 0
