@@ -306,12 +306,17 @@ def attach_links(
 ) -> pl.DataFrame:
     """`frame` with firm_id, link_method, link_score and unlinked (the reason) for its names."""
     cols = [key] + ([uscc] if uscc else [])
-    distinct = frame.select(cols).unique(maintain_order=True)
+    # The distinct pairs in any order (each is decided alone, and joined back by value): keeping the
+    # first-seen order cost seconds on the 12 million applicant rows of scale 10.
+    distinct = frame.select(cols).unique()
     pairs = distinct.select(pl.col(key).alias("name"),
                             (pl.col(uscc) if uscc else pl.lit(None, dtype=pl.Utf8)).alias("uscc"))
     links = linker.link_frame(pairs, progress, on_fuzzy_total).drop("name", "uscc")
     lookup = pl.concat([distinct, links], how="horizontal")
-    return frame.join(lookup, on=cols, how="left", nulls_equal=True, maintain_order="left")
+    # Only the key columns are joined, and the links put beside the frame: joining the whole frame
+    # would copy every column of it.
+    found = frame.select(cols).join(lookup, on=cols, how="left", nulls_equal=True, maintain_order="left")
+    return frame.with_columns(found.drop(cols))
 
 
 def firm_identity() -> pl.Expr:

@@ -38,15 +38,30 @@ cannot lose a pair scoring at or above the cut-off c (c > 0; c <= 0 keeps every 
    triples instead of postings that run to thousands at 800k firms. Below TRIPLES_FROM choices,
    building the triples costs more than it saves (docs/linking.md#speed).
 
+7. Count filter, on every candidate pair before it is scored: each character is given one of 128 bits
+   (a hash of its code point), and each name the set of its characters' bits. A bit the query sets
+   and the choice does not stands for at least one character of the query the choice lacks, so at
+   least one of the query's tokens it does not hold; distinct bits, distinct characters. A choice
+   reaching c holds at least m(l) of the query's n tokens (step 3), so it lacks at most n - m(l) of
+   them: the pair is dropped when more than n - m(l) bits are the query's alone, or more than
+   l - m(l) the choice's alone. Checked with numpy on all the pairs of a batch of queries at once.
+   Steps 4-6 find names sharing a few rare characters, but most share little else: at 800k firm
+   names this keeps about 1 pair in 100 (60k of the 6.4M that the triples find), nearly all of
+   them pairs that do reach the cut-off.
+
+Candidates are found for a batch of queries at once (`ChoiceIndex.candidate_pairs`): the queries'
+tokens, their triples (step 6) and the pairs' count filter are numpy operations over the batch, and
+the triples index holds each distinct triple once, sorted, with the offsets of its holders.
+
 Every candidate is then scored exactly (rapidfuzz `cpdist`, with the cut-off), and the decision taken
 from the scores, so the filter changes the time, never the result: tests/test_fuzzy.py checks the
 candidates against scoring every choice (hypothesis), and match_best against brute force.
 
 Cost: with steps 4-5 each query reads the postings of its few rarest characters within the length
-window, and scores the choices holding two of them. Both grow with the number of firms (a rare
-character of a brand name is held by a fixed share of all names), so the matching costs about
-queries x firms. Step 6 reads no postings; its candidates, choices sharing three of their rarest
-tokens with the query, still grow with the firms, more slowly. docs/linking.md#speed gives the figures.
+window; with step 6 it reads none, but the choices sharing three of their rarest tokens with the
+query still grow with the firms (a rare character of a brand name is held by a fixed share of all
+names). Step 7 makes each such pair cost a few numpy operations instead of a score; the pairs left to
+score grow with the names that do match. docs/linking.md#speed gives the figures.
 """
 
 from __future__ import annotations
@@ -164,9 +179,9 @@ class ChoiceIndex:
             return _EMPTY, _EMPTY, 0
         sizes = [len(q) for q in queries]
         # Each query's length window, as the first and last choice lengths it holds (step 1).
-        windows = [_length_window(n, cutoff) for n in sizes]
-        first = [max(math.ceil(lo), 0) for lo, _ in windows]
-        last = [min(math.floor(hi), self.longest) for _, hi in windows]
+        windows = [self._window(n, cutoff) for n in sizes]
+        first = [f for f, _ in windows]
+        last = [la for _, la in windows]
         rows = _query_rows(queries)
         found_q, found_c = [_EMPTY], [_EMPTY]
         tripled = [False] * len(queries)
@@ -207,11 +222,15 @@ class ChoiceIndex:
             out[at] = ids.get(f"{rows.chars[rows.code[at]]}\x00{rows.occurrence[at]}", -1)
         return out
 
+    def _window(self, n: int, cutoff: float) -> tuple[int, int]:
+        """The first and last choice lengths in the length window of a query of n characters."""
+        lo, hi = _length_window(n, cutoff)
+        return max(math.ceil(lo), 0), self.longest if hi > self.longest else math.floor(hi)
+
     def _one(self, query: str, cutoff: float) -> np.ndarray:
         """Steps 1-5 for one query (the count filter of step 7 comes after)."""
         n = len(query)
-        lo, hi = _length_window(n, cutoff)
-        first, last = max(math.ceil(lo), 0), min(math.floor(hi), self.longest)
+        first, last = self._window(n, cutoff)
         start, stop = self._first_at_least(first), self._first_at_least(last + 1)
         if start >= stop:
             return _EMPTY
@@ -330,19 +349,29 @@ class _Triples:
         # rows in order. A stable sort (timsort) of rows already in choice order runs in about linear time.
         owner = np.repeat(np.arange(lengths.size), lengths)
         rank = np.sort(owner * vocab + self.rank[postings.row_tokens], kind="stable") % vocab
-        # P(l) per length, then the first P(l) rows of each choice: row r of the kept ones is the
-        # choice's token at position r - kept_start (of its choice), taken from all_start + that position.
-        prefix = _prefix_lengths(int(lengths.max(initial=0)), cutoff)[lengths]
-        all_start, kept_start = np.cumsum(lengths) - lengths, np.cumsum(prefix) - prefix
-        position = np.arange(prefix.sum()) - np.repeat(kept_start, prefix)
-        rank = rank[np.repeat(all_start, prefix) + position]
-        choice = np.repeat(np.arange(lengths.size), prefix)
-        key, holder = _triple_keys(rank, choice, np.repeat(prefix, prefix) - position, vocab)
+        # The triples among each choice's first P(l) tokens, made one length at a time: the choices of
+        # length l are a block of rows, l per choice, so their first P(l) tokens are the first columns
+        # of that block seen as a matrix, and a triple of positions is three of its columns.
+        prefix = _prefix_lengths(int(lengths.max(initial=0)), cutoff)
+        lengths_present, first = np.unique(lengths, return_index=True)
+        ends = np.append(first[1:], lengths.size)
+        sizes = [math.comb(int(prefix[ln]), 3) * int(e - f) for ln, f, e in zip(lengths_present, first, ends)]
+        key = np.empty(sum(sizes), dtype=np.int64)
+        holder = np.empty(key.size, dtype=np.int64)
+        at, row = 0, 0
+        for ln, f, e in zip(lengths_present.tolist(), first.tolist(), ends.tolist()):
+            block = rank[row:row + (e - f) * ln].reshape(e - f, ln)
+            row += (e - f) * ln
+            for a, b, c in combinations(range(int(prefix[ln])), 3):
+                key[at:at + e - f] = (block[:, a] * vocab + block[:, b]) * vocab + block[:, c]
+                holder[at:at + e - f] = np.arange(f, e)
+                at += e - f
         span = max(1, lengths.size)
         if vocab ** 3 * span < 2 ** 62:
             # One sort of single integers: four times faster than a two-key sort.
             packed = np.sort(key * span + holder)
-            key, self.holders = packed // span, packed % span
+            key = packed // span
+            self.holders = packed - key * span
         else:
             by_key = np.lexsort((holder, key))
             key, self.holders = key[by_key], holder[by_key]
