@@ -156,9 +156,10 @@ class ChoiceIndex:
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(query position, choice index) of the pairs that may score at least `cutoff`, ordered by
         query then choice, in batches of queries (steps 1-7 of the module docstring)."""
-        # Batches sized so that about _PAIRS_PER_BATCH pairs are found at once: at cut-off 0 every
-        # choice is a candidate of every query.
-        size = max(1, min(1024, _PAIRS_PER_BATCH // max(1, self.size) if cutoff <= 0 else 1024))
+        # Batches sized so that about _PAIRS_PER_BATCH pairs are found at once: small at first (at low
+        # cut-offs a query can have tens of thousands of candidates; at cut-off 0 every choice is one),
+        # then doubled while they find few.
+        size = max(1, min(64, _PAIRS_PER_BATCH // max(1, self.size) if cutoff <= 0 else 64))
         at = 0
         while at < len(queries):
             batch = queries[at:at + size]
