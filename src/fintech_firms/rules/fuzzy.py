@@ -69,7 +69,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 from itertools import accumulate, combinations
 
 import numpy as np
@@ -443,12 +443,6 @@ def _prefix_lengths(longest: int, cutoff: float) -> np.ndarray:
         shortest = max(1, math.ceil(_length_window(length, cutoff)[0]))
         out[length] = min(length, length - _lcs_needed(shortest, length, cutoff) + 3)
     return out
-
-
-@cache
-def _triple_positions(size: int) -> np.ndarray:
-    """The positions (a, b, c), a < b < c, of every triple among `size` tokens, as three rows."""
-    return np.array(list(combinations(range(size), 3)), dtype=np.int64).T
 
 
 def _lcs_needed(n: int, length: int, cutoff: float) -> int:
