@@ -1,6 +1,7 @@
 """The blocked fuzzy matcher must give exactly what scoring every pair would give."""
 
 import random
+from unittest.mock import patch
 
 import numpy as np
 import polars as pl
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
+from fintech_firms.rules import fuzzy
 from fintech_firms.rules.fuzzy import (
     ChoiceIndex,
     FuzzyOptions,
@@ -137,9 +139,12 @@ def test_threshold_101_switches_fuzzy_off():
 
 @settings(max_examples=150, deadline=None)
 @given(choices=st.lists(st.text(alphabet="市市科云云云a\n", max_size=8), max_size=20))
-def test_postings_hold_exactly_the_choices_with_each_token(choices):
-    # The postings are built by polars and numpy; _tokens (a Python loop) is their definition.
-    index = ChoiceIndex(choices, list(range(len(choices))))
+@pytest.mark.parametrize("chunk", [2, 1 << 16])
+def test_postings_hold_exactly_the_choices_with_each_token(chunk, choices):
+    # The postings are built by polars and numpy; _tokens (a Python loop) is their definition. Built by
+    # chunks of names: chunks of 2 names test the chunk boundaries.
+    with patch.object(fuzzy, "_OWNERS_PER_CHUNK", chunk):
+        index = ChoiceIndex(choices, list(range(len(choices))))
     postings = index.postings
     want: dict[str, set[int]] = {}
     for i, choice in enumerate(index.choices):
@@ -183,9 +188,11 @@ def test_triples_are_used_from_the_threshold_size_on():
     choices=st.lists(st.text(alphabet="市市科云云云a\n😀", max_size=8), min_size=1, max_size=20),
     queries=st.lists(st.text(alphabet="市市科云云云ab\n😀", max_size=8), min_size=1, max_size=10),
 )
-def test_query_rows_name_the_tokens_as_the_definition_does(choices, queries):
+@pytest.mark.parametrize("chunk", [2, 1 << 16])
+def test_query_rows_name_the_tokens_as_the_definition_does(chunk, choices, queries):
     # A batch's tokens (occurrences numbered by numpy) and character bits against _tokens and _bit.
-    index = ChoiceIndex(choices, list(range(len(choices))))
+    with patch.object(fuzzy, "_OWNERS_PER_CHUNK", chunk):
+        index = ChoiceIndex(choices, list(range(len(choices))))
     rows = _query_rows(queries)
     ids = index.postings.ids
     assert index._token_ids(rows).tolist() == [ids.get(t, -1) for q in queries for t in _tokens(q)]
@@ -195,7 +202,8 @@ def test_query_rows_name_the_tokens_as_the_definition_does(choices, queries):
         word = sum(1 << _bit(c) for c in set(text))
         return word % 2**64, word >> 64
 
-    low, high = _masks(rows.owner, rows.code, rows.chars, len(queries))
+    with patch.object(fuzzy, "_OWNERS_PER_CHUNK", chunk):
+        low, high = _masks(rows.owner, rows.code, rows.chars, len(queries))
     assert list(zip(low.tolist(), high.tolist())) == [bits(q) for q in queries]
     assert list(zip(index.masks[0].tolist(), index.masks[1].tolist())) == [bits(c) for c in index.choices]
 

@@ -84,6 +84,8 @@ TRIPLES_FROM = 300_000
 # residue; queries are taken in batches sized to it.
 _PAIRS_PER_BATCH = 2_000_000
 _EMPTY = np.empty(0, dtype=np.int64)
+# Owners (names) per chunk where rows are reduced to one value per name: see _masks.
+_OWNERS_PER_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -296,20 +298,28 @@ class _Postings:
         # Each choice's characters as bits (step 7), from the codes of its rows.
         self.masks = _masks(owner, codes, names, count)
         # The second and later occurrences of a character in a choice (a few) are tokens of their own:
-        # 市\x002 for the second 市. Found by a stable sort of the rows by (choice, character): the rows
-        # are in choice order already, so timsort only orders each choice's few rows (near linear time).
-        order = np.argsort(owner * max(1, len(names)) + codes, kind="stable")
-        code, choice = codes[order], owner[order]
-        later = np.flatnonzero((code[1:] == code[:-1]) & (choice[1:] == choice[:-1])) + 1
-        occurrence: dict[int, int] = {}
+        # 市\x002 for the second 市. Found by a stable sort of the rows by (choice, character), by chunks
+        # of choices (see _masks): the rows are in choice order already, so timsort only orders each
+        # choice's few rows.
+        starts = _run_starts(owner)
         extra: list[str] = []
-        for at in later.tolist():
-            occurrence[at] = occurrence.get(at - 1, 1) + 1
-            extra.append(f"{names[code[at]]}\x00{occurrence[at]}")
+        rows_later = [_EMPTY]
+        for at in range(0, starts.size, _OWNERS_PER_CHUNK):
+            begin = int(starts[at])
+            end = int(starts[at + _OWNERS_PER_CHUNK]) if at + _OWNERS_PER_CHUNK < starts.size else owner.size
+            key = owner[begin:end] * max(1, len(names)) + codes[begin:end]
+            order = np.argsort(key, kind="stable")
+            key = key[order]
+            later = np.flatnonzero(key[1:] == key[:-1]) + 1
+            occurrence: dict[int, int] = {}
+            for j in later.tolist():
+                occurrence[j] = occurrence.get(j - 1, 1) + 1
+                extra.append(f"{names[codes[begin + order[j]]]}\x00{occurrence[j]}")
+            rows_later.append(order[later] + begin)
         self.ids: dict[str, int] = {token: j for j, token in enumerate(names + sorted(set(extra)))}
         # Each row's token id, in the rows' order (each choice's text, in order).
         self.row_tokens = codes
-        self.row_tokens[order[later]] = [self.ids[token] for token in extra]
+        self.row_tokens[np.concatenate(rows_later)] = [self.ids[token] for token in extra]
         self.sizes = np.bincount(self.row_tokens, minlength=len(self.ids))
         self._owner = owner
         self._flat: np.ndarray | None = None
@@ -508,8 +518,12 @@ def _masks(owner: np.ndarray, code: np.ndarray, chars: list[str], count: int) ->
         # Per distinct character, then gathered for the rows: the shifts are made for a few thousand.
         word_of = np.where((bits < 64) == low, np.left_shift(np.uint64(1), bits % np.uint64(64)), np.uint64(0))
         word = np.zeros(count, dtype=np.uint64)
-        if starts.size:
-            word[owner[starts]] = np.bitwise_or.reduceat(word_of[code], starts)
+        # By chunks of owners: arrays of a few MB are reused from one chunk to the next, where one of
+        # the 12 million rows of 800k names is fresh memory, and its first touch cost twice the work.
+        for at in range(0, starts.size, _OWNERS_PER_CHUNK):
+            chunk = starts[at:at + _OWNERS_PER_CHUNK]
+            end = starts[at + _OWNERS_PER_CHUNK] if at + _OWNERS_PER_CHUNK < starts.size else owner.size
+            word[owner[chunk]] = np.bitwise_or.reduceat(word_of[code[chunk[0]:end]], chunk - chunk[0])
         words.append(word)
     return words[0], words[1]
 
