@@ -356,13 +356,10 @@ class _Triples:
         order = np.lexsort((np.arange(vocab), postings.sizes))
         self.rank = np.empty(vocab, dtype=np.int64)
         self.rank[order] = np.arange(vocab)
-        # Each choice's tokens in the global order: a choice of length l holds exactly l tokens, its
-        # rows in order. A stable sort (timsort) of rows already in choice order runs in about linear time.
-        owner = np.repeat(np.arange(lengths.size), lengths)
-        rank = np.sort(owner * vocab + self.rank[postings.row_tokens], kind="stable") % vocab
-        # The triples among each choice's first P(l) tokens, made one length at a time: the choices of
-        # length l are a block of rows, l per choice, so their first P(l) tokens are the first columns
-        # of that block seen as a matrix, and a triple of positions three of its columns.
+        # The triples among each choice's first P(l) tokens in the global order, made one length at a
+        # time: the choices of length l are a block of rows, l per choice, that is a matrix with a choice
+        # per row; each row sorted by rank, its first P(l) columns are the prefix, and a triple of
+        # positions is three of those columns. By chunks of choices (see _masks).
         prefix = _prefix_lengths(int(lengths.max(initial=0)), cutoff)
         lengths_present, first = np.unique(lengths, return_index=True)
         ends = np.append(first[1:], lengths.size)
@@ -371,33 +368,39 @@ class _Triples:
         holder = np.empty(key.size, dtype=np.int64)
         at, row = 0, 0
         for ln, f, e in zip(lengths_present.tolist(), first.tolist(), ends.tolist()):
-            # The prefix's columns, each made contiguous once (strided columns read the whole block).
-            column = rank[row:row + (e - f) * ln].reshape(e - f, ln)[:, :int(prefix[ln])].T.copy()
-            row += (e - f) * ln
-            for a, b, c in combinations(range(int(prefix[ln])), 3):
-                key[at:at + e - f] = (column[a] * vocab + column[b]) * vocab + column[c]
-                holder[at:at + e - f] = np.arange(f, e)
-                at += e - f
+            for lo in range(f, e, _OWNERS_PER_CHUNK):
+                hi = min(e, lo + _OWNERS_PER_CHUNK)
+                block = self.rank[postings.row_tokens[row:row + (hi - lo) * ln]].reshape(hi - lo, ln)
+                row += (hi - lo) * ln
+                block.sort(axis=1)
+                # The prefix's columns, each made contiguous once (strided columns read the whole block).
+                column = block[:, :int(prefix[ln])].T.copy()
+                for a, b, c in combinations(range(int(prefix[ln])), 3):
+                    key[at:at + hi - lo] = (column[a] * vocab + column[b]) * vocab + column[c]
+                    holder[at:at + hi - lo] = np.arange(lo, hi)
+                    at += hi - lo
         span = max(1, lengths.size)
         if vocab ** 3 * span < 2 ** 62:
-            # One sort of single integers: four times faster than a two-key sort.
-            # In place: at 800k names these arrays hold 15 million triples, and each new one costs
-            # its first touch of memory.
-            packed = key
-            packed *= span
-            packed += holder
-            packed.sort()
-            key = packed // span
-            np.multiply(key, span, out=holder)
-            np.subtract(packed, holder, out=holder)
-            self.holders = holder
+            # One sort of single integers: four times faster than a two-key sort. In place, and the
+            # keys and holders taken back by chunks: at 800k names these arrays hold 15 million triples,
+            # and each new one costs its first touch of memory.
+            key *= span
+            key += holder
+            key.sort()
+            for lo in range(0, key.size, _OWNERS_PER_CHUNK * 16):
+                packed = key[lo:lo + _OWNERS_PER_CHUNK * 16]
+                quotient = packed // span
+                np.subtract(packed, quotient * span, out=holder[lo:lo + packed.size])
+                packed[:] = quotient
         else:
             by_key = np.lexsort((holder, key))
-            key, self.holders = key[by_key], holder[by_key]
+            key, holder = key[by_key], holder[by_key]
+        self.holders = holder
         # Each distinct key once, its holders self.holders[offsets[k]:offsets[k + 1]].
-        starts = _run_starts(key)
-        self.keys = key[starts]
-        self.offsets = np.append(starts, key.size)
+        new = np.ones(key.size + 1, dtype=bool)
+        np.not_equal(key[1:], key[:-1], out=new[1:-1])
+        self.offsets = np.flatnonzero(new)
+        self.keys = key[self.offsets[:-1]]
 
     def pairs(self, owner: np.ndarray, token: np.ndarray, prefix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(query, choice) for the choices holding a triple of a query's `prefix` first tokens in the
