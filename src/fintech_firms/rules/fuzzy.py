@@ -76,10 +76,11 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
-# From this many choices on, candidates are looked up by triples of tokens (step 6 above): measured
-# on the demo at 76k firm names (0.2 s to build, no faster to match) and 760k (3 s to build, 8 s less
-# to match); docs/linking.md#speed.
-TRIPLES_FROM = 300_000
+# From this many choices on, candidates are looked up by triples of tokens (step 6 above): with the
+# count filter and the index built by blocks, they are a little faster than the characters at the
+# demo's 79k names (0.30-0.35 CPU-s for the applicants' stage against 0.37) and much faster at 790k;
+# docs/linking.md#speed. Below, the index would cost more than it saves.
+TRIPLES_FROM = 50_000
 # Candidate pairs held at once (before the count filter), about: bounds memory whatever the size of the
 # residue; queries are taken in batches sized to it.
 _PAIRS_PER_BATCH = 2_000_000
