@@ -1,6 +1,7 @@
 """The blocked fuzzy matcher must give exactly what scoring every pair would give."""
 
 import random
+from unittest.mock import patch
 
 import numpy as np
 import polars as pl
@@ -9,7 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from fintech_firms.rules.fuzzy import ChoiceIndex, FuzzyOptions, FuzzyResult, _tokens, match_best
+from fintech_firms.rules import fuzzy
+from fintech_firms.rules.fuzzy import (
+    ChoiceIndex,
+    FuzzyOptions,
+    FuzzyResult,
+    _bit,
+    _masks,
+    _query_rows,
+    _tokens,
+    match_best,
+)
 
 
 def brute_force(queries, choices, keys, options):
@@ -128,9 +139,12 @@ def test_threshold_101_switches_fuzzy_off():
 
 @settings(max_examples=150, deadline=None)
 @given(choices=st.lists(st.text(alphabet="市市科云云云a\n", max_size=8), max_size=20))
-def test_postings_hold_exactly_the_choices_with_each_token(choices):
-    # The postings are built by polars and numpy; _tokens (a Python loop) is their definition.
-    index = ChoiceIndex(choices, list(range(len(choices))))
+@pytest.mark.parametrize("chunk", [2, 1 << 16])
+def test_postings_hold_exactly_the_choices_with_each_token(chunk, choices):
+    # The postings are built by polars and numpy; _tokens (a Python loop) is their definition. Built by
+    # chunks of names: chunks of 2 names test the chunk boundaries.
+    with patch.object(fuzzy, "_OWNERS_PER_CHUNK", chunk):
+        index = ChoiceIndex(choices, list(range(len(choices))))
     postings = index.postings
     want: dict[str, set[int]] = {}
     for i, choice in enumerate(index.choices):
@@ -167,3 +181,46 @@ def test_triples_find_a_typo_among_names_sharing_rare_characters():
 def test_triples_are_used_from_the_threshold_size_on():
     assert not ChoiceIndex(["甲公司"], [1]).use_triples
     assert ChoiceIndex(["甲公司"], [1], triples=True).use_triples
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    choices=st.lists(st.text(alphabet="市市科云云云a\n😀", max_size=8), min_size=1, max_size=20),
+    queries=st.lists(st.text(alphabet="市市科云云云ab\n😀", max_size=8), min_size=1, max_size=10),
+)
+@pytest.mark.parametrize("chunk", [2, 1 << 16])
+def test_query_rows_name_the_tokens_as_the_definition_does(chunk, choices, queries):
+    # A batch's tokens (occurrences numbered by numpy) and character bits against _tokens and _bit.
+    with patch.object(fuzzy, "_OWNERS_PER_CHUNK", chunk):
+        index = ChoiceIndex(choices, list(range(len(choices))))
+    rows = _query_rows(queries)
+    ids = index.postings.ids
+    assert index._token_ids(rows).tolist() == [ids.get(t, -1) for q in queries for t in _tokens(q)]
+    assert rows.owner.tolist() == [i for i, q in enumerate(queries) for _ in q]
+
+    def bits(text):
+        word = sum(1 << _bit(c) for c in set(text))
+        return word % 2**64, word >> 64
+
+    with patch.object(fuzzy, "_OWNERS_PER_CHUNK", chunk):
+        low, high = _masks(rows.owner, rows.code, rows.chars, len(queries))
+    assert list(zip(low.tolist(), high.tolist())) == [bits(q) for q in queries]
+    assert list(zip(index.masks[0].tolist(), index.masks[1].tolist())) == [bits(c) for c in index.choices]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    choices=st.lists(st.text(alphabet="市科技有限公司云云", min_size=1, max_size=12), min_size=1, max_size=30),
+    queries=st.lists(st.text(alphabet="市科技有限公司云云", max_size=12), min_size=1, max_size=12),
+    cutoff=st.sampled_from([0.0, 30.0, 70.0, 87.0, 100.0]),
+)
+@pytest.mark.parametrize("triples", [False, True])
+def test_a_batch_finds_what_each_query_finds_alone(triples, choices, queries, cutoff):
+    index = ChoiceIndex(choices, list(range(len(choices))), triples=triples)
+    got = [(int(q), int(c)) for pq, pc in index.candidate_pairs(queries, cutoff) for q, c in zip(pq, pc)]
+    assert got == sorted(got)
+    assert got == [(qi, int(c)) for qi, q in enumerate(queries) for c in index.candidates(q, cutoff)]
+    # Every pair reaching the cut-off is among them (the count filter of step 7 loses none).
+    reaching = {(qi, i) for qi, q in enumerate(queries) for i, c in enumerate(index.choices)
+                if q and fuzz.ratio(q, c) >= cutoff}
+    assert reaching <= set(got)

@@ -38,15 +38,30 @@ cannot lose a pair scoring at or above the cut-off c (c > 0; c <= 0 keeps every 
    triples instead of postings that run to thousands at 800k firms. Below TRIPLES_FROM choices,
    building the triples costs more than it saves (docs/linking.md#speed).
 
+7. Count filter, on every candidate pair before it is scored: each character is given one of 128 bits
+   (a hash of its code point), and each name the set of its characters' bits. A bit the query sets
+   and the choice does not stands for at least one character of the query the choice lacks, so at
+   least one of the query's tokens it does not hold; distinct bits, distinct characters. A choice
+   reaching c holds at least m(l) of the query's n tokens (step 3), so it lacks at most n - m(l) of
+   them: the pair is dropped when more than n - m(l) bits are the query's alone, or more than
+   l - m(l) the choice's alone. Checked with numpy on all the pairs of a batch of queries at once.
+   Steps 4-6 find names sharing a few rare characters, but most share little else: at 800k firm
+   names this keeps about 1 pair in 100 (60k of the 6.4M that the triples find), nearly all of
+   them pairs that do reach the cut-off.
+
+Candidates are found for a batch of queries at once (`ChoiceIndex.candidate_pairs`): the queries'
+tokens, their triples (step 6) and the pairs' count filter are numpy operations over the batch, and
+the triples index holds each distinct triple once, sorted, with the offsets of its holders.
+
 Every candidate is then scored exactly (rapidfuzz `cpdist`, with the cut-off), and the decision taken
 from the scores, so the filter changes the time, never the result: tests/test_fuzzy.py checks the
 candidates against scoring every choice (hypothesis), and match_best against brute force.
 
 Cost: with steps 4-5 each query reads the postings of its few rarest characters within the length
-window, and scores the choices holding two of them. Both grow with the number of firms (a rare
-character of a brand name is held by a fixed share of all names), so the matching costs about
-queries x firms. Step 6 reads no postings; its candidates, choices sharing three of their rarest
-tokens with the query, still grow with the firms, more slowly. docs/linking.md#speed gives the figures.
+window; with step 6 it reads none, but the choices sharing three of their rarest tokens with the
+query still grow with the firms (a rare character of a brand name is held by a fixed share of all
+names). Step 7 makes each such pair cost a few numpy operations instead of a score; the pairs left to
+score grow with the names that do match. docs/linking.md#speed gives the figures.
 """
 
 from __future__ import annotations
@@ -54,19 +69,24 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cached_property
 from itertools import accumulate, combinations
 
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
-# From this many choices on, candidates are looked up by triples of tokens (step 6 above): measured
-# on the demo at 76k firm names (0.2 s to build, no faster to match) and 760k (3 s to build, 8 s less
-# to match); docs/linking.md#speed.
-TRIPLES_FROM = 300_000
-# Candidate pairs scored per rapidfuzz call: bounds memory whatever the size of the residue.
+# From this many choices on, candidates are looked up by triples of tokens (step 6 above): with the
+# count filter and the index built by blocks, they are a little faster than the characters at the
+# demo's 79k names (0.30-0.35 CPU-s for the applicants' stage against 0.37) and much faster at 790k;
+# docs/linking.md#speed. Below, the index would cost more than it saves.
+TRIPLES_FROM = 50_000
+# Candidate pairs held at once (before the count filter), about: bounds memory whatever the size of the
+# residue; queries are taken in batches sized to it.
 _PAIRS_PER_BATCH = 2_000_000
+_EMPTY = np.empty(0, dtype=np.int64)
+# Owners (names) per chunk where rows are reduced to one value per name: see _masks.
+_OWNERS_PER_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -98,47 +118,134 @@ class ChoiceIndex:
                  triples: bool | None = None):
         """`triples`: look candidates up by step 6 of the module docstring (None: from TRIPLES_FROM
         choices on)."""
-        # By length, then text (UTF-8 byte order is code point order), then key: sorted by polars,
-        # as sorting 800k names with a Python key function takes seconds.
+        # By length, then key, then text (UTF-8 byte order is code point order): sorted by polars, as
+        # sorting 800k names with a Python key function takes seconds. Key before text, as the text
+        # then breaks ties only among one firm's names (comparing texts made half the index's cost).
+        # The order changes no result: a query's decision is taken from its pairs' scores per key.
         frame = (
             pl.DataFrame({"choice": pl.Series(choices, dtype=pl.String), "key": pl.Series(keys, dtype=pl.Int64)})
             .with_columns(pl.col("choice").str.len_chars().cast(pl.Int64).alias("length"))
-            .sort("length", "choice", "key")
+            .sort("length", "key", "choice")
         )
-        self.choices: list[str] = frame["choice"].to_list()
+        self._texts = frame["choice"]
+        self.size = len(frame)
         self.keys = frame["key"].to_numpy()
         self.lengths = frame["length"].to_numpy()
         # starts[l] is the index of the first choice at least l long (choices are sorted by length).
-        self.longest = int(self.lengths[-1]) if len(self.choices) else 0
+        self.longest = int(self.lengths[-1]) if self.size else 0
         self._starts = np.searchsorted(self.lengths, np.arange(self.longest + 2)).tolist()
-        self.choice_array = np.array(self.choices, dtype=object)
-        self.postings = _Postings(_characters(frame["choice"]))
+        self.postings = _Postings(_characters(self._texts), self.size)
+        self.masks = self.postings.masks
         # A triple is kept as one integer, three token ranks in base `vocabulary`.
-        self.use_triples = ((len(self.choices) >= TRIPLES_FROM if triples is None else triples)
+        self.use_triples = ((self.size >= TRIPLES_FROM if triples is None else triples)
                             and len(self.postings.sizes) < 2**20)
         self._triple_indexes: dict[float, _Triples] = {}
 
+    @cached_property
+    def choices(self) -> list[str]:
+        """The choices, in the index's order."""
+        return self._texts.to_list()
+
+    def texts(self, at: np.ndarray) -> list[str]:
+        """The choices at these indexes."""
+        return self._texts.gather(at).to_list()
+
     def candidates(self, query: str, cutoff: float) -> np.ndarray:
         """Indexes of the choices that may score at least `cutoff` against `query`, ascending."""
-        n = len(query)
+        return np.concatenate([c for _, c in self.candidate_pairs([query], cutoff)] or [_EMPTY])
+
+    def candidate_pairs(
+        self, queries: Sequence[str], cutoff: float, progress: Callable[[int], None] | None = None,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(query position, choice index) of the pairs that may score at least `cutoff`, ordered by
+        query then choice, in batches of queries (steps 1-7 of the module docstring)."""
+        # Batches sized so that about _PAIRS_PER_BATCH pairs are found at once: small at first (at low
+        # cut-offs a query can have tens of thousands of candidates; at cut-off 0 every choice is one),
+        # then doubled while they find few.
+        size = max(1, min(64, _PAIRS_PER_BATCH // max(1, self.size) if cutoff <= 0 else 64))
+        at = 0
+        while at < len(queries):
+            batch = queries[at:at + size]
+            pair_q, pair_c, found = self._batch_pairs(batch, cutoff)
+            if pair_q.size:
+                yield pair_q + at, pair_c
+            if progress:
+                progress(len(batch))
+            at += len(batch)
+            if found > _PAIRS_PER_BATCH:
+                size = max(1, size // 2)
+            elif found < _PAIRS_PER_BATCH // 4:
+                size *= 2
+
+    def _batch_pairs(self, queries: Sequence[str], cutoff: float) -> tuple[np.ndarray, np.ndarray, int]:
+        """The candidate pairs of a batch of queries, and how many were found before step 7."""
+        if not queries or not self.size:
+            return _EMPTY, _EMPTY, 0
+        sizes = [len(q) for q in queries]
+        # Each query's length window, as the first and last choice lengths it holds (step 1).
+        windows = [self._window(n, cutoff) for n in sizes]
+        first = [f for f, _ in windows]
+        last = [la for _, la in windows]
+        rows = _query_rows(queries)
+        found_q, found_c = [_EMPTY], [_EMPTY]
+        tripled = [False] * len(queries)
+        if self.use_triples and cutoff > 0:
+            # Step 6 for the queries that need three shared tokens at every length of their window
+            # (m is smallest at the window's first length), looked up for all of them at once.
+            need = [_lcs_needed(n, f, cutoff) for n, f in zip(sizes, first)]
+            tripled = [m >= 3 and f <= la for m, f, la in zip(need, first, last)]
+            prefix = np.array([n - m + 3 if t else 0 for n, m, t in zip(sizes, need, tripled)], dtype=np.int64)
+            q, c = self._triples(cutoff).pairs(rows.owner, self._token_ids(rows), prefix)
+            found_q.append(q)
+            found_c.append(c)
+        for qi, query in enumerate(queries):
+            if not tripled[qi] and query:
+                c = self._one(query, cutoff)
+                found_q.append(np.full(c.size, qi, dtype=np.int64))
+                found_c.append(c)
+        pair_q, pair_c = np.concatenate(found_q), np.concatenate(found_c)
+        # The triples are held by choices of every length: keep those in the query's window.
+        start = np.array([self._first_at_least(f) for f in first], dtype=np.int64)
+        stop = np.array([self._first_at_least(la + 1) for la in last], dtype=np.int64)
+        keep = (pair_c >= start[pair_q]) & (pair_c < stop[pair_q])
+        if cutoff > 0:
+            masks = _masks(rows.owner, rows.code, rows.chars, len(queries))
+            keep &= _may_share_enough(
+                np.asarray(sizes, dtype=np.int64)[pair_q], self.lengths[pair_c], cutoff,
+                masks[0][pair_q], masks[1][pair_q], self.masks[0][pair_c], self.masks[1][pair_c])
+        # One sort of single integers orders the pairs and drops those found twice (by two triples).
+        span = self.size
+        packed = np.unique(pair_q[keep] * span + pair_c[keep])
+        return packed // span, packed % span, pair_q.size
+
+    def _token_ids(self, rows: _Rows) -> np.ndarray:
+        """The postings' ids of the query rows' tokens, as _tokens names them (-1: no choice holds it)."""
+        ids = self.postings.ids
+        out = np.asarray([ids.get(c, -1) for c in rows.chars], dtype=np.int64)[rows.code]
+        for at in np.flatnonzero(rows.occurrence > 1).tolist():
+            out[at] = ids.get(f"{rows.chars[rows.code[at]]}\x00{rows.occurrence[at]}", -1)
+        return out
+
+    def _window(self, n: int, cutoff: float) -> tuple[int, int]:
+        """The first and last choice lengths in the length window of a query of n characters."""
         lo, hi = _length_window(n, cutoff)
-        first, last = max(math.ceil(lo), 0), min(math.floor(hi), self.longest)
+        return max(math.ceil(lo), 0), self.longest if hi > self.longest else math.floor(hi)
+
+    def _one(self, query: str, cutoff: float) -> np.ndarray:
+        """Steps 1-5 for one query (the count filter of step 7 comes after)."""
+        n = len(query)
+        first, last = self._window(n, cutoff)
         start, stop = self._first_at_least(first), self._first_at_least(last + 1)
         if start >= stop:
-            return np.empty(0, dtype=np.int64)
+            return _EMPTY
         if cutoff <= 0:
             return np.arange(start, stop, dtype=np.int64)
         lengths = range(first, last + 1)
         # m(l): the LCS a choice of length l needs to reach the cut-off.
         need = [_lcs_needed(n, length, cutoff) for length in lengths]
-        tokens = _tokens(query)
-        if self.use_triples and need[0] >= 3:
-            # Three tokens shared at every length of the window (step 6).
-            found = self._triples(cutoff).candidates(tokens, n - need[0] + 3, self.postings)
-            return found[(found >= start) & (found < stop)]
         # k of the query's n - m(l) + k rarest characters; k = 2 needs m(l) >= 2 at every length.
         k = 2 if min(need) >= 2 else 1
-        return self._filtered(tokens, [n - m + k for m in need], k, lengths, start)
+        return self._filtered(_tokens(query), [n - m + k for m in need], k, lengths, start)
 
     def _triples(self, cutoff: float) -> _Triples:
         # Built on first use for a cut-off (ingest uses one; the linking sweep a few).
@@ -174,48 +281,70 @@ class ChoiceIndex:
     def _first_at_least(self, length: int) -> int:
         if length <= 0:
             return 0
-        return self._starts[length] if length < len(self._starts) else len(self.choices)
+        return self._starts[length] if length < len(self._starts) else self.size
 
 
 class _Postings:
     """An inverted index from tokens to the ascending indexes of the choices holding them, in one
     array: the choices of token id t are flat[offsets[t]:offsets[t + 1]]."""
 
-    def __init__(self, rows: pl.DataFrame):
-        # rows: (i, token) for each token of each choice, in choice order. Built with integer codes
-        # (strings sorted once, among the distinct tokens only): sorting the ~12 million rows of 800k
-        # names by their text takes seconds.
+    def __init__(self, rows: pl.DataFrame, count: int):
+        # rows: (i, token) for each character of each of the `count` choices, in choice order. Built with
+        # integer codes (strings sorted once, among the distinct tokens only): sorting the ~12 million
+        # rows of 800k names by their text takes seconds.
         vocab = rows["token"].unique().sort()
-        codes = rows["token"].cast(pl.Enum(vocab)).to_physical().cast(pl.Int64)
-        # One sort of the (token, choice) pairs as single integers: faster than an argsort, and the
-        # second and later occurrences of a token in a choice end up next to the first.
-        span = len(rows) and int(rows["i"].to_numpy().max()) + 1
-        pairs = (codes * span + rows["i"]).sort().to_numpy()
-        later = np.flatnonzero(pairs[1:] == pairs[:-1]) + 1
         names = vocab.to_list()
-        # Those later occurrences (a few) are tokens of their own: 市\x002 for the second 市.
-        occurrence: dict[int, int] = {}
-        extra: list[tuple[str, int]] = []
-        for at, pair in zip(later.tolist(), pairs[later].tolist()):
-            occurrence[at] = occurrence.get(at - 1, 1) + 1
-            extra.append((f"{names[pair // span]}\x00{occurrence[at]}", pair % span))
-        extra.sort()
-        if later.size:
-            pairs = np.delete(pairs, later)
-        code, choice = np.divmod(pairs, span)
-        extra_vocab = sorted({token for token, _ in extra})
-        self.ids: dict[str, int] = {token: j for j, token in enumerate(names + extra_vocab)}
-        self.flat = np.concatenate((choice, np.asarray([c for _, c in extra], dtype=np.int64)))
-        self.sizes = np.bincount(
-            np.concatenate((code, np.asarray([self.ids[t] for t, _ in extra], dtype=np.int64))),
-            minlength=len(self.ids))
-        self.offsets = np.concatenate(([0], np.cumsum(self.sizes))).tolist()
+        codes = rows["token"].cast(pl.Enum(vocab)).to_physical().to_numpy().astype(np.int64)
+        owner = rows["i"].to_numpy()
+        # Each choice's characters as bits (step 7), from the codes of its rows.
+        self.masks = _masks(owner, codes, names, count)
+        # The second and later occurrences of a character in a choice (a few) are tokens of their own:
+        # 市\x002 for the second 市. Found by a stable sort of the rows by (choice, character), by chunks
+        # of choices (see _masks): the rows are in choice order already, so timsort only orders each
+        # choice's few rows.
+        starts = _run_starts(owner)
+        extra: list[str] = []
+        rows_later = [_EMPTY]
+        for at in range(0, starts.size, _OWNERS_PER_CHUNK):
+            begin = int(starts[at])
+            end = int(starts[at + _OWNERS_PER_CHUNK]) if at + _OWNERS_PER_CHUNK < starts.size else owner.size
+            key = owner[begin:end] * max(1, len(names)) + codes[begin:end]
+            order = np.argsort(key, kind="stable")
+            key = key[order]
+            later = np.flatnonzero(key[1:] == key[:-1]) + 1
+            occurrence: dict[int, int] = {}
+            for j in later.tolist():
+                occurrence[j] = occurrence.get(j - 1, 1) + 1
+                extra.append(f"{names[codes[begin + order[j]]]}\x00{occurrence[j]}")
+            rows_later.append(order[later] + begin)
+        self.ids: dict[str, int] = {token: j for j, token in enumerate(names + sorted(set(extra)))}
+        # Each row's token id, in the rows' order (each choice's text, in order).
+        self.row_tokens = codes
+        self.row_tokens[np.concatenate(rows_later)] = [self.ids[token] for token in extra]
+        self.sizes = np.bincount(self.row_tokens, minlength=len(self.ids))
+        self._owner = owner
+        self._flat: np.ndarray | None = None
+        self.offsets: list[int] = []
+
+    @property
+    def flat(self) -> np.ndarray:
+        """The choices holding each token, grouped by token id, ascending in each group; built on first
+        use (the triples of step 6 do without it)."""
+        if self._flat is None:
+            # A stable sort by token id keeps each token's choices ascending; on 16-bit ids numpy sorts
+            # by radix, in linear time.
+            small = len(self.ids) <= 2**16
+            self._flat = self._owner[np.argsort(self.row_tokens.astype(np.uint16) if small else self.row_tokens,
+                                                kind="stable")]
+            self.offsets = np.concatenate(([0], np.cumsum(self.sizes))).tolist()
+        return self._flat
 
     def size(self, token_id: int) -> int:
         return int(self.sizes[token_id]) if token_id >= 0 else 0
 
     def get(self, token_id: int) -> np.ndarray:
-        return self.flat[self.offsets[token_id]:self.offsets[token_id + 1]]
+        flat = self.flat
+        return flat[self.offsets[token_id]:self.offsets[token_id + 1]]
 
 
 class _Triples:
@@ -228,52 +357,95 @@ class _Triples:
         order = np.lexsort((np.arange(vocab), postings.sizes))
         self.rank = np.empty(vocab, dtype=np.int64)
         self.rank[order] = np.arange(vocab)
-        # Each choice's tokens in the global order: a choice of length l holds exactly l tokens.
-        token_of = np.repeat(np.arange(vocab), postings.sizes)
-        rank = np.sort(postings.flat * vocab + self.rank[token_of]) % vocab
-        # P(l) per length, then the first P(l) rows of each choice: row r of the kept ones is the
-        # choice's token at position r - kept_start (of its choice), taken from all_start + that position.
-        prefix = _prefix_lengths(int(lengths.max(initial=0)), cutoff)[lengths]
-        all_start, kept_start = np.cumsum(lengths) - lengths, np.cumsum(prefix) - prefix
-        position = np.arange(prefix.sum()) - np.repeat(kept_start, prefix)
-        rank = rank[np.repeat(all_start, prefix) + position]
-        choice = np.repeat(np.arange(lengths.size), prefix)
-        room = np.repeat(prefix, prefix) - position
-        # Row j + o is the same choice's token o places on whenever o < room[j].
-        keys, holders = [], []
-        for o2 in range(2, int(room.max(initial=0))):
-            j = np.flatnonzero(room > o2)
-            last = rank[j + o2]
-            for o1 in range(1, o2):
-                keys.append((rank[j] * vocab + rank[j + o1]) * vocab + last)
-                holders.append(choice[j])
-        key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
-        holder = np.concatenate(holders) if holders else np.empty(0, dtype=np.int64)
+        # The triples among each choice's first P(l) tokens in the global order, made one length at a
+        # time: the choices of length l are a block of rows, l per choice, that is a matrix with a choice
+        # per row; each row sorted by rank, its first P(l) columns are the prefix, and a triple of
+        # positions is three of those columns. By chunks of choices (see _masks).
+        prefix = _prefix_lengths(int(lengths.max(initial=0)), cutoff)
+        lengths_present, first = np.unique(lengths, return_index=True)
+        ends = np.append(first[1:], lengths.size)
+        sizes = [math.comb(int(prefix[ln]), 3) * int(e - f) for ln, f, e in zip(lengths_present, first, ends)]
+        key = np.empty(sum(sizes), dtype=np.int64)
+        holder = np.empty(key.size, dtype=np.int64)
+        at, row = 0, 0
+        for ln, f, e in zip(lengths_present.tolist(), first.tolist(), ends.tolist()):
+            for lo in range(f, e, _OWNERS_PER_CHUNK):
+                hi = min(e, lo + _OWNERS_PER_CHUNK)
+                block = self.rank[postings.row_tokens[row:row + (hi - lo) * ln]].reshape(hi - lo, ln)
+                row += (hi - lo) * ln
+                block.sort(axis=1)
+                # The prefix's columns, each made contiguous once (strided columns read the whole block).
+                column = block[:, :int(prefix[ln])].T.copy()
+                for a, b, c in combinations(range(int(prefix[ln])), 3):
+                    key[at:at + hi - lo] = (column[a] * vocab + column[b]) * vocab + column[c]
+                    holder[at:at + hi - lo] = np.arange(lo, hi)
+                    at += hi - lo
         span = max(1, lengths.size)
         if vocab ** 3 * span < 2 ** 62:
-            # One sort of single integers: four times faster than a two-key sort.
-            packed = np.sort(key * span + holder)
-            self.keys, self.holders = packed // span, packed % span
+            # One sort of single integers: four times faster than a two-key sort. In place, and the
+            # keys and holders taken back by chunks: at 800k names these arrays hold 15 million triples,
+            # and each new one costs its first touch of memory.
+            key *= span
+            key += holder
+            key.sort()
+            for lo in range(0, key.size, _OWNERS_PER_CHUNK * 16):
+                packed = key[lo:lo + _OWNERS_PER_CHUNK * 16]
+                quotient = packed // span
+                np.subtract(packed, quotient * span, out=holder[lo:lo + packed.size])
+                packed[:] = quotient
         else:
             by_key = np.lexsort((holder, key))
-            self.keys, self.holders = key[by_key], holder[by_key]
+            key, holder = key[by_key], holder[by_key]
+        self.holders = holder
+        # Each distinct key once, its holders self.holders[offsets[k]:offsets[k + 1]].
+        new = np.ones(key.size + 1, dtype=bool)
+        np.not_equal(key[1:], key[:-1], out=new[1:-1])
+        self.offsets = np.flatnonzero(new)
+        self.keys = key[self.offsets[:-1]]
 
-    def candidates(self, tokens: list[str], prefix: int, postings: _Postings) -> np.ndarray:
-        """The choices holding a triple of the query's `prefix` first tokens in the global order,
-        ascending; tokens no choice holds come first (they take places in the prefix, match nothing)."""
-        ids = [postings.ids.get(token, -1) for token in tokens]
-        unknown = sum(1 for i in ids if i < 0)
-        known = np.sort(self.rank[[i for i in ids if i >= 0]])[:max(0, prefix - unknown)]
-        if known.size < 3:
-            return np.empty(0, dtype=np.int64)
-        a, b, c = _triple_positions(int(known.size))
-        wanted = (known[a] * self.vocab + known[b]) * self.vocab + known[c]
-        lo = np.searchsorted(self.keys, wanted, side="left")
-        hi = np.searchsorted(self.keys, wanted, side="right")
-        parts = [self.holders[x:y] for x, y in zip(lo.tolist(), hi.tolist()) if y > x]
-        if not parts:
-            return np.empty(0, dtype=np.int64)
-        return np.unique(np.concatenate(parts))
+    def pairs(self, owner: np.ndarray, token: np.ndarray, prefix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(query, choice) for the choices holding a triple of a query's `prefix` first tokens in the
+        global order, for queries given as rows (owner: the query, ascending; token: the token id, -1
+        when no choice holds it). Tokens no choice holds come first: they take places in the prefix and
+        match nothing. A choice holding several of the triples comes once for each."""
+        if not owner.size:
+            return _EMPTY, _EMPTY
+        # Each query's tokens in the global order (unknown ones first), as one sort of single integers.
+        rank = np.where(token >= 0, self.rank[np.maximum(token, 0)], -1)
+        packed = np.sort(owner * (self.vocab + 1) + rank + 1)
+        owner, rank = packed // (self.vocab + 1), packed % (self.vocab + 1) - 1
+        position = np.arange(owner.size) - np.searchsorted(owner, owner)
+        kept = (position < prefix[owner]) & (rank >= 0)
+        owner, rank = owner[kept], rank[kept]
+        # room: the query's kept tokens from this one on.
+        room = np.searchsorted(owner, owner, side="right") - np.arange(owner.size)
+        wanted, asker = _triple_keys(rank, owner, room, self.vocab)
+        # Sorted first: numpy's binary search then starts each key where the last one ended.
+        by_key = np.argsort(wanted)
+        wanted, asker = wanted[by_key], asker[by_key]
+        at = np.minimum(np.searchsorted(self.keys, wanted), max(0, self.keys.size - 1))
+        held = (self.keys[at] == wanted) if self.keys.size else np.zeros(wanted.size, dtype=bool)
+        at, asker = at[held], asker[held]
+        lo = self.offsets[at]
+        count = self.offsets[at + 1] - lo
+        # The holders of each wanted key, self.holders[lo:lo + count], all at once.
+        total = int(count.sum())
+        at = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(total)
+        return np.repeat(asker, count), self.holders[at]
+
+
+def _triple_keys(rank: np.ndarray, owner: np.ndarray, room: np.ndarray, vocab: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every triple of each owner's rows, as one integer (three ranks in base `vocab`), with its owner.
+    Rows are grouped by owner, in the order of the triple; room[j] counts the owner's rows from j on."""
+    # Row j + o is the same owner's o places on whenever o < room[j].
+    keys, owners = [_EMPTY], [_EMPTY]
+    for o2 in range(2, int(room.max(initial=0))):
+        j = np.flatnonzero(room > o2)
+        last = rank[j + o2]
+        for o1 in range(1, o2):
+            keys.append((rank[j] * vocab + rank[j + o1]) * vocab + last)
+            owners.append(owner[j])
+    return np.concatenate(keys), np.concatenate(owners)
 
 
 def _prefix_lengths(longest: int, cutoff: float) -> np.ndarray:
@@ -287,25 +459,88 @@ def _prefix_lengths(longest: int, cutoff: float) -> np.ndarray:
     return out
 
 
-@cache
-def _triple_positions(size: int) -> np.ndarray:
-    """The positions (a, b, c), a < b < c, of every triple among `size` tokens, as three rows."""
-    return np.array(list(combinations(range(size), 3)), dtype=np.int64).T
-
-
 def _lcs_needed(n: int, length: int, cutoff: float) -> int:
     """m: the LCS a query of n characters and a choice of `length` need to score `cutoff` (step 2)."""
     return max(1, math.ceil(cutoff * (n + length) / 200 - 1e-9))
 
 
 def _characters(choices: pl.Series) -> pl.DataFrame:
-    """(i, token) rows for the characters of each choice, in order; built by polars, as a Python loop
-    over the ~12 million characters of 800k names takes seconds."""
+    """(i, token) rows for the characters (code points) of each choice, in order; built by polars, as a
+    Python loop over the ~12 million characters of 800k names takes seconds (splitting on "" yields the
+    code points, and is twice as fast as extracting them with a regex)."""
     return (
         choices.to_frame("choice").with_row_index("i")
-        .select(pl.col("i").cast(pl.Int64), pl.col("choice").str.extract_all(r"(?s).").alias("token"))
+        .select(pl.col("i").cast(pl.Int64), pl.col("choice").str.split("").alias("token"))
         .explode("token").drop_nulls("token")
     )
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The characters of a batch of queries, in order, as numbers: rows (owner: the query, code: the
+    character's place in `chars`, occurrence: 1 for its first in that query, 2 for its second...)."""
+
+    owner: np.ndarray
+    code: np.ndarray
+    occurrence: np.ndarray
+    chars: list[str]
+
+
+def _query_rows(queries: Sequence[str]) -> _Rows:
+    rows = _characters(pl.Series(queries, dtype=pl.String))
+    distinct = rows["token"].unique(maintain_order=True)
+    code = rows["token"].cast(pl.Enum(distinct)).to_physical().cast(pl.Int64).to_numpy()
+    owner = rows["i"].to_numpy()
+    # Occurrence numbers: a stable sort by (query, character) keeps each run of one character of one
+    # query in text order; the rank in its run, put back in place.
+    order = np.argsort(owner * max(1, len(distinct)) + code, kind="stable")
+    run = _run_starts((owner * max(1, len(distinct)) + code)[order])
+    occurrence = np.empty(order.size, dtype=np.int64)
+    occurrence[order] = np.arange(order.size) - np.repeat(run, np.diff(np.append(run, order.size))) + 1
+    return _Rows(owner, code, occurrence, distinct.to_list())
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts (np.diff with prepend copies the array: slower)."""
+    if not values.size:
+        return _EMPTY
+    return np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+
+
+def _bit(char: str) -> int:
+    """Which of 128 bits stands for a character (step 7): a multiplicative hash of its code point."""
+    return (ord(char) * 2654435761) % 2**32 >> 25
+
+
+def _masks(owner: np.ndarray, code: np.ndarray, chars: list[str], count: int) -> tuple[np.ndarray, np.ndarray]:
+    """For owners 0..count-1, the bits of the characters of their rows (owner ascending; code: the
+    character's place in `chars`), as two words: bits 0-63 and 64-127."""
+    bits = np.asarray([_bit(c) for c in chars], dtype=np.uint64)
+    starts = _run_starts(owner)
+    words = []
+    for low in (True, False):
+        # Per distinct character, then gathered for the rows: the shifts are made for a few thousand.
+        word_of = np.where((bits < 64) == low, np.left_shift(np.uint64(1), bits % np.uint64(64)), np.uint64(0))
+        word = np.zeros(count, dtype=np.uint64)
+        # By chunks of owners: arrays of a few MB are reused from one chunk to the next, where one of
+        # the 12 million rows of 800k names is fresh memory, and its first touch cost twice the work.
+        for at in range(0, starts.size, _OWNERS_PER_CHUNK):
+            chunk = starts[at:at + _OWNERS_PER_CHUNK]
+            end = starts[at + _OWNERS_PER_CHUNK] if at + _OWNERS_PER_CHUNK < starts.size else owner.size
+            word[owner[chunk]] = np.bitwise_or.reduceat(word_of[code[chunk[0]:end]], chunk - chunk[0])
+        words.append(word)
+    return words[0], words[1]
+
+
+def _may_share_enough(n: np.ndarray, length: np.ndarray, cutoff: float, query_low: np.ndarray,
+                      query_high: np.ndarray, choice_low: np.ndarray, choice_high: np.ndarray) -> np.ndarray:
+    """Step 7 for pairs: whether each query (n characters, bits) and choice (length, bits) can share the
+    m(n, l) characters the cut-off needs."""
+    # _lcs_needed over arrays: the same operations on the same doubles, so the same m.
+    need = np.maximum(1, np.ceil(cutoff * (n + length) / 200 - 1e-9))
+    query_only = np.bitwise_count(query_low & ~choice_low) + np.bitwise_count(query_high & ~choice_high)
+    choice_only = np.bitwise_count(choice_low & ~query_low) + np.bitwise_count(choice_high & ~query_high)
+    return (query_only <= n - need) & (choice_only <= length - need)
 
 
 def _merged(parts: list[np.ndarray], at_least: int) -> np.ndarray:
@@ -343,54 +578,32 @@ def match_best(
     """For each query, the key whose best-scoring choice reaches the threshold and beats every other
     key's best by at least the margin (several choices may share a key: a firm's names)."""
     out: list[FuzzyResult] = [_NONE] * len(queries)
-    if not options.enabled or not queries or not index.choices:
+    if not options.enabled or not queries or not index.size:
         return out
     # Scores below threshold - margin can neither win nor spoil a winner.
     cutoff = max(0.0, options.threshold - options.margin)
-    for batch_q, batch_c in _candidate_batches(queries, index, cutoff, progress):
-        _score(queries, index, batch_q, batch_c, cutoff, options, out)
+    for pair_q, pair_c in index.candidate_pairs(queries, cutoff, progress):
+        _score(queries, index, pair_q, pair_c, cutoff, options, out)
     return out
 
 
-def _candidate_batches(
-    queries: Sequence[str], index: ChoiceIndex, cutoff: float, progress: Callable[[int], None] | None = None,
-) -> Iterator[tuple[list[int], list[np.ndarray]]]:
-    """The queries with candidates (their positions) and their candidates, in batches of about
-    _PAIRS_PER_BATCH pairs, so that scoring runs on large arrays without holding every pair at once."""
-    batch_q: list[int] = []
-    batch_c: list[np.ndarray] = []
-    pending = 0
-    for qi, query in enumerate(queries):
-        found = index.candidates(query, cutoff) if query else np.empty(0, dtype=np.int64)
-        if found.size:
-            batch_q.append(qi)
-            batch_c.append(found)
-            pending += found.size
-        if pending >= _PAIRS_PER_BATCH:
-            yield batch_q, batch_c
-            batch_q, batch_c, pending = [], [], 0
-        if progress and qi % 1000 == 999:
-            progress(1000)
-    if batch_q:
-        yield batch_q, batch_c
-    if progress:
-        progress(len(queries) % 1000)
-
-
-def _score(queries, index: ChoiceIndex, batch_q, batch_c, cutoff, options, out) -> None:
-    sizes = np.fromiter((c.size for c in batch_c), dtype=np.int64, count=len(batch_c))
-    flat = np.concatenate(batch_c)
-    # Object arrays built by numpy indexing: millions of pairs at full size, too many for Python lists.
-    left = np.repeat(np.array([queries[qi] for qi in batch_q], dtype=object), sizes)
-    scores = process.cpdist(left, index.choice_array[flat], scorer=fuzz.ratio, score_cutoff=cutoff,
-                            dtype=np.float32, workers=options.workers)
-    # Only the queries with a pair at or above the cut-off need deciding.
-    pair_query = np.repeat(np.arange(len(batch_q)), sizes)
+def _scored(queries, index: ChoiceIndex, pair_q, pair_c, cutoff, workers) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The scores of candidate pairs (ordered by query), and for each query with a pair at or above the
+    cut-off its pairs there (0 stands for under the cut-off)."""
+    # Object arrays built by numpy indexing: millions of pairs at low cut-offs.
+    left = np.array(queries, dtype=object)[pair_q]
+    scores = process.cpdist(left, index.texts(pair_c), scorer=fuzz.ratio, score_cutoff=cutoff,
+                            dtype=np.float32, workers=workers)
     hit = np.flatnonzero(scores)
-    bounds = np.searchsorted(pair_query[hit], np.arange(len(batch_q) + 1))
-    for b in np.flatnonzero(np.diff(bounds)).tolist():
-        pairs = hit[bounds[b]:bounds[b + 1]]
-        out[batch_q[b]] = _decide(scores[pairs], index.keys[flat[pairs]], options)
+    bounds = np.flatnonzero(np.diff(pair_q[hit], prepend=-1, append=-2)) if hit.size else _EMPTY
+    return scores, [hit[x:y] for x, y in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+
+
+def _score(queries, index: ChoiceIndex, pair_q, pair_c, cutoff, options, out) -> None:
+    scores, groups = _scored(queries, index, pair_q, pair_c, cutoff, options.workers)
+    # Only the queries with a pair at or above the cut-off need deciding.
+    for pairs in groups:
+        out[int(pair_q[pairs[0]])] = _decide(scores[pairs], index.keys[pair_c[pairs]], options)
 
 
 def _length_window(length: int, cutoff: float) -> tuple[float, float]:
@@ -425,29 +638,16 @@ def ranked_keys(
     with that score unrounded: what match_best decides from, kept so that the decision can be made
     again at any threshold and margin whose threshold - margin is at least `cutoff`."""
     out: list[list[tuple[int, float]]] = [[] for _ in queries]
-    for batch_q, batch_c in _candidate_batches(queries, index, cutoff):
-        _rank(queries, index, batch_q, batch_c, cutoff, top, workers, out)
+    for pair_q, pair_c in index.candidate_pairs(queries, cutoff):
+        scores, groups = _scored(queries, index, pair_q, pair_c, cutoff, workers)
+        for pairs in groups:
+            best_per_key: dict[int, float] = {}
+            for key, score in zip(index.keys[pair_c[pairs]].tolist(), scores[pairs].tolist()):
+                if score > best_per_key.get(key, -1.0):
+                    best_per_key[key] = score
+            ranked = sorted(best_per_key.items(), key=lambda kv: (-kv[1], kv[0]))
+            out[int(pair_q[pairs[0]])] = ranked[:top] if top else ranked
     return out
-
-
-def _rank(queries, index: ChoiceIndex, batch_q, batch_c, cutoff, top, workers, out) -> None:
-    """_score's batching, keeping every key's best score instead of deciding."""
-    sizes = np.fromiter((c.size for c in batch_c), dtype=np.int64, count=len(batch_c))
-    flat = np.concatenate(batch_c)
-    left = np.repeat(np.array([queries[qi] for qi in batch_q], dtype=object), sizes)
-    scores = process.cpdist(left, index.choice_array[flat], scorer=fuzz.ratio, score_cutoff=cutoff,
-                            dtype=np.float32, workers=workers)
-    pair_query = np.repeat(np.arange(len(batch_q)), sizes)
-    hit = np.flatnonzero(scores)
-    bounds = np.searchsorted(pair_query[hit], np.arange(len(batch_q) + 1))
-    for b in np.flatnonzero(np.diff(bounds)).tolist():
-        pairs = hit[bounds[b]:bounds[b + 1]]
-        best_per_key: dict[int, float] = {}
-        for key, score in zip(index.keys[flat[pairs]].tolist(), scores[pairs].tolist()):
-            if score > best_per_key.get(key, -1.0):
-                best_per_key[key] = score
-        ranked = sorted(best_per_key.items(), key=lambda kv: (-kv[1], kv[0]))
-        out[batch_q[b]] = ranked[:top] if top else ranked
 
 
 def decide_ranked(ranked: Sequence[tuple[int, float]], options: FuzzyOptions) -> FuzzyResult:
