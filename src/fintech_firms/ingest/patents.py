@@ -1,11 +1,12 @@
 """Patent rows → distinct applications and their applicants (contract §2, Patents).
 
-The rows are read in chunks of CHUNK_ROWS. Each chunk's cells become small typed columns and integer
-codes (the application number its app_no_key, the applicants cell a code whose split is made once
-per distinct cell), its bad rows go to the ledger, and only those compact columns of its kept rows
-are held: the peak holds the raw rows, the compact rows and one chunk's intermediates, rather than
-every intermediate column of ten million rows. Merging the records of an application then groups
-integers, and the applicants' names are text only in the tables that come out.
+The rows come from the reader a chunk at a time and are worked on in chunks of CHUNK_ROWS. Each
+chunk's cells become small typed columns and integer codes (the application number its app_no_key,
+the applicants cell a code whose split is made once per distinct cell), its bad rows go to the
+ledger, and only those compact columns of its kept rows are held: the raw rows of one chunk at a
+time, never the whole file's. Merging the records of an application then groups integers, and the
+two tables stay integers too (frames.Deferred): the application numbers and the applicants' names
+become text only a row group at a time, as the files are written.
 """
 
 from __future__ import annotations
