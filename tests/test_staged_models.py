@@ -89,7 +89,10 @@ def test_a_failure_after_the_first_tables_are_written_leaves_the_previous_output
     monkeypatch.setattr(pipeline, "build_financing", fail)
     with pytest.raises(InputError, match="^financing.csv: something wrong$"):
         ingest(EXAMPLES, out)
-    assert staged == [["firm_tracks.parquet", "firms.parquet", "patent_applicants.parquet", "patents.parquet"]]
+    # The applicants may still be being written (in the background) while financing runs; the tables
+    # before them are complete.
+    assert len(staged) == 1
+    assert {"firm_tracks.parquet", "firms.parquet", "patents.parquet"} <= set(staged[0])
     assert _snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 

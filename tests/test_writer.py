@@ -138,3 +138,28 @@ def test_a_bad_slice_of_a_deferred_table_stops_the_run_and_keeps_the_output(tmp_
         write_output(out, {**tables(3), "patent_applicants": deferred(frame)}, {"run": 2})
     assert json.loads((out / REPORT_NAME).read_text()) == {"run": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["parquet"]
+
+
+def test_a_background_write_fails_at_the_next_write_and_keeps_the_output(tmp_path):
+    out = tmp_path / "parquet"
+    write_output(out, tables(2), {"run": 1})
+    frame = varied(262_145).with_columns(
+        patent_id=pl.when(pl.int_range(pl.len()) == 200_000).then(None).otherwise(pl.col("patent_id")))
+    with pytest.raises(SchemaMismatch, match="patent_applicants, column patent_id: 1 nulls"):
+        with writer.staged_output(out) as staging:
+            staging.write({"patent_applicants": deferred(frame)}, background=True)
+            staging.write(tables(3))  # waits for the one before, and raises its error
+            staging.finish({"run": 2})
+    assert json.loads((out / REPORT_NAME).read_text()) == {"run": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["parquet"]
+
+
+def test_a_background_write_is_in_the_output(tmp_path):
+    out = tmp_path / "parquet"
+    with writer.staged_output(out) as staging:
+        staging.write({"patent_applicants": deferred(varied(300_000))}, background=True)
+        staging.write(tables(3), background=True)
+        staging.finish({"run": 1})
+    assert sorted(p.name for p in out.iterdir()) == ["firms.parquet", REPORT_NAME, "patent_applicants.parquet",
+                                                     "patents.parquet"]
+    assert pl.read_parquet(out / "patent_applicants.parquet").equals(varied(300_000))

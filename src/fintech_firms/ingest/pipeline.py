@@ -62,7 +62,8 @@ def ingest(raw_dir: Path, out_dir: Path, options: IngestOptions = IngestOptions(
 def _locked_ingest(raw_dir: Path, out_dir: Path, options: IngestOptions, progress) -> dict:
     with staged_output(out_dir) as staging:
         # The largest tables are written as soon as each is made (see _Tables), the rest here.
-        tables, report = build_tables(raw_dir, options, progress, write=staging.write)
+        tables, report = build_tables(raw_dir, options, progress,
+                                      write=lambda made: staging.write(made, background=True))
         with progress.step("Writing Parquet"):
             staging.write(tables)  # empties `tables`: the frames are freed as they are written
         with progress.step("Summing patents per firm"):

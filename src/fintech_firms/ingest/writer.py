@@ -17,7 +17,8 @@ import stat
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -177,19 +178,52 @@ class Staging:
         self.folder = folder
         self.written: set[str] = set()
         self.finished = False
+        self._pending: Future[None] | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
-    def write(self, tables: dict[str, Table]) -> None:
+    def write(self, tables: dict[str, Table], *, background: bool = False) -> None:
         """Write each table as NAME.parquet, all checked first (contract/tables.py; a Deferred table's
         slices as they are made). The tables are taken out of `tables` as they are written, so that the
         caller's dict stops holding them and each one's memory is freed once it is on disk (gigabytes at
-        ten million patents)."""
+        ten million patents).
+
+        `background`: written by a thread while the caller goes on (encoding and compressing run in
+        polars, off the interpreter's lock, on the other core); one write at a time, in order, and the
+        next write, `wait` or `finish` waits for it and raises its error."""
         for name, frame in tables.items():
             check(name, frame if isinstance(frame, pl.DataFrame) else frame.rows(0, 0))
+        self.wait()
+        if background:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-writer")
+            self._pending = self._pool.submit(self._write, dict(tables))
+            tables.clear()
+        else:
+            self._write(tables)
+
+    def _write(self, tables: dict[str, Table]) -> None:
         with self._writing():
             while tables:
                 name = next(iter(tables))
                 write_table(name, tables.pop(name), self.path(name))
                 self.written.add(name)
+
+    def wait(self) -> None:
+        """Until the background write is done; its error, if it failed."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        """Wait for the background write, whatever happened to the caller, so that no thread writes
+        into a folder that is being removed."""
+        if self._pending is not None:
+            with suppress(BaseException):
+                self._pending.result()
+            self._pending = None
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     def path(self, name: str) -> Path:
         """Where table `name` is (or will be) written: a complete Parquet file once write returned."""
@@ -197,6 +231,7 @@ class Staging:
 
     def finish(self, report: dict) -> None:
         """Write the report and put the new folder in the output's place, in one step."""
+        self.wait()
         with self._writing():
             (self.folder / REPORT_NAME).write_text(
                 json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -235,8 +270,10 @@ def staged_output(out_dir: Path) -> Iterator[Staging]:
         try:
             yield staging
         except BaseException:
+            staging.close()
             shutil.rmtree(folder, ignore_errors=True)
             raise
+        staging.close()
         if not staging.finished:
             shutil.rmtree(folder, ignore_errors=True)
 
