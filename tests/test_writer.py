@@ -129,11 +129,16 @@ def test_a_deferred_table_has_the_bytes_of_its_frame(tmp_path, n):
     assert not list(tmp_path.glob(".*probe*"))
 
 
+def null_in_the_second_row_group() -> pl.DataFrame:
+    """Two row groups of patent_applicants, the second with a null patent_id (never null)."""
+    return varied(262_145).with_columns(
+        patent_id=pl.when(pl.int_range(pl.len()) == 200_000).then(None).otherwise(pl.col("patent_id")))
+
+
 def test_a_bad_slice_of_a_deferred_table_stops_the_run_and_keeps_the_output(tmp_path):
     out = tmp_path / "parquet"
     write_output(out, tables(2), {"run": 1})
-    frame = varied(262_145).with_columns(
-        patent_id=pl.when(pl.int_range(pl.len()) == 200_000).then(None).otherwise(pl.col("patent_id")))
+    frame = null_in_the_second_row_group()
     with pytest.raises(SchemaMismatch, match="patent_applicants, column patent_id: 1 nulls"):
         write_output(out, {**tables(3), "patent_applicants": deferred(frame)}, {"run": 2})
     assert json.loads((out / REPORT_NAME).read_text()) == {"run": 1}
@@ -143,8 +148,7 @@ def test_a_bad_slice_of_a_deferred_table_stops_the_run_and_keeps_the_output(tmp_
 def test_a_background_write_fails_at_the_next_write_and_keeps_the_output(tmp_path):
     out = tmp_path / "parquet"
     write_output(out, tables(2), {"run": 1})
-    frame = varied(262_145).with_columns(
-        patent_id=pl.when(pl.int_range(pl.len()) == 200_000).then(None).otherwise(pl.col("patent_id")))
+    frame = null_in_the_second_row_group()
     with pytest.raises(SchemaMismatch, match="patent_applicants, column patent_id: 1 nulls"):
         with writer.staged_output(out) as staging:
             staging.write({"patent_applicants": deferred(frame)}, background=True)
