@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeAlias
 
 import polars as pl
@@ -40,22 +41,20 @@ class Deferred:
     a slice of rows at a time: at ten million patent rows, the application numbers and applicant
     names as text would be gigabytes held for the whole ingest.
 
-    `rows(offset, length, columns)` makes rows [offset, offset + length) with the named columns (all,
-    in order, when None) exactly as the table's frame would have them.
+    `rows(offset, length)` makes rows [offset, offset + length) exactly as the table's frame would
+    have them.
     """
 
-    def __init__(self, height: int, columns: list[str], rows) -> None:
+    def __init__(self, height: int, rows: Callable[[int, int], pl.DataFrame]) -> None:
         self.height = height
-        self.columns = columns
         self._rows = rows
 
-    def rows(self, offset: int, length: int, columns: list[str] | None = None) -> pl.DataFrame:
-        length = max(0, min(length, self.height - offset))
-        return self._rows(offset, length, self.columns if columns is None else columns)
+    def rows(self, offset: int, length: int) -> pl.DataFrame:
+        return self._rows(offset, max(0, min(length, self.height - offset)))
 
-    def collect(self, columns: list[str] | None = None) -> pl.DataFrame:
-        """Every row (of `columns`): for small tables, tests, and columns that are cheap to make."""
-        return self.rows(0, self.height, columns)
+    def collect(self) -> pl.DataFrame:
+        """Every row: for small tables and tests."""
+        return self.rows(0, self.height)
 
 
 Table: TypeAlias = "pl.DataFrame | Deferred"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ..contract.tables import TABLES
 from ..frames import Deferred, position_in_runs, without
 from ..rules.names import normalize_names, split_lists_at
 from ..rules.patents import PATENT_TYPES, app_nos_from_keys, parse_app_number_keys, patent_type_from_text
@@ -46,14 +47,13 @@ class Applicants:
 
     def table(self, links: pl.DataFrame | None = None) -> Deferred:
         """The table: with `links` (by key_id - 1: firm_id, link_method, link_score, unlinked) the
-        columns of contract §4, without them the applicants as parsed (for tests)."""
-        columns = (["app_no", "patent_id", "position", "applicant", "applicant_key", *LINK_COLUMNS]
-                   if links is not None else ["app_no", "position", "applicant", "applicant_key", "patent_id"])
+        columns of contract §4, without them the same but for the links (for tests)."""
+        columns = [c for c in TABLES["patent_applicants"].schema if links is not None or c not in LINK_COLUMNS]
 
-        def rows(offset: int, length: int, names: list[str]) -> pl.DataFrame:
+        def rows(offset: int, length: int) -> pl.DataFrame:
             part = self.rows.slice(offset, length)
             item = part["_item"]
-            key = self.items["key_id"].gather(item).cast(pl.Int64) - 1 if links is not None else None
+            key = None if links is None else self.items["key_id"].gather(item).cast(pl.Int64) - 1
 
             def column(name: str) -> pl.Series:
                 if name == "app_no":
@@ -64,9 +64,9 @@ class Applicants:
                     return links[name].gather(key)
                 return part[name]
 
-            return pl.DataFrame([column(n) for n in names])
+            return pl.DataFrame([column(n) for n in columns])
 
-        return Deferred(self.rows.height, columns, rows)
+        return Deferred(self.rows.height, rows)
 
     def link_counts(self, links: pl.DataFrame) -> pl.DataFrame:
         """(link_method, unlinked, rows): how many applicant rows each outcome of `links` has."""
@@ -306,14 +306,12 @@ def _patents(rows: pl.DataFrame, order: pl.Series, first_at: pl.Series, records:
 
 _TEXTS = ("ipc", "grant_date", "legal_status")  # kept as written: codes until written
 TYPE_SOURCES = pl.Enum(["number", "patent_type"])
-PATENTS_COLUMNS = ["app_no", "patent_id", "patent_type", "app_year", "app_date", *_TEXTS, "type_source", "records",
-                   "source_row"]
 
 
 def _patents_table(patents: pl.DataFrame, texts: dict[str, pl.Series]) -> Deferred:
     """The patents table of contract §4 from its integers: `texts` holds the written values of each
     text column by code."""
-    def rows(offset: int, length: int, names: list[str]) -> pl.DataFrame:
+    def rows(offset: int, length: int) -> pl.DataFrame:
         part = patents.slice(offset, length)
 
         def column(name: str) -> pl.Series:
@@ -325,9 +323,9 @@ def _patents_table(patents: pl.DataFrame, texts: dict[str, pl.Series]) -> Deferr
                 return texts[name].gather(part[name]).alias(name)
             return part[name]
 
-        return pl.DataFrame([column(n) for n in names])
+        return pl.DataFrame([column(n) for n in TABLES["patents"].schema])
 
-    return Deferred(patents.height, PATENTS_COLUMNS, rows)
+    return Deferred(patents.height, rows)
 
 
 def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.DataFrame, patents: int,

@@ -164,7 +164,7 @@ def write_output(out_dir: Path, tables: dict[str, Table], report: dict) -> None:
     `tables` is emptied as its frames are written (see Staging.write).
     """
     for name, frame in tables.items():
-        check(name, frame if isinstance(frame, pl.DataFrame) else frame.rows(0, 0))
+        _check(name, frame)
     with staged_output(out_dir) as staging:
         staging.write(tables)
         staging.finish(report)
@@ -191,7 +191,7 @@ class Staging:
         polars, off the interpreter's lock, on the other core); one write at a time, in order, and the
         next write, `wait` or `finish` waits for it and raises its error."""
         for name, frame in tables.items():
-            check(name, frame if isinstance(frame, pl.DataFrame) else frame.rows(0, 0))
+            _check(name, frame)
         self.wait()
         if background:
             if self._pool is None:
@@ -217,10 +217,8 @@ class Staging:
     def close(self) -> None:
         """Wait for the background write, whatever happened to the caller, so that no thread writes
         into a folder that is being removed."""
-        if self._pending is not None:
-            with suppress(BaseException):
-                self._pending.result()
-            self._pending = None
+        with suppress(BaseException):
+            self.wait()
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
@@ -276,6 +274,12 @@ def staged_output(out_dir: Path) -> Iterator[Staging]:
         staging.close()
         if not staging.finished:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _check(name: str, table: Table) -> None:
+    """contract/tables.check of a frame, or of a Deferred table's columns (its rows are checked as
+    they are made)."""
+    check(name, table if isinstance(table, pl.DataFrame) else table.rows(0, 0))
 
 
 # Fixed settings so that the same input gives the same bytes.
