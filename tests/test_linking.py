@@ -7,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rawfiles import write
 
-from fintech_firms.ingest import linking
 from fintech_firms.ingest.linking import AMBIGUOUS, NO_MATCH, Link, Linker, Override, Overrides, attach_links
 from fintech_firms.ingest.pipeline import ingest
 from fintech_firms.rules.fuzzy import FuzzyOptions
@@ -117,9 +116,8 @@ def test_link_frame_decides_as_link_all(names, former, owners, pairs, decisions,
 
 
 @pytest.mark.parametrize("uscc", [None, "uscc_key"])
-def test_attach_links_survives_hash_collisions(monkeypatch, uscc):
-    # The rows are grouped by a hash of their keys; were two keys to share one, the links must still
-    # be those of each row's own key (attach_links then groups by the strings).
+def test_attach_links_gives_each_row_its_own_keys_links(uscc):
+    # Repeated, blank and missing keys: each row gets the links of its own (name, USCC) pair.
     frame = pl.DataFrame({
         "row": [0, 1, 2, 3, 4, 5, 6],
         "name_key": ["甲科技有限公司", "乙科技有限公司", "甲网络有限公司", None, "张三", "甲科技有限公司", ""],
@@ -127,5 +125,4 @@ def test_attach_links_survives_hash_collisions(monkeypatch, uscc):
     })
     expected = attach_links(frame, linker(), "name_key", uscc)
     assert expected["firm_id"].to_list() == [1, 1 if uscc else None, 1, 1 if uscc else None, None, 1, None]
-    monkeypatch.setattr(linking, "_row_hashes", lambda keys: pl.Series([0] * len(keys), dtype=pl.UInt64))
-    assert attach_links(frame, linker(), "name_key", uscc).equals(expected)
+    assert expected.select("row", "name_key", "uscc_key").equals(frame)

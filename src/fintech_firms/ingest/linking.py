@@ -307,36 +307,14 @@ def attach_links(
     """`frame` with firm_id, link_method, link_score and unlinked (the reason) for its names."""
     cols = [key] + ([uscc] if uscc else [])
     keys = frame.select(cols)
-    # Rows are grouped by a 64-bit hash of their key columns: finding the distinct names and joining
-    # their links back by integers instead of strings takes a tenth of the time on the 12 million
-    # applicant rows of scale 10. A collision (two keys, one hash) is caught below, and then the rows
-    # are grouped by the strings themselves.
-    hashed = keys.with_columns(_row_hashes(keys).alias("_hash"))
-    # The first row of each hash (arg_unique, then a gather of those rows: four times faster than
-    # unique(subset=...), which carries the strings through the grouping).
-    distinct = hashed.select(pl.all().gather(hashed["_hash"].arg_unique()))
-    found = _links_of(distinct, hashed, "_hash", linker, key, uscc, progress, on_fuzzy_total)
-    if not all(found[c].eq_missing(keys[c]).all() for c in cols):
-        found = _links_of(keys.unique(), keys, cols, linker, key, uscc, progress, on_fuzzy_total)
-    # The links put beside the frame: joining the whole frame would copy every column of it.
-    return frame.with_columns(found.drop(cols + ["_hash"], strict=False))
-
-
-def _row_hashes(keys: pl.DataFrame) -> pl.Series:
-    return keys.hash_rows()
-
-
-def _links_of(distinct: pl.DataFrame, rows: pl.DataFrame, on: str | list[str], linker: Linker, key: str,
-              uscc: str | None, progress, on_fuzzy_total) -> pl.DataFrame:
-    """The links of the distinct keys (in any order: each is decided alone), joined to the rows by `on`;
-    the rows' key columns as the distinct keys give them."""
+    distinct = keys.unique(maintain_order=True)
     pairs = distinct.select(pl.col(key).alias("name"),
                             (pl.col(uscc) if uscc else pl.lit(None, dtype=pl.Utf8)).alias("uscc"))
     links = linker.link_frame(pairs, progress, on_fuzzy_total).drop("name", "uscc")
     lookup = pl.concat([distinct, links], how="horizontal")
-    if isinstance(on, str):
-        return rows.select(on).join(lookup, on=on, how="left", maintain_order="left")
-    return rows.select(on).join(lookup, on=on, how="left", nulls_equal=True, maintain_order="left")
+    # The links put beside the frame: joining the whole frame would copy every column of it.
+    found = keys.join(lookup, on=cols, how="left", nulls_equal=True, maintain_order="left")
+    return frame.with_columns(found.drop(cols))
 
 
 def firm_identity() -> pl.Expr:
