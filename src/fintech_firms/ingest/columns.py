@@ -72,10 +72,13 @@ class DistinctValues:
         """Each value's code (UInt32, null for null) and the (code, value) rows first seen here, by code."""
         codes = values.cast(self._dtype).to_physical().alias("code")
         first = self.count
-        # The rows with a code not handed out before (a few, after the first chunks), then their first.
+        # The rows with a code not handed out before (a few, after the first chunks), then the first
+        # row of each code: integers until then, so that only the new values' text is gathered. Codes
+        # are handed out in the order values are first seen, so those rows are in code order.
         fresh = (codes >= max(first, 1)).arg_true()
-        new = (pl.DataFrame([codes.gather(fresh), values.gather(fresh).alias("value")])
-               .filter(pl.col("code").is_first_distinct()).sort("code"))
+        fresh_codes = codes.gather(fresh)
+        firsts = fresh_codes.is_first_distinct()
+        new = pl.DataFrame([fresh_codes.filter(firsts), values.gather(fresh.filter(firsts)).alias("value")])
         if first == 0:
             new = pl.concat([pl.DataFrame({"code": [0], "value": [_HELD]}, schema=new.schema), new])
         if (pl.Series([_HELD]).cast(self._dtype).to_physical().item() != 0
