@@ -54,7 +54,11 @@ def stored_frames(tables: Mapping[str, Path]) -> dict[str, pl.DataFrame] | None:
     del pairs
     # An application with one linked firm has one pair: unlike both neighbours.
     solo = row.ne(row.shift(1)).fill_null(True) & row.ne(row.shift(-1)).fill_null(True)
-    years = _patent_years(fid, year.gather(row), invention.gather(row), solo, low, span)
+    # Each application's year slot (0 for the first year, span - 1 for no year) and whether it is an
+    # invention, as slot * 4 + invention: what fct_firm_patent_years groups by, beside the firm.
+    kinds = (year - low).fill_null(span - 1).cast(pl.Int64) * 4 + invention.cast(pl.Int64)
+    years = _patent_years(fid, kinds.gather(row), solo, low, span)
+    del kinds
     years = years.with_columns(pl.col("firm_id").cast(firm_type), pl.col("app_year").cast(year.dtype))
     shared = ~solo
     row, fid = row.filter(shared), fid.filter(shared)
@@ -77,30 +81,28 @@ def _int(value: object, default: int) -> int:
     return default if value is None else int(value)  # type: ignore[call-overload]
 
 
-def _patent_years(firm: pl.Series, year: pl.Series, invention: pl.Series, solo: pl.Series,
-                  low: int, span: int) -> pl.DataFrame:
-    """fct_firm_patent_years from one row per (firm, application): its year (low .. low + span - 2, or
-    null), whether it is an invention, whether it is solo; sorted by firm, then year (nulls last)."""
-    # A firm-year as firm * span + the year's slot (0 for the first year, span - 1 for no year), and the
-    # row's kind in two more bits: one Int64 per row, sorted, counted in runs, summed per firm-year.
-    codes = (firm * span + (year - low).fill_null(span - 1)) * 4 + invention.cast(pl.Int64) + solo.cast(pl.Int64) * 2
-    runs = codes.sort().rle()
-    del codes
+def _patent_years(firm: pl.Series, kinds: pl.Series, solo: pl.Series, low: int, span: int) -> pl.DataFrame:
+    """fct_firm_patent_years from one row per (firm, application): its application's year slot * 4 +
+    whether it is an invention (years low .. low + span - 2, or none in slot span - 1), whether it is
+    solo; sorted by firm, then year (nulls last)."""
+    # A firm-year and the row's kind (invention, solo) as one Int64 per row: firm-year * 4 + kind,
+    # sorted and counted in runs; a firm-year has at most four runs, one per kind.
+    runs = (firm * (span * 4) + kinds + solo.cast(pl.Int64) * 2).sort().rle()
     value, length = runs.struct.field("value"), runs.struct.field("len").cast(pl.Int64)
     del runs
     group, kind = value // 4, value % 4
-    ends = group.ne(group.shift(-1)).fill_null(True).arg_true()
-
-    def total(rows: pl.Series) -> pl.Series:
-        running = rows.cum_sum().gather(ends)
-        return running - running.shift(1, fill_value=0)
-
-    group = group.gather(ends)
+    index = group.rle_id()  # the firm-year's row in the result
+    group = group.filter(group.ne(group.shift(1)).fill_null(True))
+    # (scatter writes into the Series it is called on: a new one for each kind.)
+    counts = [pl.repeat(0, group.len(), dtype=pl.Int64, eager=True).scatter(index.filter(kind == k),
+                                                                           length.filter(kind == k))
+              for k in range(4)]
+    # counts[k]: the firm-year's rows of kind k (1: invention, 2: solo, 3: both).
     return pl.DataFrame({"firm_id": group // span, "slot": group % span}).select(
         "firm_id",
         pl.when(pl.col("slot") < span - 1).then(pl.col("slot") + low).alias("app_year"),
-        total(length).alias("patents"),
-        total(length * (kind % 2)).alias("invention_patents"),
-        total(length * (kind // 2)).alias("solo_patents"),
-        total(length * (kind // 3)).alias("solo_invention_patents"),
+        (counts[0] + counts[1] + counts[2] + counts[3]).alias("patents"),
+        (counts[1] + counts[3]).alias("invention_patents"),
+        (counts[2] + counts[3]).alias("solo_patents"),
+        counts[3].alias("solo_invention_patents"),
     )
