@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 
 from fintech_firms.ingest.writer import PARQUET_SETTINGS
 from fintech_firms.models import runner
-from fintech_firms.models.stored import stored_frames
+from fintech_firms.models.stored import needed_memory, stored_frames
 
 TYPES = st.sampled_from(["invention", "utility", "design", None])
 YEARS = st.one_of(st.none(), st.integers(1985, 2025))
@@ -127,3 +127,15 @@ def test_the_same_files_at_a_few_hundred_thousand_rows(tmp_path: Path) -> None:
                                "firm_id": (rows.hash(3) % 50_000).cast(pl.Int64)}).filter(rows.hash(4) % 3 > 0)
     found = _assert_as_sql(_write(tmp_path, patents, applicants))
     assert found["fct_firm_patent_years"].height > 200_000 and found["fct_shared_patents"].height > 100_000
+
+
+def test_a_memory_limit_too_small_for_polars_leaves_the_work_to_duckdb(tmp_path: Path, monkeypatch) -> None:
+    patents = _patents([2020, 2021, 2021], ["invention", None, "design"])
+    tables = _write(tmp_path, patents, _applicants([(1, 1), (2, 1), (2, 2), (3, 2)]))
+    assert needed_memory(tables) == 3 * 40 + 4 * 72
+    assert stored_frames(tables, memory_limit=3 * 40 + 4 * 72 - 1) is None
+    assert stored_frames(tables, memory_limit=3 * 40 + 4 * 72) is not None
+    by_sql = runner._stored_by_sql(tables)
+    monkeypatch.setattr(runner, "_stored_by_sql", lambda *args, **kwargs: by_sql)
+    assert runner.stored_models(tables, memory_limit=100) is by_sql
+    assert runner.stored_models(tables, memory_limit=10**9) is not by_sql

@@ -50,15 +50,14 @@ def table_paths(data_dir: Path) -> dict[str, Path]:
 def stored_models(tables: Mapping[str, Path], *, memory_limit: int | None = None,
                   spill_dir: Path | None = None) -> dict[str, pl.DataFrame]:
     """The models that `firms ingest` stores beside the tables, computed over the tables' Parquet files
-    (`tables`: the file of each table they read, STORED_READS), which DuckDB reads a part at a time:
-    the tables need not be in memory.
+    (`tables`: the file of each table they read, STORED_READS): the tables need not be in memory.
 
     Rows are sorted on every column so that the same input gives the same bytes. Over tables as ingest
     writes them, polars computes the same rows by integer arithmetic (models/stored.py), in a fraction of
-    the time; otherwise DuckDB runs the models' SQL. With `memory_limit` (bytes), DuckDB works within it
-    and spills what does not fit to `spill_dir`.
+    the time, when it fits in `memory_limit` (bytes); otherwise DuckDB runs the models' SQL, within
+    `memory_limit`, spilling what does not fit to `spill_dir`.
     """
-    frames = stored_frames(tables)
+    frames = stored_frames(tables, memory_limit=memory_limit)
     if frames is not None:
         return frames
     return _stored_by_sql(tables, memory_limit=memory_limit, spill_dir=spill_dir)
