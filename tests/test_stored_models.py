@@ -96,6 +96,9 @@ def test_the_ingested_files_keep_their_dtypes(tmp_path: Path) -> None:
     applicants = _applicants([(1, 3), (2, 3), (2, 4)]).cast(pl.Int32)
     found = _assert_as_sql(_write(tmp_path, patents, applicants))
     assert found["fct_firm_patent_years"].schema["app_year"] == pl.Int16
+    # Years of a narrow type whose span does not fit it.
+    _assert_as_sql(_write(tmp_path, patents.with_columns(pl.Series("app_year", [-100, 100], dtype=pl.Int8)),
+                          applicants))
     assert found["fct_shared_patents"].schema["patent_id"] == pl.Int32
 
 
@@ -105,6 +108,7 @@ def test_the_ingested_files_keep_their_dtypes(tmp_path: Path) -> None:
     ([2, 1], [(1, 1)]),  # out of order
     ([1, 2], [(3, 1)]),  # an applicant row naming an application that is not there
     ([1, 2], [(1, -1)]),  # a negative firm id
+    ([1.0, 2.0], [(1, 1)]),  # ids that are not integers
 ])
 def test_other_tables_are_left_to_the_sql(tmp_path: Path, ids: list[int], rows) -> None:
     patents = _patents([2020, 2021], ["invention", None]).with_columns(pl.Series("patent_id", ids))

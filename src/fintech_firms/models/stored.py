@@ -32,6 +32,8 @@ def stored_frames(tables: Mapping[str, Path], *, memory_limit: int | None = None
         return None
     patents = pl.read_parquet(tables["patents"], columns=["patent_id", "app_year", "patent_type"])
     count = patents.height
+    if not all(patents.schema[c].is_integer() for c in ("patent_id", "app_year")):
+        return None
     ids = patents.get_column("patent_id")
     if count and not (ids.null_count() == 0 and ids[0] == 1 and ids.diff(null_behavior="drop").eq(1).all()):
         return None
@@ -41,6 +43,8 @@ def stored_frames(tables: Mapping[str, Path], *, memory_limit: int | None = None
     # Applicant rows without a firm (the SQL's WHERE) or without an application (its inner join) count nowhere.
     applicants = pl.read_parquet(tables["patent_applicants"], columns=["patent_id", "firm_id"]).drop_nulls()
     id_type, firm_type = applicants.schema["patent_id"], applicants.schema["firm_id"]
+    if not (id_type.is_integer() and firm_type.is_integer()):
+        return None
     pid, fid = (applicants.get_column(c).cast(pl.Int64) for c in ("patent_id", "firm_id"))
     del applicants
     base, low = _int(fid.max(), -1) + 1, _int(year.min(), 0)
@@ -59,7 +63,7 @@ def stored_frames(tables: Mapping[str, Path], *, memory_limit: int | None = None
     solo = row.ne(row.shift(1)).fill_null(True) & row.ne(row.shift(-1)).fill_null(True)
     # Each application's year slot (0 for the first year, span - 1 for no year) and whether it is an
     # invention, as slot * 4 + invention: what fct_firm_patent_years groups by, beside the firm.
-    kinds = (year - low).fill_null(span - 1).cast(pl.Int64) * 4 + invention.cast(pl.Int64)
+    kinds = (year.cast(pl.Int64) - low).fill_null(span - 1) * 4 + invention.cast(pl.Int64)
     years = _patent_years(fid, kinds.gather(row), solo, low, span)
     del kinds
     years = years.with_columns(pl.col("firm_id").cast(firm_type), pl.col("app_year").cast(year.dtype))
