@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fintech_firms.rules.patents import (
+    KEY_BASE,
     app_no_check_char,
     app_no_from_key,
     app_no_key,
@@ -84,3 +85,12 @@ def test_patents_come_out_in_string_order():
     # Each patent's applicants in file order, positions from 1.
     assert result.applicants["app_no"].to_list() == [n for n in sorted(written) for _ in range(2)]
     assert result.applicants["position"].to_list() == [1, 2] * len(written)
+
+
+def test_every_tail_of_a_key_gives_its_number():
+    """app_nos_from_keys' table of what follows the first eight digits, against app_no_from_key, for
+    every tail of the keys of one 8-digit prefix and of the last one."""
+    for first in (0, 20_201_234, 99_999_999):
+        keys = pl.int_range(first * KEY_BASE, (first + 1) * KEY_BASE, dtype=pl.Int64, eager=True)
+        assert app_nos_from_keys(keys).to_list() == [app_no_from_key(k) for k in keys.to_list()]
+    assert app_nos_from_keys(pl.Series("k", [None, 11], dtype=pl.Int64)).to_list() == [None, "00000000" + "0000.0"]

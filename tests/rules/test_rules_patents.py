@@ -223,7 +223,7 @@ APP_NO_TEXT = st.one_of(
 )
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(st.lists(APP_NO_TEXT, max_size=30), st.sampled_from([None, 2026]))
 def test_vectorised_parse_equals_the_scalar_rule(values, max_year):
     got = parse_app_numbers(pl.Series(values, dtype=pl.Utf8), max_year=max_year)

@@ -18,6 +18,7 @@ import polars as pl
 from ..contract.tables import CONTRACT_TABLES
 from ..errors import InputError
 from .catalog import STORED, STORED_READS, model
+from .stored import stored_frames
 
 # CONTRACT_TABLES (data contract §4) are in every Parquet folder written by `firms ingest`.
 # Written by ingest beyond the contract; shown when present.
@@ -49,12 +50,22 @@ def table_paths(data_dir: Path) -> dict[str, Path]:
 def stored_models(tables: Mapping[str, Path], *, memory_limit: int | None = None,
                   spill_dir: Path | None = None) -> dict[str, pl.DataFrame]:
     """The models that `firms ingest` stores beside the tables, computed over the tables' Parquet files
-    (`tables`: the file of each table they read, STORED_READS), which DuckDB reads a part at a time:
-    the tables need not be in memory.
+    (`tables`: the file of each table they read, STORED_READS): the tables need not be in memory.
 
-    Rows are sorted on every column so that the same input gives the same bytes. With `memory_limit`
-    (bytes), DuckDB works within it and spills what does not fit to `spill_dir`.
+    Rows are sorted on every column so that the same input gives the same bytes. Over tables as ingest
+    writes them, polars computes the same rows by integer arithmetic (models/stored.py), in a fraction of
+    the time, when it fits in `memory_limit` (bytes); otherwise DuckDB runs the models' SQL, within
+    `memory_limit`, spilling what does not fit to `spill_dir`.
     """
+    frames = stored_frames(tables, memory_limit=memory_limit)
+    if frames is not None:
+        return frames
+    return _stored_by_sql(tables, memory_limit=memory_limit, spill_dir=spill_dir)
+
+
+def _stored_by_sql(tables: Mapping[str, Path], *, memory_limit: int | None = None,
+                   spill_dir: Path | None = None) -> dict[str, pl.DataFrame]:
+    """stored_models by running the SQL models."""
     # The rows are ordered at the end: DuckDB need not keep any order before, which saves it memory.
     config: dict[str, str | bool | int | float | list[str]] = {"preserve_insertion_order": False}
     if memory_limit is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 from operator import mul
 from typing import NamedTuple
 
@@ -240,16 +241,22 @@ def app_no_keys(app_nos: pl.Series) -> pl.Series:
 
 def app_nos_from_keys(keys: pl.Series) -> pl.Series:
     """app_no_from_key over a Series of keys (null stays null)."""
+    # The first eight digits as text, then the rest, which the key's tail alone gives (".c" or
+    # "LLLL.c"), gathered from a table of every tail: one string concatenation per number (the writer
+    # makes the text of twenty million numbers at scale 10).
     key = pl.col("k")
-    parts = pl.DataFrame({"k": keys.cast(pl.Int64)}).select((key // KEY_BASE).alias("first"),
-                                                            (key % KEY_BASE).alias("tail"))
-    first, tail = pl.col("first"), pl.col("tail")
-    twelve = tail >= 11
-    # The digits behind a leading 1, which keeps their leading zeros in the integer's text.
-    digits = pl.when(twelve).then(10**12 + first * 10_000 + (tail - 11) // 11).otherwise(10**8 + first)
-    check = pl.when(twelve).then((tail - 11) % 11).otherwise(tail)
-    text = pl.format("{}.{}", digits.cast(pl.Utf8).str.slice(1), pl.lit(_CHECK_SERIES).gather(check))
-    return parts.select(text.alias(keys.name)).to_series()
+    text = pl.concat_str((key // KEY_BASE).cast(pl.Utf8).str.zfill(8), pl.lit(_tails()).gather(key % KEY_BASE))
+    return pl.DataFrame({"k": keys.cast(pl.Int64)}).select(text.alias(keys.name)).to_series()
+
+
+@cache
+def _tails() -> pl.Series:
+    """app_no_from_key's text after the first eight digits, for every tail 0 .. KEY_BASE - 1 of a key."""
+    tail = pl.int_range(0, KEY_BASE, dtype=pl.Int64, eager=True).to_frame("t")
+    twelve = pl.col("t") >= 11
+    last = pl.when(twelve).then(((pl.col("t") - 11) // 11).cast(pl.Utf8).str.zfill(4)).otherwise(pl.lit(""))
+    check = pl.when(twelve).then((pl.col("t") - 11) % 11).otherwise(pl.col("t"))
+    return tail.select(pl.concat_str(last, pl.lit("."), pl.lit(_CHECK_SERIES).gather(check))).to_series()
 
 
 _CHECK_VALUE = {c: i for i, c in enumerate(_CHECK_CHARS)}
