@@ -57,7 +57,8 @@ def ingest_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     memory_limit: str = typer.Option(
         None, "--memory-limit", metavar="<amount>",
-        help="Memory DuckDB may use before spilling to disk beside OUT, e.g. 8GB or 50% (default: 60% of RAM)."),
+        help="Memory for summing patents per firm, e.g. 8GB or 50% (default: 60% of RAM): done in memory when "
+             "its estimate fits, else by DuckDB, which spills to disk beside OUT."),
     timings: Path = typer.Option(
         None, "--timings", metavar="<file>",
         help="Also write each stage's wall time, CPU time and peak memory to this JSON file (not part of OUT)."),
@@ -78,7 +79,7 @@ def ingest_command(
       firms ingest --fuzzy-threshold 101            # exact links only
       firms ingest --fuzzy-margin 5                 # the runner-up must trail by 5 points
       firms ingest --workers 1 --quiet              # one core, print only errors
-      firms ingest --memory-limit 4GB --timings t.json   # bounded DuckDB memory; stage times
+      firms ingest --memory-limit 4GB --timings t.json   # bounded model memory; stage times
     """
     if workers == 0 or workers < -1:
         _fail("--workers must be a positive number of cores or -1 for all")
