@@ -335,14 +335,29 @@ def _read_quoted(text: str, delimiter: str, source: str, encoding: str, canonica
     blank = records - 1 - len(quoted_rows) - body.height
     # _build's test of each row, for the quoted ones (their text holds no invalid bytes on this path)
     checked = _check_rows(quoted_rows, headers, encoding, False)
+    # Trimmed apart (trimming is cell by cell): the csv module's rows hold "" for a blank cell, and
+    # trimmed together they would have every column of the file rewritten.
+    frame = _trimmed(body, columns)
+    del body
     if checked.kept:
         data = {col: pl.Series(col, values, dtype=pl.Utf8) for col, values in zip(columns, zip(*checked.kept))}
         data[ROW] = pl.Series(ROW, checked.row_numbers, dtype=pl.Int64)
-        body = pl.concat([body, pl.DataFrame(data)]).sort(ROW)
-    frame = _trimmed(body, columns)
+        frame = _put_in_place(frame, _trimmed(pl.DataFrame(data), columns))
     table = RawTable(source, encoding, headers, columns, frame, checked.rejected, records - 1,
                      blank + checked.blank)
     return _without_repeated_header(table, written)
+
+
+def _put_in_place(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with the few `rows` put in their places by ROW (both sorted by it, no number in both):
+    slices of the two joined without a copy, where a sort or a merge copies every column of the file."""
+    at = frame.get_column(ROW).search_sorted(rows.get_column(ROW)).to_list()
+    parts, last = [], 0
+    for i, place in enumerate(at):
+        parts += [frame.slice(last, place - last), rows.slice(i, 1)]
+        last = place
+    parts.append(frame.slice(last))
+    return pl.concat(parts, rechunk=False)
 
 
 _BOM = b"\xef\xbb\xbf"
