@@ -563,26 +563,28 @@ def _start_chunks(path: Path, canonical, known) -> tuple[RawTable, Iterator[RawT
 def _chunks(file, frames: Iterator[pl.DataFrame], first: pl.DataFrame, head: RawTable,
             written: list[str]) -> Iterator[RawTable | None]:
     with file, ThreadPoolExecutor(1, thread_name_prefix="read-ahead") as ahead:
-        yield None
         names = dict(zip(first.columns, head.columns))
         body = first.slice(1).rename(names)
         del first
         table: RawTable | None = _from_body(head.source, head.encoding, head.headers, head.columns, written, body, 0)
         rows_before = body.height
         del body
+        # The next chunk is read and made a table while the caller works on this one (and, for the
+        # second, while the other files are read and the firms merged): polars parses without the GIL,
+        # and the caller's work is mostly Python (at ten million patents, 3 s of parsing overlapped).
+        # The read-ahead holds one chunk more, and only one.
+        upcoming = ahead.submit(_next_table, frames, names, head, written, rows_before)
+        yield None
         while table is not None:
-            # The next chunk is read and made a table while the caller works on this one: polars parses
-            # without the GIL, and the caller's work is mostly Python (at ten million patents, 3 s of
-            # parsing overlapped). The read-ahead holds one chunk more, and only one.
-            upcoming = ahead.submit(_next_table, frames, names, head, written, rows_before)
             yield table
             del table
             try:
                 table = upcoming.result()
             except (OSError, _NotPlain):
                 raise NotStreamed(head.source) from None
-            del upcoming
-            rows_before += 0 if table is None else table.rows_read
+            if table is not None:
+                rows_before += table.rows_read
+                upcoming = ahead.submit(_next_table, frames, names, head, written, rows_before)
 
 
 def _next_table(frames: Iterator[pl.DataFrame], names: dict[str, str], head: RawTable, written: list[str],
