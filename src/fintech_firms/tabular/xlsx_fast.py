@@ -136,14 +136,19 @@ _TWO_LETTER_CELL = re.compile(rb'<c\s[^>]*?\br="[A-Z]{2}[0-9]')
 # sheets have no such reference at all.
 _WIDE_REF = re.compile(rb'r="[A-Z]{3}')
 _TWO_LETTER_REF = re.compile(rb'r="[A-Z]{2}[0-9]')
+# What every match of those two holds: a sheet of columns A to Z (most) is told so in one search.
+_LETTERS_REF = re.compile(rb'r="[A-Z]{2}')
 
 
 def _dense_enough(xml: bytes, height: int) -> bool:
     """Whether calamine's dense grid (rows x columns) stays within 32 cells per cell the sheet holds
     (or 4 million): a few stray cells far from the data are left to openpyxl."""
-    if height > EXCEL_MAX_ROWS or (_WIDE_REF.search(xml) and _WIDE_CELL.search(xml)):
+    if height > EXCEL_MAX_ROWS:
         return False
-    width = 702 if _TWO_LETTER_REF.search(xml) and _TWO_LETTER_CELL.search(xml) else 26
+    lettered = _LETTERS_REF.search(xml) is not None
+    if lettered and _WIDE_REF.search(xml) and _WIDE_CELL.search(xml):
+        return False
+    width = 702 if lettered and _TWO_LETTER_REF.search(xml) and _TWO_LETTER_CELL.search(xml) else 26
     grid = height * width
     cells = xml.count(b"<c ")  # the usual cell; the other two spellings are counted only if needed
     if grid <= max(32 * cells, 1 << 22):
