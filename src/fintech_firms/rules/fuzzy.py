@@ -134,7 +134,7 @@ class ChoiceIndex:
         # starts[l] is the index of the first choice at least l long (choices are sorted by length).
         self.longest = int(self.lengths[-1]) if self.size else 0
         self._starts = np.searchsorted(self.lengths, np.arange(self.longest + 2)).tolist()
-        self.postings = _Postings(_characters(self._texts), self.size)
+        self.postings = _Postings(*_code_points(self._texts, self.lengths), self.size)
         self.masks = self.postings.masks
         # A triple is kept as one integer, three token ranks in base `vocabulary`.
         self.use_triples = ((self.size >= TRIPLES_FROM if triples is None else triples)
@@ -288,14 +288,10 @@ class _Postings:
     """An inverted index from tokens to the ascending indexes of the choices holding them, in one
     array: the choices of token id t are flat[offsets[t]:offsets[t + 1]]."""
 
-    def __init__(self, rows: pl.DataFrame, count: int):
-        # rows: (i, token) for each character of each of the `count` choices, in choice order. Built with
-        # integer codes (strings sorted once, among the distinct tokens only): sorting the ~12 million
-        # rows of 800k names by their text takes seconds.
-        vocab = rows["token"].unique().sort()
-        names = vocab.to_list()
-        codes = rows["token"].cast(pl.Enum(vocab)).to_physical().to_numpy().astype(np.int64)
-        owner = rows["i"].to_numpy()
+    def __init__(self, owner: np.ndarray, codes: np.ndarray, names: list[str], count: int):
+        # owner, codes: for each character of each of the `count` choices, in choice order, the choice
+        # and the character's place in `names` (the distinct characters, in code point order); see
+        # _code_points. Integer codes: sorting the ~12 million rows of 800k names by their text takes seconds.
         # Each choice's characters as bits (step 7), from the codes of its rows.
         self.masks = _masks(owner, codes, names, count)
         # The second and later occurrences of a character in a choice (a few) are tokens of their own:
@@ -473,6 +469,20 @@ def _characters(choices: pl.Series) -> pl.DataFrame:
         .select(pl.col("i").cast(pl.Int64), pl.col("choice").str.split("").alias("token"))
         .explode("token").drop_nulls("token")
     )
+
+
+def _code_points(texts: pl.Series, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The characters of the texts (of these lengths in characters), in order: for each, its text's
+    place and its place among the distinct characters, and those characters in code point order (the
+    order of their UTF-8 bytes, which polars sorts by). The texts are joined and read as UTF-32, an array
+    of code points: three times faster than _characters's rows and a sort of their distinct strings."""
+    points = np.frombuffer((texts.str.join("").item() or "").encode("utf-32-le"), dtype=np.uint32)
+    present = np.zeros(0x110000, dtype=bool)
+    present[points] = True
+    vocab = np.flatnonzero(present)
+    place = np.cumsum(present, dtype=np.int64) - 1
+    owner = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+    return owner, place[points], [chr(c) for c in vocab.tolist()]
 
 
 @dataclass(frozen=True)

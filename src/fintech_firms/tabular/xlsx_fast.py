@@ -14,6 +14,7 @@ import datetime as dt
 import itertools
 import re
 import xml.parsers.expat as xml_parser
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -54,24 +55,29 @@ def read_xlsx_fast(path: Path) -> tuple[list[str], pl.DataFrame, pl.Series] | No
 
 
 def _xlsx_fast(path: Path) -> tuple[list[str], pl.DataFrame, pl.Series] | None:
-    import fastexcel
-
     sheet = _first_sheet(path)
     if sheet is None:
         return None
     name, xml, strings_xml, convert = sheet
-    if not _xml_is_plain(xml, b"worksheet") or (strings_xml and (
-            not _xml_is_plain(strings_xml, b"sst") or b"x005F_" in strings_xml)):
+    del sheet
+    if strings_xml and (not _xml_is_plain(strings_xml, b"sst") or b"x005F_" in strings_xml):
         return None  # openpyxl drops x005F_ from shared strings
     height = _row_count(xml)  # openpyxl's rows: 1 to the last <row>, gaps filled with empty rows
     if height is None or not _dense_enough(xml, height):
         return None
-    cells = _non_text_cells(xml, convert)
-    if cells is None:
-        return None
-
-    loaded = fastexcel.read_excel(path).load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
-    frame = loaded.to_polars()
+    # calamine reads the sheet without the GIL, in a thread, while the checks below (Python, with the
+    # GIL) run: at 470k certificates they take as long as it does. It starts only once the sheet is
+    # known to be dense enough for its grid. If a check then fails, its reading is waited for (the
+    # pool's exit) and dropped: those files go to openpyxl, nine times slower than calamine.
+    with ThreadPoolExecutor(1, thread_name_prefix="calamine") as pool:
+        loading = pool.submit(_calamine, path, name)
+        if not _xml_is_plain(xml, b"worksheet"):
+            return None
+        cells = _non_text_cells(xml, convert)
+        if cells is None:
+            return None
+        del xml
+        loaded, frame = loading.result()
     if frame.height > height:
         if frame.slice(height).select(pl.all().is_not_null().any()).row(0) != (False,) * frame.width:
             return None
@@ -89,6 +95,14 @@ def _xlsx_fast(path: Path) -> tuple[list[str], pl.DataFrame, pl.Series] | None:
             column = column.scatter(rows, pl.Series(texts, dtype=pl.Utf8))
         grid.append(column)
     return _header_and_body(pl.DataFrame(grid))
+
+
+def _calamine(path: Path, name: str):
+    """The sheet as calamine reads its cells (all as text), and as a polars frame."""
+    import fastexcel
+
+    loaded = fastexcel.read_excel(path).load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+    return loaded, loaded.to_polars()
 
 
 def _header_and_body(grid: pl.DataFrame) -> tuple[list[str], pl.DataFrame, pl.Series] | None:
@@ -122,14 +136,19 @@ _TWO_LETTER_CELL = re.compile(rb'<c\s[^>]*?\br="[A-Z]{2}[0-9]')
 # sheets have no such reference at all.
 _WIDE_REF = re.compile(rb'r="[A-Z]{3}')
 _TWO_LETTER_REF = re.compile(rb'r="[A-Z]{2}[0-9]')
+# What every match of those two holds: a sheet of columns A to Z (most) is told so in one search.
+_LETTERS_REF = re.compile(rb'r="[A-Z]{2}')
 
 
 def _dense_enough(xml: bytes, height: int) -> bool:
     """Whether calamine's dense grid (rows x columns) stays within 32 cells per cell the sheet holds
     (or 4 million): a few stray cells far from the data are left to openpyxl."""
-    if height > EXCEL_MAX_ROWS or (_WIDE_REF.search(xml) and _WIDE_CELL.search(xml)):
+    if height > EXCEL_MAX_ROWS:
         return False
-    width = 702 if _TWO_LETTER_REF.search(xml) and _TWO_LETTER_CELL.search(xml) else 26
+    lettered = _LETTERS_REF.search(xml) is not None
+    if lettered and _WIDE_REF.search(xml) and _WIDE_CELL.search(xml):
+        return False
+    width = 702 if lettered and _TWO_LETTER_REF.search(xml) and _TWO_LETTER_CELL.search(xml) else 26
     grid = height * width
     cells = xml.count(b"<c ")  # the usual cell; the other two spellings are counted only if needed
     if grid <= max(32 * cells, 1 << 22):
