@@ -129,6 +129,8 @@ TARGETS = [
            issue="14"),
     Target(30, "ingest time, scale 30 / scale 10", lambda r: r[30]["ingest"].median / r[10]["ingest"].median,
            3.3, "x", needs=(10,), issue="14"),
+    Target(100, "ingest peak RSS (within the machine's 24 GB)", lambda r: r[100]["ingest"].peak_rss, 24, "GB",
+           issue="14"),
 ]
 
 
