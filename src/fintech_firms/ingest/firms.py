@@ -9,7 +9,6 @@ definitions, as rules.patents.parse_app_numbers does with parse_app_no.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 
 import polars as pl
@@ -31,9 +30,13 @@ from .stage import Rule, prepare, settle
 class FirmsResult:
     firms: pl.DataFrame
     tracks: pl.DataFrame
-    usccs: dict[str, int]
-    names: dict[str, set[int]]
-    former: dict[str, set[int]]
+    # The linker's indexes (linking.Linker), as frames rather than Python mappings (a few hundred bytes
+    # a firm as strings, sets and integers): (uscc, firm_id), one row per firm with a USCC; and
+    # (name_key, firm_id) for the names, and (_key, firm_id) for the former names, one row per
+    # normalised name of a firm, firms in firm_id order and each firm's names in first-seen order.
+    usccs: pl.DataFrame
+    names: pl.DataFrame
+    former: pl.DataFrame
 
 
 def build_firms(
@@ -134,8 +137,8 @@ def _assemble(records: pl.DataFrame, cities: CityMatcher, tracks: TrackMatcher) 
     )
     usccs = firms.filter(pl.col("uscc").is_not_null())
     return FirmsResult(
-        firms, firm_tracks, dict(zip(usccs["uscc"].to_list(), usccs["firm_id"].to_list())),
-        _firms_by_key(carried, "name_key"), _firms_by_key(former_names, "_key"))
+        firms, firm_tracks, usccs.select("uscc", "firm_id"),
+        carried.select("name_key", "firm_id"), former_names.select("_key", "firm_id"))
 
 
 def _place(cities: CityMatcher, written: str | None) -> tuple:
@@ -184,28 +187,6 @@ def _match_tracks(written: pl.DataFrame, tracks: TrackMatcher) -> pl.DataFrame:
 def _lists(pairs: pl.DataFrame, column: str, alias: str) -> pl.DataFrame:
     """One list per firm of `column`, in row order."""
     return pairs.group_by("firm_id", maintain_order=True).agg(pl.col(column).alias(alias))
-
-
-def _firms_by_key(pairs: pl.DataFrame, key: str) -> dict[str, set[int]]:
-    """Normalised name → the firms that carry it; keys in order of first use (firms in firm_id order)."""
-    # A plain loop: three times faster than a polars group_by whose list column becomes Python sets.
-    # The cyclic garbage collector is paused: it would otherwise walk the heap again and again while
-    # hundreds of thousands of new sets (none of them garbage) pile up, doubling the time at 800k firms.
-    out: dict[str, set[int]] = {}
-    keys, firm_ids = pairs[key].to_list(), pairs["firm_id"].to_list()
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for k, firm_id in zip(keys, firm_ids):
-            firms = out.get(k)
-            if firms is None:
-                out[k] = {firm_id}
-            else:
-                firms.add(firm_id)
-    finally:
-        if enabled:
-            gc.enable()
-    return out
 
 
 FIRMS_SCHEMA: dict[str, DType] = {

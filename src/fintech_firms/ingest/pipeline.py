@@ -128,6 +128,7 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
     # After the patents: parsing them (ingest's peak of memory) does not hold the name indexes too.
     with progress.step("Indexing firm names"):
         linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
+        del firms  # the linker holds what it needs of the indexes
     with progress.step("Fuzzy-linking applicants") as advance:
         applicants = patents.take_applicants()
         # Each distinct applicant key once; the rows take their key's link when they are written.
