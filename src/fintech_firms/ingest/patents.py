@@ -40,8 +40,11 @@ class Applicants:
     """patent_applicants before linking, as integers: its text (the application number, the applicant's
     spelling and key) and its links are made a row group at a time when the table is written."""
 
-    rows: pl.DataFrame  # patent_id, position, _item: one row per applicant of an application, in table order
-    items: pl.DataFrame  # by _item: applicant, applicant_key, key_id (the cells' applicants)
+    # patent_id, position, _item (UInt32; the table's integers are widened as it is written): one row
+    # per applicant of an application, in table order.
+    rows: pl.DataFrame
+    items: pl.DataFrame  # by _item: spelling, key_id (the cells' applicants)
+    spellings: Spellings  # the applicants' text by spelling code
     keys: pl.DataFrame  # key_id (1, 2, ...), applicant_key: one row per distinct applicant key, to link
     patent_keys: pl.Series  # by patent_id - 1: the application's app_no_key
 
@@ -59,10 +62,10 @@ class Applicants:
                 if name == "app_no":
                     return app_nos_from_keys(self.patent_keys.gather(part["patent_id"] - 1)).alias("app_no")
                 if name in ("applicant", "applicant_key"):
-                    return self.items[name].gather(item)
+                    return self.spellings.text(name, self.items["spelling"].gather(item))
                 if links is not None and key is not None and name in LINK_COLUMNS:
                     return links[name].gather(key)
-                return part[name]
+                return part[name].cast(TABLES["patent_applicants"].schema[name])  # held narrower
 
             return pl.DataFrame([column(n) for n in columns])
 
@@ -103,6 +106,19 @@ class PatentsResult:
         return applicants
 
 
+@dataclass
+class Spellings:
+    """The applicants as written, by spelling code (far fewer than the applicant rows: a firm is named
+    in many cells): each spelling and its applicant key, held once rather than in every row naming it."""
+
+    applicant: pl.Series
+    applicant_key: pl.Series
+
+    def text(self, name: str, codes: pl.Series) -> pl.Series:
+        """The `applicant` or `applicant_key` of each spelling code."""
+        return getattr(self, name).gather(codes).alias(name)
+
+
 class _Cells:
     """The applicants cells: a code per distinct cell, each cell split into its applicants once."""
 
@@ -110,11 +126,11 @@ class _Cells:
         self.values = DistinctValues()
         # The applicants as written: far fewer distinct spellings than items (a firm is named in many
         # cells), so each spelling is normalised, and its key coded, once.
-        self.spellings = DistinctValues()
+        self.spellings = DistinctValues(keep=True)
         self.keys = DistinctValues(keep=True)  # the distinct applicant keys, to link each once
         self.key_of = pl.Series("applicant_key", [], dtype=pl.Utf8)  # by spelling code
         self.key_id_of = pl.Series("key_id", [], dtype=pl.UInt32)  # by spelling code
-        self.items: list[pl.DataFrame] = []  # cell, position, applicant, applicant_key, key_id; by cell
+        self.items: list[pl.DataFrame] = []  # cell, spelling, key_id; by cell and position
         self.named = pl.Series("named", [], dtype=pl.Boolean)  # by cell code: names an applicant
 
     def codes(self, cells: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -129,27 +145,28 @@ class _Cells:
                 # A key's code is equal exactly when the keys are: names are deduplicated by an integer.
                 self.key_of = pl.concat([self.key_of, keys], rechunk=True)
                 self.key_id_of = pl.concat([self.key_id_of, self.keys.codes(keys)[0]], rechunk=True)
-            items = items.with_columns(self.key_of.gather(spellings), self.key_id_of.gather(spellings))
+            items = items.with_columns(spellings.alias("spelling"), self.key_id_of.gather(spellings))
             # A cell naming one firm twice names it once (the first spelling); only a cell of several can.
             several = (pl.col("position") > 1) | (pl.col("position").shift(-1) > 1).fill_null(False)
             items = without(items, items.with_row_index("_at").filter(several)
                             .filter(~(pl.col("index").cast(pl.UInt64) * 2**32 + pl.col("key_id"))
                                     .is_first_distinct())["_at"])
+            # Integers only: an item's text is its spelling's (Spellings).
             self.items.append(items.select(
-                (pl.col("index") + new["code"][0]).cast(pl.UInt32).alias("cell"), "position",
-                pl.col("item").alias("applicant"), "applicant_key", "key_id"))
+                (pl.col("index") + new["code"][0]).cast(pl.UInt32).alias("cell"), "spelling", "key_id"))
             self.named.append(pl.repeat(False, new.height, eager=True).scatter(items["index"].unique(), True))
         return codes, self.named.gather(codes).fill_null(False)
 
-    def release(self) -> tuple[int, pl.DataFrame]:
+    def release(self) -> tuple[int, pl.DataFrame, Spellings]:
         """Drop the codes' mappings once every chunk is read (a few hundred megabytes of distinct
-        cells and names at ten million rows); returns how many cell codes there are, and the keys
-        (key_id, applicant_key) without code 0, which no cell holds."""
+        cells and names at ten million rows); returns how many cell codes there are, the keys
+        (key_id, applicant_key) without code 0, which no cell holds, and the spellings."""
         count = self.values.count
         keys = self.keys.decode(pl.int_range(1, self.keys.count, dtype=pl.UInt32, eager=True))
+        spellings = Spellings(self.spellings.values().alias("applicant"), self.key_of)
         del self.values, self.spellings, self.keys, self.key_of, self.key_id_of
         return count, pl.DataFrame({"key_id": pl.int_range(1, keys.len() + 1, dtype=pl.UInt32, eager=True),
-                                    "applicant_key": keys})
+                                    "applicant_key": keys}), spellings
 
 
 class _Steps:
@@ -199,8 +216,8 @@ def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_yea
         parts.append(part)
         disagreements += disagreed
     del held, pieces
-    rows = pl.concat(parts, rechunk=True)  # a gather from one chunk costs a fraction of one from many
-    del parts
+    rows = _concat_columns(parts)  # a gather from one chunk costs a fraction of one from many
+    height = rows.height
 
     # The applications in key order (the numbers' string order); stable, so that each application's
     # records stay in file order and the first of them is the first record in the file.
@@ -208,7 +225,7 @@ def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_yea
     sorted_keys = rows["key"].gather(order)
     starts = sorted_keys.ne_missing(sorted_keys.shift(1)).fill_null(True)
     first_at = starts.arg_true()  # where each application's records start among the sorted rows
-    records = (first_at.cast(pl.Int64).shift(-1, fill_value=rows.height) - first_at.cast(pl.Int64)).alias("records")
+    records = (first_at.cast(pl.Int64).shift(-1, fill_value=height) - first_at.cast(pl.Int64)).alias("records")
     # polars splits each chunk of a frame into its own Parquet row groups: the tables come out in
     # one chunk, as they always have, so that their files keep their bytes.
     records = records.rechunk()
@@ -217,18 +234,20 @@ def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_yea
     del starts
     # Memory: what the applicants need is taken from `rows` first, so that `rows` goes once the
     # patents are made, before the applicants are.
-    cell_count, keys = steps.cells.release()
-    items = pl.concat(steps.cells.items, rechunk=True).with_row_index("_item")  # see _applicants
+    cell_count, keys, spellings = steps.cells.release()
+    items = pl.concat(steps.cells.items, rechunk=True)  # see _applicants
     steps.cells.items.clear()
-    names = _applicant_names(rows.select(ROW, "cell"), items, cell_count)
+    names = _applicant_names(rows.select(ROW, "cell"), items, cell_count, spellings)
     sorted_cells = rows["cell"].gather(order)
-    patents = _patents(rows, order, first_at, records, merged)
-    settle(account, rows.height, patents.height)
-    del rows, order, first_at, records
+    held = [rows.drop("cell")]  # held by _patents alone, which frees each column once it is done with it
+    del rows
+    patents = _patents(held, order, first_at, records, merged)
+    settle(account, height, patents.height)
+    del order, first_at, records
     applicants = _applicants(sorted_keys, sorted_cells, merged, items, patents.height, cell_count)
     return PatentsResult(
         _patents_table(patents, {c: codes.values() for c, codes in steps.texts.items()}),
-        Applicants(applicants, items.select("applicant", "applicant_key", "key_id"), keys, patents["key"]),
+        Applicants(applicants, items.select("spelling", "key_id"), spellings, keys, patents["key"]),
         names, disagreements, patents.filter(pl.col("patent_type").is_null()).height)
 
 
@@ -258,48 +277,72 @@ def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _St
         pl.col("number_type").is_not_null() & pl.col("text_type").is_not_null()
         & (pl.col("number_type") != pl.col("text_type"))
     ).height
+    # Row numbers in four bytes, not eight (a strict cast: a file of more rows would stop here).
     return chunk.select(
-        ROW, "key", "cell", "number_type", "text_type", "number_year", "date_year", "date_value",
+        pl.col(ROW).cast(pl.UInt32), "key", "cell", "number_type", "text_type", "number_year", "date_year",
+        "date_value",
         *(codes.codes(chunk[c])[0].alias(c) for c, codes in steps.texts.items()),
     ), disagreements
+
+
+def _concat_columns(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """The parts one under the other, in one chunk, made a column at a time: each column of the parts
+    is freed once it is copied (`parts` is emptied), so that the rows are never held twice."""
+    columns = []
+    for name in parts[0].columns:
+        columns.append(pl.concat([part[name] for part in parts], rechunk=True))
+        parts[:] = [part.drop(name) for part in parts]
+    parts.clear()
+    return pl.DataFrame(columns)
 
 
 # Each application's columns: the first value set among its records (in file order).
 _FIRST_SET = ("number_type", "text_type", "number_year", "date_year", "ipc", "grant_date", "legal_status")
 
 
-def _patents(rows: pl.DataFrame, order: pl.Series, first_at: pl.Series, records: pl.Series, merged: pl.Series
-             ) -> pl.DataFrame:
-    """The patents table as integers (see _patents_table): one row per application, in key order.
+def _patents(held: list[pl.DataFrame], order: pl.Series, first_at: pl.Series, records: pl.Series,
+             merged: pl.Series) -> pl.DataFrame:
+    """The patents table as integers (see _patents_table): one row per application, in key order,
+    without patent_id (its row number + 1) and with the integers narrower than the table's.
 
-    `order` sorts `rows` by key, `first_at` is where each application starts among the sorted rows,
-    `records` how many rows it has, `merged` whether a sorted row's application has several.
+    `held` holds the kept rows (and is emptied: each of their columns is freed once its patents'
+    column is made, so that the rows and the patents are not both held whole). `order` sorts the
+    rows by key, `first_at` is where each application starts among the sorted rows, `records` how
+    many rows it has, `merged` whether a sorted row's application has several.
     """
-    # The date comes from the same record as its year: the first with a usable app_date.
-    date = pl.col("date_value").filter(pl.col("date_year").is_not_null()).first()
-    # Most applications have one record, whose values are the application's: only the applications
-    # with several records are grouped.
-    patents = rows.select(pl.exclude("cell").gather(order.gather(first_at))).with_columns(
-        pl.when(pl.col("date_year").is_not_null()).then(pl.col("date_value")).alias("date_value"))
+    rows = held.pop()
     several = (records > 1).arg_true()
+    grouped = None
     if several.len():
+        # Only the applications with several records are grouped; the others' values are their record's.
+        # The date comes from the same record as its year: the first with a usable app_date.
+        date = pl.col("date_value").filter(pl.col("date_year").is_not_null()).first()
         grouped = (
-            rows.select(pl.exclude("cell").gather(order.filter(merged)))
+            rows.select(pl.col("key", *_FIRST_SET, "date_value").gather(order.filter(merged)))
             .group_by("key", maintain_order=True)
             .agg(*(pl.col(c).drop_nulls().first() for c in _FIRST_SET), date)
         )
+    firsts = order.gather(first_at)
+    columns: dict[str, pl.Series] = {}
+    for name in rows.columns:
+        columns[name] = rows[name].gather(firsts)
+        rows = rows.drop(name)
+    del rows
+    patents = pl.DataFrame(list(columns.values())).with_columns(
+        pl.when(pl.col("date_year").is_not_null()).then(pl.col("date_value")).alias("date_value"))
+    del columns
+    if grouped is not None:
         patents = patents.with_columns(patents[c].scatter(several, grouped[c]) for c in (*_FIRST_SET, "date_value"))
     return patents.select(
         "key",
-        pl.int_range(1, patents.height + 1, dtype=pl.Int64).alias("patent_id"),
         pl.coalesce("number_type", "text_type").alias("patent_type"),
-        pl.coalesce("date_year", "number_year").cast(pl.Int64).alias("app_year"),
+        pl.coalesce("date_year", "number_year").alias("app_year"),
         pl.col("date_value").alias("app_date"),
         *_TEXTS,
         pl.when(pl.col("number_type").is_not_null()).then(pl.lit("number", dtype=TYPE_SOURCES))
         .when(pl.col("text_type").is_not_null()).then(pl.lit("patent_type", dtype=TYPE_SOURCES))
         .alias("type_source"),
-        records,
+        records.cast(pl.UInt32),
         pl.col(ROW).alias("source_row"),
     )
 
@@ -317,11 +360,13 @@ def _patents_table(patents: pl.DataFrame, texts: dict[str, pl.Series]) -> Deferr
         def column(name: str) -> pl.Series:
             if name == "app_no":
                 return app_nos_from_keys(part["key"]).alias("app_no")
+            if name == "patent_id":
+                return pl.int_range(offset + 1, offset + part.height + 1, dtype=pl.Int64, eager=True).alias(name)
             if name in ("patent_type", "type_source"):
                 return part[name].cast(pl.Utf8)
             if name in texts:
                 return texts[name].gather(part[name]).alias(name)
-            return part[name]
+            return part[name].cast(TABLES["patents"].schema[name])
 
         return pl.DataFrame([column(n) for n in TABLES["patents"].schema])
 
@@ -355,10 +400,12 @@ def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.
     listed = without(listed, listed.with_row_index("_at").filter("_merged")
                      .filter(~pl.struct("key", "key_id").is_first_distinct())["_at"])
     ids = _patent_ids(listed["key"], patents)
-    return listed.select(ids, position_in_runs("key").alias("position"), "_item")
+    # Narrower than the table's integers (they are widened as the table is written): counts of rows.
+    return listed.select(ids.cast(pl.UInt32), position_in_runs("key").cast(pl.UInt32).alias("position"), "_item")
 
 
-def _applicant_names(rows: pl.DataFrame, items: pl.DataFrame, cell_count: int) -> pl.DataFrame:
+def _applicant_names(rows: pl.DataFrame, items: pl.DataFrame, cell_count: int, spellings: Spellings
+                     ) -> pl.DataFrame:
     """Per applicant key, its first spelling in the file and the number of kept rows that name it.
 
     `rows` (_row, cell) are the kept rows. A key's first row is the first row of the cells naming it
@@ -367,16 +414,17 @@ def _applicant_names(rows: pl.DataFrame, items: pl.DataFrame, cell_count: int) -
     by_cell = rows.group_by("cell").agg(pl.col(ROW).min().alias("_first"), pl.len().cast(pl.Int64).alias("rows"))
     # The cells' figures by cell code, gathered for the items (a join would hash the codes again); the
     # cells of quarantined rows only have none.
-    first = pl.repeat(None, cell_count, dtype=pl.Int64, eager=True).scatter(by_cell["cell"], by_cell["_first"])
+    first = pl.repeat(None, cell_count, dtype=pl.UInt32, eager=True).scatter(by_cell["cell"], by_cell["_first"])
     count = pl.repeat(None, cell_count, dtype=pl.Int64, eager=True).scatter(by_cell["cell"], by_cell["rows"])
-    return (
+    # A key's spellings all have that key: the chosen spelling's key is the key.
+    found = (
         items.with_columns(first.gather(items["cell"]).alias("_first"), count.gather(items["cell"]).alias("rows"))
         .filter(pl.col("_first").is_not_null())
         .group_by("key_id")
-        .agg(pl.col("applicant").get(pl.col("_first").arg_min()), pl.col("applicant_key").first(),
-             pl.col("rows").sum())
-        .drop("key_id")
+        .agg(pl.col("spelling").get(pl.col("_first").arg_min()), pl.col("rows").sum())
     )
+    return pl.DataFrame([spellings.text("applicant", found["spelling"]),
+                         spellings.text("applicant_key", found["spelling"]), found["rows"]])
 
 
 def _patent_ids(applicant_keys: pl.Series, patents: int) -> pl.Series:
