@@ -57,9 +57,22 @@ def build_firms(
         table, ledger,
         ("firm_id", "uscc", "former_names", "province", "tracks", "rd_staff", "has_patent_transfer", "founded"),
         rules, pl.when(pl.col("name").is_null()).then(pl.lit("missing name")))
-    records = _firm_of_records(frame.sort(ROW))
-    settle(account, frame.height, int_max(records["firm_id"]) or 0)
-    return _assemble(records, cities, tracks)
+    del table  # its cells: `frame` has what the merge needs
+    height = frame.height
+    # Only the columns the merge reads (the rules' written values and errors are done with), so that
+    # the copies the merge makes are of those alone.
+    frame = frame.select(ROW, *_MERGED)
+    if not frame[ROW].is_sorted():
+        frame = frame.sort(ROW)
+    held = [_firm_of_records(frame)]
+    del frame
+    settle(account, height, int_max(held[0]["firm_id"]) or 0)
+    return _assemble(held, cities, tracks)
+
+
+# The records' columns that the merge reads.
+_MERGED = ("name", "firm_id", "uscc_ok", "city", "province", "former_names", "tracks", "rd_value",
+           "transfer_value", "founded_date", "founded_year")
 
 
 def _firm_of_records(records: pl.DataFrame) -> pl.DataFrame:
@@ -84,10 +97,12 @@ def _firm_of_records(records: pl.DataFrame) -> pl.DataFrame:
         "firm_id", maintain_order=True)
 
 
-def _assemble(records: pl.DataFrame, cities: CityMatcher, tracks: TrackMatcher) -> FirmsResult:
+def _assemble(held: list[pl.DataFrame], cities: CityMatcher, tracks: TrackMatcher) -> FirmsResult:
     """Firms from records sorted by firm_id and file order: fields coalesced in file order (first
     non-null wins), names, former names and tracks united in first-seen order, first spelling kept.
-    Every step keeps that order, so the rows of a firm stay together and in order without sorting."""
+    Every step keeps that order, so the rows of a firm stay together and in order without sorting.
+    `held` holds the records, and is emptied: they are freed once what is made of them is made."""
+    records = held.pop()
     firms = records.group_by("firm_id", maintain_order=True).agg(
         pl.col("name").first(),
         pl.col("firm_uscc").first().alias("uscc"),
@@ -120,6 +135,7 @@ def _assemble(records: pl.DataFrame, cities: CityMatcher, tracks: TrackMatcher) 
         ["firm_id", "name_key"], keep="first", maintain_order=True)
     former_names = _united(records, "former_names", "former")
     written_tracks = _united(records, "tracks", "track_written")
+    del records
 
     firm_tracks = _match_tracks(written_tracks, tracks)
     primary = (
