@@ -216,6 +216,11 @@ def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_yea
         parts.append(part)
         disagreements += disagreed
     del held, pieces
+    # The cells' mappings are done with (the distinct cells, a few hundred megabytes at ten million
+    # rows): dropped before the rows are gathered and sorted.
+    cell_count, keys, spellings = steps.cells.release()
+    items = pl.concat(steps.cells.items, rechunk=True)  # see _applicants
+    steps.cells.items.clear()
     rows = _concat_columns(parts)  # a gather from one chunk costs a fraction of one from many
     height = rows.height
 
@@ -224,19 +229,19 @@ def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_yea
     order = rows.select(pl.arg_sort_by("key", maintain_order=True)).to_series()
     sorted_keys = rows["key"].gather(order)
     starts = sorted_keys.ne_missing(sorted_keys.shift(1)).fill_null(True)
+    del sorted_keys
     first_at = starts.arg_true()  # where each application's records start among the sorted rows
+    # By sorted row: its application's patent_id (the applications are numbered in key order).
+    patent_of = starts.cum_sum().cast(pl.UInt32)
     records = (first_at.cast(pl.Int64).shift(-1, fill_value=height) - first_at.cast(pl.Int64)).alias("records")
     # polars splits each chunk of a frame into its own Parquet row groups: the tables come out in
     # one chunk, as they always have, so that their files keep their bytes.
     records = records.rechunk()
     # By sorted row: does its application have several records?
-    merged = (records > 1).gather(starts.cum_sum() - 1)
+    merged = (records > 1).gather(patent_of - 1)
     del starts
     # Memory: what the applicants need is taken from `rows` first, so that `rows` goes once the
     # patents are made, before the applicants are.
-    cell_count, keys, spellings = steps.cells.release()
-    items = pl.concat(steps.cells.items, rechunk=True)  # see _applicants
-    steps.cells.items.clear()
     names = _applicant_names(rows.select(ROW, "cell"), items, cell_count, spellings)
     sorted_cells = rows["cell"].gather(order)
     held = [rows.drop("cell")]  # held by _patents alone, which frees each column once it is done with it
@@ -244,7 +249,7 @@ def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_yea
     patents = _patents(held, order, first_at, records, merged)
     settle(account, height, patents.height)
     del order, first_at, records
-    applicants = _applicants(sorted_keys, sorted_cells, merged, items, patents.height, cell_count)
+    applicants = _applicants(patent_of, sorted_cells, merged, items, patents.height, cell_count)
     return PatentsResult(
         _patents_table(patents, {c: codes.values() for c, codes in steps.texts.items()}),
         Applicants(applicants, items.select("spelling", "key_id"), spellings, keys, patents["key"]),
@@ -373,14 +378,15 @@ def _patents_table(patents: pl.DataFrame, texts: dict[str, pl.Series]) -> Deferr
     return Deferred(patents.height, rows)
 
 
-def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.DataFrame, patents: int,
+def _applicants(patent_of: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.DataFrame, patents: int,
                 cell_count: int) -> pl.DataFrame:
     """patent_applicants (before linking) as Applicants.rows: each application's applicants in file
     order, one per key.
 
-    `keys`, `cells` and `merged` are the kept rows' sorted by application, each application's in file
-    order; `items` the cells' applicants, by cell code and position, in one chunk (a gather from many
-    chunks costs several times more, and copies the names it gathers).
+    `patent_of` (the application's patent_id), `cells` and `merged` are the kept rows' sorted by
+    application, each application's in file order; `items` the cells' applicants, by cell code and
+    position, in one chunk (a gather from many chunks costs several times more). The integers are
+    UInt32, as the counts of rows and applicants fit in it (checked).
     """
     codes = pl.int_range(0, cell_count, dtype=pl.UInt32, eager=True)
     first_item = items["cell"].search_sorted(codes, side="left")
@@ -388,20 +394,24 @@ def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.
     # Each row repeated once per applicant of its cell, by integers: no string is copied here. Every
     # row's cell names at least one applicant (a row without is quarantined), so the rows' starts in
     # the repeated list increase, and a running count of them gives each repeated row its row.
-    count = item_count.gather(cells).cast(pl.Int64)
+    count = item_count.gather(cells)
+    total = int(count.cast(pl.Int64).sum())
+    if total >= 2**32:
+        raise RuntimeError(f"internal error: {total} applicant rows, more than UInt32 counts")
     starts = (count.cum_sum() - count).alias("_start")
-    row = (pl.repeat(0, int(count.sum()), dtype=pl.UInt32, eager=True).scatter(starts, 1).cum_sum() - 1)
+    row = (pl.repeat(0, total, dtype=pl.UInt32, eager=True).scatter(starts, 1).cum_sum() - 1)
     listed = pl.DataFrame({"_row": row}).select(
-        keys.gather(row).alias("key"), merged.gather(row).alias("_merged"),
-        (first_item.gather(cells.gather(row)).cast(pl.Int64) + pl.int_range(pl.len(), dtype=pl.Int64)
-         - starts.gather(row)).cast(pl.UInt32).alias("_item"))
+        patent_of.gather(row).alias("patent_id"), merged.gather(row).alias("_merged"),
+        (first_item.gather(cells.gather(row)) + (pl.int_range(pl.len(), dtype=pl.UInt32) - starts.gather(row)))
+        .alias("_item"))
+    del row, count, starts
     listed = listed.with_columns(items["key_id"].gather(listed["_item"]))
     # A cell names a firm once; an application with several records may name it in more than one.
     listed = without(listed, listed.with_row_index("_at").filter("_merged")
-                     .filter(~pl.struct("key", "key_id").is_first_distinct())["_at"])
-    ids = _patent_ids(listed["key"], patents)
-    # Narrower than the table's integers (they are widened as the table is written): counts of rows.
-    return listed.select(ids.cast(pl.UInt32), position_in_runs("key").cast(pl.UInt32).alias("position"), "_item")
+                     .filter(~pl.struct("patent_id", "key_id").is_first_distinct())["_at"])
+    _check_patent_ids(listed["patent_id"], patents)
+    # Narrower than the table's integers (they are widened as the table is written).
+    return listed.select("patent_id", position_in_runs("patent_id").cast(pl.UInt32).alias("position"), "_item")
 
 
 def _applicant_names(rows: pl.DataFrame, items: pl.DataFrame, cell_count: int, spellings: Spellings
@@ -427,13 +437,11 @@ def _applicant_names(rows: pl.DataFrame, items: pl.DataFrame, cell_count: int, s
                          spellings.text("applicant_key", found["spelling"]), found["rows"]])
 
 
-def _patent_ids(applicant_keys: pl.Series, patents: int) -> pl.Series:
-    """patents.patent_id for each applicant row, without a join on the application numbers.
-
-    Both sides are sorted by key and every kept patent has at least one applicant (a row without one
-    is quarantined), so the n-th distinct key among the applicants is the n-th patent.
-    """
-    ids = applicant_keys.ne_missing(applicant_keys.shift(1)).fill_null(True).cum_sum().cast(pl.Int64)
-    if (ids.max() or 0) != patents:
+def _check_patent_ids(ids: pl.Series, patents: int) -> None:
+    """Every patent has at least one applicant (a row without one is quarantined): the applicant rows'
+    patent_ids, in order, are 1, 2, ... `patents`, each at least once."""
+    steps = ids.cast(pl.Int64).diff().fill_null(1)
+    if ids.len() and (ids[0] != 1 or ids[-1] != patents or not steps.is_between(0, 1).all()):
         raise RuntimeError("internal error: patent applicants do not line up with the patents")
-    return ids.alias("patent_id")
+    if not ids.len() and patents:
+        raise RuntimeError("internal error: patent applicants do not line up with the patents")
