@@ -2,9 +2,9 @@
 
 The rows come from the reader a chunk at a time and are worked on in chunks of CHUNK_ROWS. Each
 chunk's cells become small typed columns and integer codes (the application number its app_no_key,
-the applicants cell a code whose split is made once per distinct cell), its bad rows go to the
-ledger, and only those compact columns of its kept rows are held: the raw rows of one chunk at a
-time, never the whole file's. Merging the records of an application then groups integers, and the
+the applicants cell its applicants' spelling codes, split once per distinct cell of the chunk), its
+bad rows go to the ledger, and only those compact columns of its kept rows are held: the raw rows of
+one chunk at a time, never the whole file's. Merging the records of an application then groups integers, and the
 two tables stay integers too (frames.Deferred): the application numbers and the applicants' names
 become text only a row group at a time, as the files are written.
 """
@@ -120,53 +120,77 @@ class Spellings:
 
 
 class _Cells:
-    """The applicants cells: a code per distinct cell, each cell split into its applicants once."""
+    """The applicants cells, a chunk at a time: each distinct cell of a chunk split into its applicants
+    once, and each kept row's applicants held as their spellings' codes, in file order. (A code per
+    distinct cell of the whole file would be held for all of it: the distinct cells as a categorical
+    take several times what the codes of their applicants do.)"""
 
     def __init__(self) -> None:
-        self.values = DistinctValues()
         # The applicants as written: far fewer distinct spellings than items (a firm is named in many
         # cells), so each spelling is normalised, and its key coded, once.
         self.spellings = DistinctValues(keep=True)
         self.keys = DistinctValues(keep=True)  # the distinct applicant keys, to link each once
         self.key_of = pl.Series("applicant_key", [], dtype=pl.Utf8)  # by spelling code
         self.key_id_of = pl.Series("key_id", [], dtype=pl.UInt32)  # by spelling code
-        self.items: list[pl.DataFrame] = []  # cell, spelling, key_id; by cell and position
-        self.named = pl.Series("named", [], dtype=pl.Boolean)  # by cell code: names an applicant
+        self.items: list[pl.Series] = []  # the kept rows' applicants: spelling codes, in file order
+        self._chunk = pl.DataFrame()  # the chunk's cells' applicants: cell, spelling; by cell and position
 
     def codes(self, cells: pl.Series) -> tuple[pl.Series, pl.Series]:
-        """Each cell's code, and whether it names an applicant (False for a blank cell)."""
-        codes, new = self.values.codes(cells)
-        if new.height:
-            # By cell code (the new codes follow one another) and position.
-            items = split_lists_at(new["value"]).sort("index", maintain_order=True)
-            spellings, fresh = self.spellings.codes(items["item"])
-            if fresh.height:
-                keys = normalize_names(fresh["value"])
-                # A key's code is equal exactly when the keys are: names are deduplicated by an integer.
-                self.key_of = pl.concat([self.key_of, keys], rechunk=True)
-                self.key_id_of = pl.concat([self.key_id_of, self.keys.codes(keys)[0]], rechunk=True)
-            items = items.with_columns(spellings.alias("spelling"), self.key_id_of.gather(spellings))
-            # A cell naming one firm twice names it once (the first spelling); only a cell of several can.
-            several = (pl.col("position") > 1) | (pl.col("position").shift(-1) > 1).fill_null(False)
-            items = without(items, items.with_row_index("_at").filter(several)
-                            .filter(~(pl.col("index").cast(pl.UInt64) * 2**32 + pl.col("key_id"))
-                                    .is_first_distinct())["_at"])
-            # Integers only: an item's text is its spelling's (Spellings).
-            self.items.append(items.select(
-                (pl.col("index") + new["code"][0]).cast(pl.UInt32).alias("cell"), "spelling", "key_id"))
-            self.named.append(pl.repeat(False, new.height, eager=True).scatter(items["index"].unique(), True))
-        return codes, self.named.gather(codes).fill_null(False)
+        """Each cell's code among the chunk's distinct cells, and whether it names an applicant (False
+        for a blank cell)."""
+        codes, new = DistinctValues().codes(cells)
+        # By cell code and position; code 0 is the mapping's own value, which no cell holds.
+        items = split_lists_at(new["value"]).filter(pl.col("index") > 0).sort("index", maintain_order=True)
+        spellings, fresh = self.spellings.codes(items["item"])
+        if fresh.height:
+            keys = normalize_names(fresh["value"])
+            # A key's code is equal exactly when the keys are: names are deduplicated by an integer.
+            self.key_of = pl.concat([self.key_of, keys], rechunk=True)
+            self.key_id_of = pl.concat([self.key_id_of, self.keys.codes(keys)[0]], rechunk=True)
+        items = items.with_columns(spellings.alias("spelling"), self.key_id_of.gather(spellings))
+        # A cell naming one firm twice names it once (the first spelling); only a cell of several can.
+        several = (pl.col("position") > 1) | (pl.col("position").shift(-1) > 1).fill_null(False)
+        items = without(items, items.with_row_index("_at").filter(several)
+                        .filter(~(pl.col("index").cast(pl.UInt64) * 2**32 + pl.col("key_id"))
+                                .is_first_distinct())["_at"])
+        self._chunk = items.select(pl.col("index").cast(pl.UInt32).alias("cell"), "spelling")
+        named = pl.repeat(False, new.height, eager=True).scatter(items["index"].unique(), True)
+        return codes, named.gather(codes).fill_null(False)
 
-    def release(self) -> tuple[int, pl.DataFrame, Spellings]:
-        """Drop the codes' mappings once every chunk is read (a few hundred megabytes of distinct
-        cells and names at ten million rows); returns how many cell codes there are, the keys
-        (key_id, applicant_key) without code 0, which no cell holds, and the spellings."""
-        count = self.values.count
+    def keep(self, cells: pl.Series) -> pl.Series:
+        """The applicants of the chunk's kept rows, whose cells' codes are `cells` (each names at least
+        one): held, in row order; returns how many each row has."""
+        codes = pl.int_range(0, (cells.max() or 0) + 1, dtype=pl.UInt32, eager=True)
+        first_item = self._chunk["cell"].search_sorted(codes, side="left")
+        count = (self._chunk["cell"].search_sorted(codes, side="right") - first_item).gather(cells)
+        row, place = _repeated(count)
+        self.items.append(self._chunk["spelling"].gather(first_item.gather(cells.gather(row)) + place))
+        self._chunk = pl.DataFrame()
+        return count.alias("applicants")
+
+    def release(self) -> tuple[pl.DataFrame, pl.DataFrame, Spellings]:
+        """Drop the codes' mappings once every chunk is read; returns the kept rows' applicants (spelling,
+        key_id: by kept row and position), the keys (key_id, applicant_key) without code 0, which no
+        cell holds, and the spellings."""
+        spelling = pl.concat(self.items, rechunk=True) if self.items else pl.Series(dtype=pl.UInt32)
+        self.items.clear()
+        items = pl.DataFrame([spelling.alias("spelling"), self.key_id_of.gather(spelling).alias("key_id")])
         keys = self.keys.decode(pl.int_range(1, self.keys.count, dtype=pl.UInt32, eager=True))
         spellings = Spellings(self.spellings.values().alias("applicant"), self.key_of)
-        del self.values, self.spellings, self.keys, self.key_of, self.key_id_of
-        return count, pl.DataFrame({"key_id": pl.int_range(1, keys.len() + 1, dtype=pl.UInt32, eager=True),
+        del self.spellings, self.keys, self.key_of, self.key_id_of
+        return items, pl.DataFrame({"key_id": pl.int_range(1, keys.len() + 1, dtype=pl.UInt32, eager=True),
                                     "applicant_key": keys}), spellings
+
+
+def _repeated(counts: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Each row's index repeated as many times as its count (UInt32, each at least 1), and each repeat's
+    place among its row's (0, 1, ...): by integers, the rows' starts in the repeated list increasing."""
+    total = int(counts.cast(pl.Int64).sum())
+    if total >= 2**32 or (counts.len() and (counts.min() or 0) < 1):
+        raise RuntimeError("internal error: applicant counts out of range")
+    starts = counts.cum_sum() - counts
+    row = pl.repeat(0, total, dtype=pl.UInt32, eager=True).scatter(starts, 1).cum_sum() - 1
+    return row, pl.int_range(0, total, dtype=pl.UInt32, eager=True) - starts.gather(row)
 
 
 class _Steps:
@@ -216,11 +240,8 @@ def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_yea
         parts.append(part)
         disagreements += disagreed
     del held, pieces
-    # The cells' mappings are done with (the distinct cells, a few hundred megabytes at ten million
-    # rows): dropped before the rows are gathered and sorted.
-    cell_count, keys, spellings = steps.cells.release()
-    items = pl.concat(steps.cells.items, rechunk=True)  # see _applicants
-    steps.cells.items.clear()
+    # The spellings' and keys' mappings are done with: dropped before the rows are gathered and sorted.
+    items, keys, spellings = steps.cells.release()
     rows = _concat_columns(parts)  # a gather from one chunk costs a fraction of one from many
     height = rows.height
 
@@ -242,14 +263,18 @@ def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_yea
     del starts
     # Memory: what the applicants need is taken from `rows` first, so that `rows` goes once the
     # patents are made, before the applicants are.
-    names = _applicant_names(rows.select(ROW, "cell"), items, cell_count, spellings)
-    sorted_cells = rows["cell"].gather(order)
-    held = [rows.drop("cell")]  # held by _patents alone, which frees each column once it is done with it
+    names = _applicant_names(items, spellings)
+    # By sorted row: how many applicants it has, and where they start among the items.
+    counts = rows["applicants"]
+    sorted_starts = (counts.cum_sum() - counts).gather(order)
+    sorted_counts = counts.gather(order)
+    del counts
+    held = [rows.drop("applicants")]  # held by _patents alone, which frees each column once it is done with it
     del rows
     patents = _patents(held, order, first_at, records, merged)
     settle(account, height, patents.height)
     del order, first_at, records
-    applicants = _applicants(patent_of, sorted_cells, merged, items, patents.height, cell_count)
+    applicants = _applicants(patent_of, sorted_counts, sorted_starts, merged, items, patents.height)
     return PatentsResult(
         _patents_table(patents, {c: codes.values() for c, codes in steps.texts.items()}),
         Applicants(applicants, items.select("spelling", "key_id"), spellings, keys, patents["key"]),
@@ -270,6 +295,7 @@ def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _St
     )
     del parsed, codes, named
     chunk = quarantine(table, ledger, chunk).drop("app_no", "applicants")
+    chunk = chunk.with_columns(steps.cells.keep(chunk["cell"])).drop("cell")
     chunk = pl.concat([chunk, steps.types.apply(chunk["patent_type"]), steps.dates.apply(chunk["app_date"])],
                       how="horizontal")
     chunk = chunk.with_columns(
@@ -284,8 +310,8 @@ def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _St
     ).height
     # Row numbers in four bytes, not eight (a strict cast: a file of more rows would stop here).
     return chunk.select(
-        pl.col(ROW).cast(pl.UInt32), "key", "cell", "number_type", "text_type", "number_year", "date_year",
-        "date_value",
+        pl.col(ROW).cast(pl.UInt32), "key", "applicants", "number_type", "text_type", "number_year",
+        "date_year", "date_value",
         *(codes.codes(chunk[c])[0].alias(c) for c, codes in steps.texts.items()),
     ), disagreements
 
@@ -378,33 +404,21 @@ def _patents_table(patents: pl.DataFrame, texts: dict[str, pl.Series]) -> Deferr
     return Deferred(patents.height, rows)
 
 
-def _applicants(patent_of: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.DataFrame, patents: int,
-                cell_count: int) -> pl.DataFrame:
+def _applicants(patent_of: pl.Series, counts: pl.Series, starts: pl.Series, merged: pl.Series,
+                items: pl.DataFrame, patents: int) -> pl.DataFrame:
     """patent_applicants (before linking) as Applicants.rows: each application's applicants in file
     order, one per key.
 
-    `patent_of` (the application's patent_id), `cells` and `merged` are the kept rows' sorted by
-    application, each application's in file order; `items` the cells' applicants, by cell code and
-    position, in one chunk (a gather from many chunks costs several times more). The integers are
-    UInt32, as the counts of rows and applicants fit in it (checked).
+    `patent_of` (the application's patent_id), `counts` and `starts` (how many applicants the row has,
+    and where they start among `items`) and `merged` are the kept rows' sorted by application, each
+    application's in file order; `items` the kept rows' applicants, by row (in file order) and
+    position. The integers are UInt32, as the counts of rows and applicants fit in it (checked).
     """
-    codes = pl.int_range(0, cell_count, dtype=pl.UInt32, eager=True)
-    first_item = items["cell"].search_sorted(codes, side="left")
-    item_count = items["cell"].search_sorted(codes, side="right") - first_item
-    # Each row repeated once per applicant of its cell, by integers: no string is copied here. Every
-    # row's cell names at least one applicant (a row without is quarantined), so the rows' starts in
-    # the repeated list increase, and a running count of them gives each repeated row its row.
-    count = item_count.gather(cells)
-    total = int(count.cast(pl.Int64).sum())
-    if total >= 2**32:
-        raise RuntimeError(f"internal error: {total} applicant rows, more than UInt32 counts")
-    starts = (count.cum_sum() - count).alias("_start")
-    row = (pl.repeat(0, total, dtype=pl.UInt32, eager=True).scatter(starts, 1).cum_sum() - 1)
-    listed = pl.DataFrame({"_row": row}).select(
-        patent_of.gather(row).alias("patent_id"), merged.gather(row).alias("_merged"),
-        (first_item.gather(cells.gather(row)) + (pl.int_range(pl.len(), dtype=pl.UInt32) - starts.gather(row)))
-        .alias("_item"))
-    del row, count, starts
+    # Each row repeated once per applicant, by integers: no string is copied here.
+    row, place = _repeated(counts)
+    listed = pl.DataFrame([patent_of.gather(row).alias("patent_id"), merged.gather(row).alias("_merged"),
+                           (starts.gather(row) + place).alias("_item")])
+    del row, place
     listed = listed.with_columns(items["key_id"].gather(listed["_item"]))
     # A cell names a firm once; an application with several records may name it in more than one.
     listed = without(listed, listed.with_row_index("_at").filter("_merged")
@@ -414,25 +428,12 @@ def _applicants(patent_of: pl.Series, cells: pl.Series, merged: pl.Series, items
     return listed.select("patent_id", position_in_runs("patent_id").cast(pl.UInt32).alias("position"), "_item")
 
 
-def _applicant_names(rows: pl.DataFrame, items: pl.DataFrame, cell_count: int, spellings: Spellings
-                     ) -> pl.DataFrame:
+def _applicant_names(items: pl.DataFrame, spellings: Spellings) -> pl.DataFrame:
     """Per applicant key, its first spelling in the file and the number of kept rows that name it.
 
-    `rows` (_row, cell) are the kept rows. A key's first row is the first row of the cells naming it
-    (a cell names a key once, and a row has one cell).
+    `items` are the kept rows' applicants in file order; a row names a key once.
     """
-    by_cell = rows.group_by("cell").agg(pl.col(ROW).min().alias("_first"), pl.len().cast(pl.Int64).alias("rows"))
-    # The cells' figures by cell code, gathered for the items (a join would hash the codes again); the
-    # cells of quarantined rows only have none.
-    first = pl.repeat(None, cell_count, dtype=pl.UInt32, eager=True).scatter(by_cell["cell"], by_cell["_first"])
-    count = pl.repeat(None, cell_count, dtype=pl.Int64, eager=True).scatter(by_cell["cell"], by_cell["rows"])
-    # A key's spellings all have that key: the chosen spelling's key is the key.
-    found = (
-        items.with_columns(first.gather(items["cell"]).alias("_first"), count.gather(items["cell"]).alias("rows"))
-        .filter(pl.col("_first").is_not_null())
-        .group_by("key_id")
-        .agg(pl.col("spelling").get(pl.col("_first").arg_min()), pl.col("rows").sum())
-    )
+    found = items.group_by("key_id").agg(pl.col("spelling").first(), pl.len().cast(pl.Int64).alias("rows"))
     return pl.DataFrame([spellings.text("applicant", found["spelling"]),
                          spellings.text("applicant_key", found["spelling"]), found["rows"]])
 
