@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..contract.tables import TABLES
-from ..frames import Deferred, position_in_runs, without
+from ..frames import Deferred, int_max, position_in_runs, without
 from ..rules.names import normalize_names, split_lists_at
 from ..rules.patents import PATENT_TYPES, app_nos_from_keys, parse_app_number_keys, patent_type_from_text
 from ..rules.values import parse_date, parse_dates
@@ -160,7 +160,7 @@ class _Cells:
     def keep(self, cells: pl.Series) -> pl.Series:
         """The applicants of the chunk's kept rows, whose cells' codes are `cells` (each names at least
         one): held, in row order; returns how many each row has."""
-        codes = pl.int_range(0, (cells.max() or 0) + 1, dtype=pl.UInt32, eager=True)
+        codes = pl.int_range(0, (int_max(cells) or 0) + 1, dtype=pl.UInt32, eager=True)
         first_item = self._chunk["cell"].search_sorted(codes, side="left")
         count = (self._chunk["cell"].search_sorted(codes, side="right") - first_item).gather(cells)
         row, place = _repeated(count)
@@ -186,7 +186,7 @@ def _repeated(counts: pl.Series) -> tuple[pl.Series, pl.Series]:
     """Each row's index repeated as many times as its count (UInt32, each at least 1), and each repeat's
     place among its row's (0, 1, ...): by integers, the rows' starts in the repeated list increasing."""
     total = int(counts.cast(pl.Int64).sum())
-    if total >= 2**32 or (counts.len() and (counts.min() or 0) < 1):
+    if total >= 2**32 or (counts.len() and not (counts >= 1).all()):
         raise RuntimeError("internal error: applicant counts out of range")
     starts = counts.cum_sum() - counts
     row = pl.repeat(0, total, dtype=pl.UInt32, eager=True).scatter(starts, 1).cum_sum() - 1
