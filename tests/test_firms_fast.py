@@ -18,6 +18,7 @@ from polars.testing import assert_frame_equal
 
 from fintech_firms.ingest.firms import FIRMS_SCHEMA, TRACKS_SCHEMA, build_firms
 from fintech_firms.ingest.ledger import Ledger
+from fintech_firms.ingest.linking import index_of
 from fintech_firms.reference.geo import CityMatcher
 from fintech_firms.reference.tables import REGION_OTHER, REGION_UNKNOWN, UNCLASSIFIED, load
 from fintech_firms.reference.taxonomy import TrackMatcher
@@ -222,8 +223,11 @@ def test_build_firms_equals_the_record_by_record_rules(table):
     firms, tracks, usccs, names, former, kept, merged = reference_firms(table, CITIES, TRACKS, MAX_YEAR)
     assert_frame_equal(got.firms, firms)
     assert_frame_equal(got.tracks, tracks)
-    assert (list(got.usccs.items()), list(got.names.items()), list(got.former.items())) == (
-        list(usccs.items()), list(names.items()), list(former.items()))
+    # The linker's indexes: one row per pair, keys in order of first use.
+    assert got.usccs.rows() == list(usccs.items())
+    assert (list(index_of(got.names, "name_key").items()), list(index_of(got.former, "_key").items())) == (
+        list(names.items()), list(former.items()))
+    assert not got.names.is_duplicated().any() and not got.former.is_duplicated().any()
     account = ledger.files["firms.csv"]
     assert (account.kept, account.merged_duplicates) == (kept, merged)
     assert account.accounted
@@ -244,5 +248,5 @@ def test_no_firms(names):
     got = build_firms(table, ledger, CITIES, TRACKS, MAX_YEAR)
     assert got.firms.schema == pl.Schema(FIRMS_SCHEMA) and got.firms.is_empty()
     assert got.tracks.schema == pl.Schema(TRACKS_SCHEMA) and got.tracks.is_empty()
-    assert (got.usccs, got.names, got.former) == ({}, {}, {})
+    assert (got.usccs.height, got.names.height, got.former.height) == (0, 0, 0)
     assert ledger.files["firms.csv"].accounted

@@ -102,10 +102,13 @@ def test_link_frame_decides_as_link_all(names, former, owners, pairs, decisions,
     usccs = dict(zip(_CODES[:2], owners))  # the third code belongs to no firm
     overrides = Overrides([Override(i + 1, n, d) for i, (n, d) in enumerate(decisions.items()) if n and d])
 
-    def make():
-        return Linker(usccs, names, former, FuzzyOptions(threshold=threshold, workers=1), overrides)
+    def make(frames: bool):
+        # The ingest hands the indexes over as frames of (key, firm) rows; tests and small inputs as mappings.
+        indexes = ((_frame(list(usccs.items())), _frame([(k, f) for k, fs in names.items() for f in fs]),
+                    _frame([(k, f) for k, fs in former.items() for f in fs])) if frames else (usccs, names, former))
+        return Linker(*indexes, FuzzyOptions(threshold=threshold, workers=1), overrides)
 
-    scalar, joined = make(), make()
+    scalar, joined = make(False), make(True)
     want = scalar.link_all(pairs)
     frame = pl.DataFrame(pairs, schema={"name": pl.Utf8, "uscc": pl.Utf8}, orient="row")
     got = joined.link_frame(frame)
@@ -113,6 +116,10 @@ def test_link_frame_decides_as_link_all(names, former, owners, pairs, decisions,
     assert [Link(*row) for row in got.select("firm_id", "link_method", "link_score", "unlinked").rows()] == [
         want[p] for p in pairs]
     assert joined.override_report() == scalar.override_report()
+
+
+def _frame(pairs: list[tuple[str, int]]) -> pl.DataFrame:
+    return pl.DataFrame(pairs, schema={"key": pl.Utf8, "firm_id": pl.Int64}, orient="row")
 
 
 @pytest.mark.parametrize("uscc", [None, "uscc_key"])

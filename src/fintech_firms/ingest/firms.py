@@ -9,7 +9,6 @@ definitions, as rules.patents.parse_app_numbers does with parse_app_no.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 
 import polars as pl
@@ -31,9 +30,13 @@ from .stage import Rule, prepare, settle
 class FirmsResult:
     firms: pl.DataFrame
     tracks: pl.DataFrame
-    usccs: dict[str, int]
-    names: dict[str, set[int]]
-    former: dict[str, set[int]]
+    # The linker's indexes (linking.Linker), as frames rather than Python mappings (a few hundred bytes
+    # a firm as strings, sets and integers): (uscc, firm_id), one row per firm with a USCC; and
+    # (name_key, firm_id) for the names, and (_key, firm_id) for the former names, one row per
+    # normalised name of a firm, firms in firm_id order and each firm's names in first-seen order.
+    usccs: pl.DataFrame
+    names: pl.DataFrame
+    former: pl.DataFrame
 
 
 def build_firms(
@@ -54,9 +57,22 @@ def build_firms(
         table, ledger,
         ("firm_id", "uscc", "former_names", "province", "tracks", "rd_staff", "has_patent_transfer", "founded"),
         rules, pl.when(pl.col("name").is_null()).then(pl.lit("missing name")))
-    records = _firm_of_records(frame.sort(ROW))
-    settle(account, frame.height, int_max(records["firm_id"]) or 0)
-    return _assemble(records, cities, tracks)
+    del table  # its cells: `frame` has what the merge needs
+    height = frame.height
+    # Only the columns the merge reads (the rules' written values and errors are done with), so that
+    # the copies the merge makes are of those alone.
+    frame = frame.select(ROW, *_MERGED)
+    if not frame[ROW].is_sorted():
+        frame = frame.sort(ROW)
+    held = [_firm_of_records(frame)]
+    del frame
+    settle(account, height, int_max(held[0]["firm_id"]) or 0)
+    return _assemble(held, cities, tracks)
+
+
+# The records' columns that the merge reads.
+_MERGED = ("name", "firm_id", "uscc_ok", "city", "province", "former_names", "tracks", "rd_value",
+           "transfer_value", "founded_date", "founded_year")
 
 
 def _firm_of_records(records: pl.DataFrame) -> pl.DataFrame:
@@ -81,10 +97,12 @@ def _firm_of_records(records: pl.DataFrame) -> pl.DataFrame:
         "firm_id", maintain_order=True)
 
 
-def _assemble(records: pl.DataFrame, cities: CityMatcher, tracks: TrackMatcher) -> FirmsResult:
+def _assemble(held: list[pl.DataFrame], cities: CityMatcher, tracks: TrackMatcher) -> FirmsResult:
     """Firms from records sorted by firm_id and file order: fields coalesced in file order (first
     non-null wins), names, former names and tracks united in first-seen order, first spelling kept.
-    Every step keeps that order, so the rows of a firm stay together and in order without sorting."""
+    Every step keeps that order, so the rows of a firm stay together and in order without sorting.
+    `held` holds the records, and is emptied: they are freed once what is made of them is made."""
+    records = held.pop()
     firms = records.group_by("firm_id", maintain_order=True).agg(
         pl.col("name").first(),
         pl.col("firm_uscc").first().alias("uscc"),
@@ -117,6 +135,7 @@ def _assemble(records: pl.DataFrame, cities: CityMatcher, tracks: TrackMatcher) 
         ["firm_id", "name_key"], keep="first", maintain_order=True)
     former_names = _united(records, "former_names", "former")
     written_tracks = _united(records, "tracks", "track_written")
+    del records
 
     firm_tracks = _match_tracks(written_tracks, tracks)
     primary = (
@@ -134,8 +153,8 @@ def _assemble(records: pl.DataFrame, cities: CityMatcher, tracks: TrackMatcher) 
     )
     usccs = firms.filter(pl.col("uscc").is_not_null())
     return FirmsResult(
-        firms, firm_tracks, dict(zip(usccs["uscc"].to_list(), usccs["firm_id"].to_list())),
-        _firms_by_key(carried, "name_key"), _firms_by_key(former_names, "_key"))
+        firms, firm_tracks, usccs.select("uscc", "firm_id"),
+        carried.select("name_key", "firm_id"), former_names.select("_key", "firm_id"))
 
 
 def _place(cities: CityMatcher, written: str | None) -> tuple:
@@ -184,28 +203,6 @@ def _match_tracks(written: pl.DataFrame, tracks: TrackMatcher) -> pl.DataFrame:
 def _lists(pairs: pl.DataFrame, column: str, alias: str) -> pl.DataFrame:
     """One list per firm of `column`, in row order."""
     return pairs.group_by("firm_id", maintain_order=True).agg(pl.col(column).alias(alias))
-
-
-def _firms_by_key(pairs: pl.DataFrame, key: str) -> dict[str, set[int]]:
-    """Normalised name → the firms that carry it; keys in order of first use (firms in firm_id order)."""
-    # A plain loop: three times faster than a polars group_by whose list column becomes Python sets.
-    # The cyclic garbage collector is paused: it would otherwise walk the heap again and again while
-    # hundreds of thousands of new sets (none of them garbage) pile up, doubling the time at 800k firms.
-    out: dict[str, set[int]] = {}
-    keys, firm_ids = pairs[key].to_list(), pairs["firm_id"].to_list()
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for k, firm_id in zip(keys, firm_ids):
-            firms = out.get(k)
-            if firms is None:
-                out[k] = {firm_id}
-            else:
-                firms.add(firm_id)
-    finally:
-        if enabled:
-            gc.enable()
-    return out
 
 
 FIRMS_SCHEMA: dict[str, DType] = {

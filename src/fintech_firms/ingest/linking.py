@@ -3,13 +3,16 @@ name → fuzzy."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import gc
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeAlias
 
 import polars as pl
 
 from ..errors import InputError
+from ..frames import DType
 from ..rules.fuzzy import ChoiceIndex, FuzzyOptions, match_best
 from ..rules.names import normalize_name, normalize_names
 from ..rules.uscc import is_valid_uscc, normalize_uscc, parse_usccs
@@ -75,45 +78,73 @@ def read_overrides(raw_dir: Path) -> Overrides:
     return Overrides(entries, table.source if entries else None)
 
 
+# A firm index as the Linker takes it: a mapping (normalised name → its firms, USCC → its firm), or
+# the same as a frame of (key, firm_id) rows, one per pair, which is what the ingest hands over: at
+# millions of firms the mappings' Python strings, sets and integers would take gigabytes.
+NameIndex: TypeAlias = "Mapping[str, Iterable[int]] | pl.DataFrame"
+UsccIndex: TypeAlias = "Mapping[str, int] | pl.DataFrame"
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """The indexes as Python mappings, for the rules applied one name at a time (link_all, links.csv)."""
+
+    usccs: dict[str, int]
+    names: dict[str, set[int]]
+    former: dict[str, set[int]]
+
+
 class Linker:
     """Indexes of the merged firms' USCCs, names and former names (all normalised)."""
 
     def __init__(
         self,
-        usccs: dict[str, int],
-        names: dict[str, set[int]],
-        former: dict[str, set[int]],
+        usccs: UsccIndex,
+        names: NameIndex,
+        former: NameIndex,
         fuzzy: FuzzyOptions,
         overrides: Overrides | None = None,
     ):
-        self.usccs = usccs
-        self.names = names
-        self.former = former
         self.fuzzy = fuzzy
+        self._usccs = _pairs(usccs, ("_code", "_by_uscc"), pl.Utf8)
+        # Every (name, firm) and (former name, firm): the fuzzy candidates, each keyed by its firm (a
+        # name several firms share stays a candidate for each, so that a query close to it is
+        # ambiguous, not linked), and the exact step's table.
+        self._rows = pl.concat([
+            _pairs(index, ("name", "firm"), pl.Utf8).with_columns(pl.lit(named).alias("named"))
+            for index, named in ((names, True), (former, False))
+        ], rechunk=True)
         # Normalised name → the firm links.csv names (None: `none`), and what became of each entry.
         self.manual: dict[str, int | None] = {}
         self.stale: list[dict] = []
         self._manual_rows: dict[str, Override] = {}
         self._manual_seen: set[str] = set()
-        for entry in (overrides.entries if overrides else ()):
-            self._add_override(entry)
-        # Every (name, firm) and (former name, firm): the fuzzy candidates, each keyed by its firm (a
-        # name several firms share stays a candidate for each, so that a query close to it is
-        # ambiguous, not linked), and the exact step's table. Built with polars: at 800k firms a
-        # Python loop over the names costs seconds.
-        counts = [sum(len(firms) for firms in index.values()) for index in (names, former)]
-        self._rows = pl.DataFrame({
-            "name": pl.Series([n for index in (names, former) for n, firms in index.items() for _ in firms],
-                              dtype=pl.Utf8),
-            "firm": pl.Series([f for index in (names, former) for firms in index.values() for f in firms],
-                              dtype=pl.Int64),
-            "named": pl.Series([True] * counts[0] + [False] * counts[1], dtype=pl.Boolean),
-        })
+        entries = overrides.entries if overrides else []
+        if entries:
+            # The firms the decisions may name, looked up in the frames at once.
+            decided = self._lookups([normalize_uscc(e.decision) for e in entries],
+                                    [normalize_name(e.decision) for e in entries])
+            for entry in entries:
+                self._add_override(entry, decided)
         # ChoiceIndex orders its choices itself (by length, text, key), whatever the order here.
         self._index = (ChoiceIndex(self._rows["name"], self._rows["firm"]) if fuzzy.enabled
                        else ChoiceIndex([], []))
-        self._usccs: pl.DataFrame | None = None
         self._names: pl.DataFrame | None = None
+        self._all: _Lookups | None = None
+
+    def _lookups(self, codes: list[str] | None = None, keys: list[str] | None = None) -> _Lookups:
+        """The indexes as mappings: all of them, or only the USCCs `codes` and the names `keys`."""
+        usccs = self._usccs if codes is None else self._usccs.filter(pl.col("_code").is_in(codes))
+        rows = self._rows if keys is None else self._rows.filter(pl.col("name").is_in(keys))
+        return _Lookups(dict(zip(usccs["_code"].to_list(), usccs["_by_uscc"].to_list())),
+                        index_of(rows.filter("named"), "name", "firm"),
+                        index_of(rows.filter(~pl.col("named")), "name", "firm"))
+
+    def _every(self) -> _Lookups:
+        """Every index as mappings, made on first use: only link_all (tests, small inputs) needs them."""
+        if self._all is None:
+            self._all = self._lookups()
+        return self._all
 
     def link_all(
         self,
@@ -162,7 +193,7 @@ class Linker:
         codes = frame["uscc"].unique()
         frame = frame.join(
             parse_usccs(codes).select(pl.col("value").alias("uscc"), pl.col("uscc").alias("_code"))
-            .join(self._uscc_frame(), on="_code", how="inner").select("uscc", "_by_uscc"),
+            .join(self._usccs, on="_code", how="inner").select("uscc", "_by_uscc"),
             on="uscc", how="left", maintain_order="left")
         # Step 2, the name: how many firms carry it as a name or former name, and which.
         frame = frame.join(self._name_frame(), on="name", how="left", maintain_order="left")
@@ -215,12 +246,6 @@ class Linker:
             .otherwise(pl.lit(NO_MATCH)).cast(pl.Utf8).alias("unlinked"),
         ))
 
-    def _uscc_frame(self) -> pl.DataFrame:
-        if self._usccs is None:
-            self._usccs = pl.DataFrame({"_code": list(self.usccs), "_by_uscc": list(self.usccs.values())},
-                                       schema={"_code": pl.Utf8, "_by_uscc": pl.Int64})
-        return self._usccs
-
     def _name_frame(self) -> pl.DataFrame:
         """Per name or former name: how many firms carry it, the firm when one does, and whether it is
         a name (else only a former name): contract §2 step 2. Built once, for every table linked."""
@@ -230,7 +255,7 @@ class Linker:
                 pl.col("named").any().alias("_named"))
         return self._names
 
-    def _add_override(self, entry: Override) -> None:
+    def _add_override(self, entry: Override, decided: _Lookups) -> None:
         key = normalize_name(entry.name)
         if key in self._manual_rows:
             first = self._manual_rows[key]
@@ -239,27 +264,12 @@ class Linker:
         if entry.decision.strip().lower() == NONE_DECISION:
             firm: int | None = None
         else:
-            firm, problem = self._firm_named(entry.decision)
+            firm, problem = _firm_named(entry.decision, decided)
             if problem:
                 self._stale(entry, problem)
                 return
         self._manual_rows[key] = entry
         self.manual[key] = firm
-
-    def _firm_named(self, decision: str) -> tuple[int | None, str | None]:
-        """The firm a decision names: by its USCC, else by its name or former name (one firm)."""
-        code = normalize_uscc(decision)
-        if is_valid_uscc(code):
-            if code in self.usccs:
-                return self.usccs[code], None
-            return None, f"no firm has the USCC {code}"
-        key = normalize_name(decision)
-        firms = set(self.names.get(key, ())) or set(self.former.get(key, ()))
-        if len(firms) == 1:
-            return next(iter(firms)), None
-        if firms:
-            return None, f"{len(firms)} firms are named {decision}; give the USCC"
-        return None, f"no firm is named {decision}"
 
     def _stale(self, entry: Override, reason: str) -> None:
         self.stale.append({"row": entry.row, "name": entry.name, "decision": entry.decision,
@@ -284,21 +294,69 @@ class Linker:
         }
 
     def _link_exact(self, name: str, uscc: str | None) -> Link | None:
+        lookups = self._every()
         if uscc:
             code = normalize_uscc(uscc)
-            if is_valid_uscc(code) and code in self.usccs:
-                return Link(self.usccs[code], USCC, 100.0)
+            if is_valid_uscc(code) and code in lookups.usccs:
+                return Link(lookups.usccs[code], USCC, 100.0)
         if not name:
             return _NONE
         # Contract §2 step 2: the name equals exactly one firm's name or former name; a name that is
         # one firm's name and another's former name matches two firms and stays unlinked.
-        by_name, by_former = self.names.get(name, ()), self.former.get(name, ())
+        by_name, by_former = lookups.names.get(name, ()), lookups.former.get(name, ())
         firms = set(by_name) | set(by_former)
         if len(firms) == 1:
             return Link(next(iter(firms)), EXACT if by_name else FORMER, 100.0)
         if firms:
             return _AMBIGUOUS
         return None
+
+
+def _firm_named(decision: str, lookups: _Lookups) -> tuple[int | None, str | None]:
+    """The firm a decision names: by its USCC, else by its name or former name (one firm)."""
+    code = normalize_uscc(decision)
+    if is_valid_uscc(code):
+        if code in lookups.usccs:
+            return lookups.usccs[code], None
+        return None, f"no firm has the USCC {code}"
+    key = normalize_name(decision)
+    firms = set(lookups.names.get(key, ())) or set(lookups.former.get(key, ()))
+    if len(firms) == 1:
+        return next(iter(firms)), None
+    if firms:
+        return None, f"{len(firms)} firms are named {decision}; give the USCC"
+    return None, f"no firm is named {decision}"
+
+
+def _pairs(index: UsccIndex | NameIndex, names: tuple[str, str], key_type: DType) -> pl.DataFrame:
+    """An index as (key, firm) rows named `names`: a frame's two columns, or a mapping's pairs."""
+    if isinstance(index, pl.DataFrame):
+        key, firm = index.columns
+        return index.select(pl.col(key).cast(key_type).alias(names[0]), pl.col(firm).cast(pl.Int64).alias(names[1]))
+    pairs = [(k, f) for k, firms in index.items() for f in ([firms] if isinstance(firms, int) else firms)]
+    return pl.DataFrame(pairs, schema={names[0]: key_type, names[1]: pl.Int64}, orient="row")
+
+
+def index_of(pairs: pl.DataFrame, key: str, firm: str = "firm_id") -> dict[str, set[int]]:
+    """(key, firm) rows as a mapping key → its firms; keys in order of first use."""
+    # A plain loop: three times faster than a polars group_by whose list column becomes Python sets.
+    # The cyclic garbage collector is paused: it would otherwise walk the heap again and again while
+    # hundreds of thousands of new sets (none of them garbage) pile up.
+    out: dict[str, set[int]] = {}
+    keys, firm_ids = pairs[key].to_list(), pairs[firm].to_list()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for k, firm_id in zip(keys, firm_ids):
+            firms = out.get(k)
+            if firms is None:
+                out[k] = {firm_id}
+            else:
+                firms.add(firm_id)
+    finally:
+        if enabled:
+            gc.enable()
+    return out
 
 
 def attach_links(

@@ -2,9 +2,9 @@
 
 The rows come from the reader a chunk at a time and are worked on in chunks of CHUNK_ROWS. Each
 chunk's cells become small typed columns and integer codes (the application number its app_no_key,
-the applicants cell a code whose split is made once per distinct cell), its bad rows go to the
-ledger, and only those compact columns of its kept rows are held: the raw rows of one chunk at a
-time, never the whole file's. Merging the records of an application then groups integers, and the
+the applicants cell its applicants' spelling codes, split once per distinct cell of the chunk), its
+bad rows go to the ledger, and only those compact columns of its kept rows are held: the raw rows of
+one chunk at a time, never the whole file's. Merging the records of an application then groups integers, and the
 two tables stay integers too (frames.Deferred): the application numbers and the applicants' names
 become text only a row group at a time, as the files are written.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..contract.tables import TABLES
-from ..frames import Deferred, position_in_runs, without
+from ..frames import Deferred, int_max, position_in_runs, without
 from ..rules.names import normalize_names, split_lists_at
 from ..rules.patents import PATENT_TYPES, app_nos_from_keys, parse_app_number_keys, patent_type_from_text
 from ..rules.values import parse_date, parse_dates
@@ -40,8 +40,11 @@ class Applicants:
     """patent_applicants before linking, as integers: its text (the application number, the applicant's
     spelling and key) and its links are made a row group at a time when the table is written."""
 
-    rows: pl.DataFrame  # patent_id, position, _item: one row per applicant of an application, in table order
-    items: pl.DataFrame  # by _item: applicant, applicant_key, key_id (the cells' applicants)
+    # patent_id, position, _item (UInt32; the table's integers are widened as it is written): one row
+    # per applicant of an application, in table order.
+    rows: pl.DataFrame
+    items: pl.DataFrame  # by _item: spelling, key_id (the cells' applicants)
+    spellings: Spellings  # the applicants' text by spelling code
     keys: pl.DataFrame  # key_id (1, 2, ...), applicant_key: one row per distinct applicant key, to link
     patent_keys: pl.Series  # by patent_id - 1: the application's app_no_key
 
@@ -59,10 +62,10 @@ class Applicants:
                 if name == "app_no":
                     return app_nos_from_keys(self.patent_keys.gather(part["patent_id"] - 1)).alias("app_no")
                 if name in ("applicant", "applicant_key"):
-                    return self.items[name].gather(item)
+                    return self.spellings.text(name, self.items["spelling"].gather(item))
                 if links is not None and key is not None and name in LINK_COLUMNS:
                     return links[name].gather(key)
-                return part[name]
+                return part[name].cast(TABLES["patent_applicants"].schema[name])  # held narrower
 
             return pl.DataFrame([column(n) for n in columns])
 
@@ -103,53 +106,91 @@ class PatentsResult:
         return applicants
 
 
+@dataclass
+class Spellings:
+    """The applicants as written, by spelling code (far fewer than the applicant rows: a firm is named
+    in many cells): each spelling and its applicant key, held once rather than in every row naming it."""
+
+    applicant: pl.Series
+    applicant_key: pl.Series
+
+    def text(self, name: str, codes: pl.Series) -> pl.Series:
+        """The `applicant` or `applicant_key` of each spelling code."""
+        return getattr(self, name).gather(codes).alias(name)
+
+
 class _Cells:
-    """The applicants cells: a code per distinct cell, each cell split into its applicants once."""
+    """The applicants cells, a chunk at a time: each distinct cell of a chunk split into its applicants
+    once, and each kept row's applicants held as their spellings' codes, in file order. (A code per
+    distinct cell of the whole file would be held for all of it: the distinct cells as a categorical
+    take several times what the codes of their applicants do.)"""
 
     def __init__(self) -> None:
-        self.values = DistinctValues()
         # The applicants as written: far fewer distinct spellings than items (a firm is named in many
         # cells), so each spelling is normalised, and its key coded, once.
-        self.spellings = DistinctValues()
+        self.spellings = DistinctValues(keep=True)
         self.keys = DistinctValues(keep=True)  # the distinct applicant keys, to link each once
         self.key_of = pl.Series("applicant_key", [], dtype=pl.Utf8)  # by spelling code
         self.key_id_of = pl.Series("key_id", [], dtype=pl.UInt32)  # by spelling code
-        self.items: list[pl.DataFrame] = []  # cell, position, applicant, applicant_key, key_id; by cell
-        self.named = pl.Series("named", [], dtype=pl.Boolean)  # by cell code: names an applicant
+        self.items: list[pl.Series] = []  # the kept rows' applicants: spelling codes, in file order
+        self._chunk = pl.DataFrame()  # the chunk's cells' applicants: cell, spelling; by cell and position
 
     def codes(self, cells: pl.Series) -> tuple[pl.Series, pl.Series]:
-        """Each cell's code, and whether it names an applicant (False for a blank cell)."""
-        codes, new = self.values.codes(cells)
-        if new.height:
-            # By cell code (the new codes follow one another) and position.
-            items = split_lists_at(new["value"]).sort("index", maintain_order=True)
-            spellings, fresh = self.spellings.codes(items["item"])
-            if fresh.height:
-                keys = normalize_names(fresh["value"])
-                # A key's code is equal exactly when the keys are: names are deduplicated by an integer.
-                self.key_of = pl.concat([self.key_of, keys], rechunk=True)
-                self.key_id_of = pl.concat([self.key_id_of, self.keys.codes(keys)[0]], rechunk=True)
-            items = items.with_columns(self.key_of.gather(spellings), self.key_id_of.gather(spellings))
-            # A cell naming one firm twice names it once (the first spelling); only a cell of several can.
-            several = (pl.col("position") > 1) | (pl.col("position").shift(-1) > 1).fill_null(False)
-            items = without(items, items.with_row_index("_at").filter(several)
-                            .filter(~(pl.col("index").cast(pl.UInt64) * 2**32 + pl.col("key_id"))
-                                    .is_first_distinct())["_at"])
-            self.items.append(items.select(
-                (pl.col("index") + new["code"][0]).cast(pl.UInt32).alias("cell"), "position",
-                pl.col("item").alias("applicant"), "applicant_key", "key_id"))
-            self.named.append(pl.repeat(False, new.height, eager=True).scatter(items["index"].unique(), True))
-        return codes, self.named.gather(codes).fill_null(False)
+        """Each cell's code among the chunk's distinct cells, and whether it names an applicant (False
+        for a blank cell)."""
+        codes, new = DistinctValues().codes(cells)
+        # By cell code and position; code 0 is the mapping's own value, which no cell holds.
+        items = split_lists_at(new["value"]).filter(pl.col("index") > 0).sort("index", maintain_order=True)
+        spellings, fresh = self.spellings.codes(items["item"])
+        if fresh.height:
+            keys = normalize_names(fresh["value"])
+            # A key's code is equal exactly when the keys are: names are deduplicated by an integer.
+            self.key_of = pl.concat([self.key_of, keys], rechunk=True)
+            self.key_id_of = pl.concat([self.key_id_of, self.keys.codes(keys)[0]], rechunk=True)
+        items = items.with_columns(spellings.alias("spelling"), self.key_id_of.gather(spellings))
+        # A cell naming one firm twice names it once (the first spelling); only a cell of several can.
+        several = (pl.col("position") > 1) | (pl.col("position").shift(-1) > 1).fill_null(False)
+        items = without(items, items.with_row_index("_at").filter(several)
+                        .filter(~(pl.col("index").cast(pl.UInt64) * 2**32 + pl.col("key_id"))
+                                .is_first_distinct())["_at"])
+        self._chunk = items.select(pl.col("index").cast(pl.UInt32).alias("cell"), "spelling")
+        named = pl.repeat(False, new.height, eager=True).scatter(items["index"].unique(), True)
+        return codes, named.gather(codes).fill_null(False)
 
-    def release(self) -> tuple[int, pl.DataFrame]:
-        """Drop the codes' mappings once every chunk is read (a few hundred megabytes of distinct
-        cells and names at ten million rows); returns how many cell codes there are, and the keys
-        (key_id, applicant_key) without code 0, which no cell holds."""
-        count = self.values.count
+    def keep(self, cells: pl.Series) -> pl.Series:
+        """The applicants of the chunk's kept rows, whose cells' codes are `cells` (each names at least
+        one): held, in row order; returns how many each row has."""
+        codes = pl.int_range(0, (int_max(cells) or 0) + 1, dtype=pl.UInt32, eager=True)
+        first_item = self._chunk["cell"].search_sorted(codes, side="left")
+        count = (self._chunk["cell"].search_sorted(codes, side="right") - first_item).gather(cells)
+        row, place = _repeated(count)
+        self.items.append(self._chunk["spelling"].gather(first_item.gather(cells.gather(row)) + place))
+        self._chunk = pl.DataFrame()
+        return count.alias("applicants")
+
+    def release(self) -> tuple[pl.DataFrame, pl.DataFrame, Spellings]:
+        """Drop the codes' mappings once every chunk is read; returns the kept rows' applicants (spelling,
+        key_id: by kept row and position), the keys (key_id, applicant_key) without code 0, which no
+        cell holds, and the spellings."""
+        spelling = pl.concat(self.items, rechunk=True) if self.items else pl.Series(dtype=pl.UInt32)
+        self.items.clear()
+        items = pl.DataFrame([spelling.alias("spelling"), self.key_id_of.gather(spelling).alias("key_id")])
         keys = self.keys.decode(pl.int_range(1, self.keys.count, dtype=pl.UInt32, eager=True))
-        del self.values, self.spellings, self.keys, self.key_of, self.key_id_of
-        return count, pl.DataFrame({"key_id": pl.int_range(1, keys.len() + 1, dtype=pl.UInt32, eager=True),
-                                    "applicant_key": keys})
+        spellings = Spellings(self.spellings.values().alias("applicant"), self.key_of)
+        del self.spellings, self.keys, self.key_of, self.key_id_of
+        return items, pl.DataFrame({"key_id": pl.int_range(1, keys.len() + 1, dtype=pl.UInt32, eager=True),
+                                    "applicant_key": keys}), spellings
+
+
+def _repeated(counts: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Each row's index repeated as many times as its count (UInt32, each at least 1), and each repeat's
+    place among its row's (0, 1, ...): by integers, the rows' starts in the repeated list increasing."""
+    total = int(counts.cast(pl.Int64).sum())
+    if total >= 2**32 or (counts.len() and not (counts >= 1).all()):
+        raise RuntimeError("internal error: applicant counts out of range")
+    starts = counts.cum_sum() - counts
+    row = pl.repeat(0, total, dtype=pl.UInt32, eager=True).scatter(starts, 1).cum_sum() - 1
+    return row, pl.int_range(0, total, dtype=pl.UInt32, eager=True) - starts.gather(row)
 
 
 class _Steps:
@@ -199,36 +240,44 @@ def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_yea
         parts.append(part)
         disagreements += disagreed
     del held, pieces
-    rows = pl.concat(parts, rechunk=True)  # a gather from one chunk costs a fraction of one from many
-    del parts
+    # The spellings' and keys' mappings are done with: dropped before the rows are gathered and sorted.
+    items, keys, spellings = steps.cells.release()
+    rows = _concat_columns(parts)  # a gather from one chunk costs a fraction of one from many
+    height = rows.height
 
     # The applications in key order (the numbers' string order); stable, so that each application's
     # records stay in file order and the first of them is the first record in the file.
     order = rows.select(pl.arg_sort_by("key", maintain_order=True)).to_series()
     sorted_keys = rows["key"].gather(order)
     starts = sorted_keys.ne_missing(sorted_keys.shift(1)).fill_null(True)
+    del sorted_keys
     first_at = starts.arg_true()  # where each application's records start among the sorted rows
-    records = (first_at.cast(pl.Int64).shift(-1, fill_value=rows.height) - first_at.cast(pl.Int64)).alias("records")
+    # By sorted row: its application's patent_id (the applications are numbered in key order).
+    patent_of = starts.cum_sum().cast(pl.UInt32)
+    records = (first_at.cast(pl.Int64).shift(-1, fill_value=height) - first_at.cast(pl.Int64)).alias("records")
     # polars splits each chunk of a frame into its own Parquet row groups: the tables come out in
     # one chunk, as they always have, so that their files keep their bytes.
     records = records.rechunk()
     # By sorted row: does its application have several records?
-    merged = (records > 1).gather(starts.cum_sum() - 1)
+    merged = (records > 1).gather(patent_of - 1)
     del starts
     # Memory: what the applicants need is taken from `rows` first, so that `rows` goes once the
     # patents are made, before the applicants are.
-    cell_count, keys = steps.cells.release()
-    items = pl.concat(steps.cells.items, rechunk=True).with_row_index("_item")  # see _applicants
-    steps.cells.items.clear()
-    names = _applicant_names(rows.select(ROW, "cell"), items, cell_count)
-    sorted_cells = rows["cell"].gather(order)
-    patents = _patents(rows, order, first_at, records, merged)
-    settle(account, rows.height, patents.height)
-    del rows, order, first_at, records
-    applicants = _applicants(sorted_keys, sorted_cells, merged, items, patents.height, cell_count)
+    names = _applicant_names(items, spellings)
+    # By sorted row: how many applicants it has, and where they start among the items.
+    counts = rows["applicants"]
+    sorted_starts = (counts.cum_sum() - counts).gather(order)
+    sorted_counts = counts.gather(order)
+    del counts
+    held = [rows.drop("applicants")]  # held by _patents alone, which frees each column once it is done with it
+    del rows
+    patents = _patents(held, order, first_at, records, merged)
+    settle(account, height, patents.height)
+    del order, first_at, records
+    applicants = _applicants(patent_of, sorted_counts, sorted_starts, merged, items, patents.height)
     return PatentsResult(
         _patents_table(patents, {c: codes.values() for c, codes in steps.texts.items()}),
-        Applicants(applicants, items.select("applicant", "applicant_key", "key_id"), keys, patents["key"]),
+        Applicants(applicants, items.select("spelling", "key_id"), spellings, keys, patents["key"]),
         names, disagreements, patents.filter(pl.col("patent_type").is_null()).height)
 
 
@@ -246,6 +295,7 @@ def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _St
     )
     del parsed, codes, named
     chunk = quarantine(table, ledger, chunk).drop("app_no", "applicants")
+    chunk = chunk.with_columns(steps.cells.keep(chunk["cell"])).drop("cell")
     chunk = pl.concat([chunk, steps.types.apply(chunk["patent_type"]), steps.dates.apply(chunk["app_date"])],
                       how="horizontal")
     chunk = chunk.with_columns(
@@ -258,48 +308,72 @@ def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _St
         pl.col("number_type").is_not_null() & pl.col("text_type").is_not_null()
         & (pl.col("number_type") != pl.col("text_type"))
     ).height
+    # Row numbers in four bytes, not eight (a strict cast: a file of more rows would stop here).
     return chunk.select(
-        ROW, "key", "cell", "number_type", "text_type", "number_year", "date_year", "date_value",
+        pl.col(ROW).cast(pl.UInt32), "key", "applicants", "number_type", "text_type", "number_year",
+        "date_year", "date_value",
         *(codes.codes(chunk[c])[0].alias(c) for c, codes in steps.texts.items()),
     ), disagreements
+
+
+def _concat_columns(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """The parts one under the other, in one chunk, made a column at a time: each column of the parts
+    is freed once it is copied (`parts` is emptied), so that the rows are never held twice."""
+    columns = []
+    for name in parts[0].columns:
+        columns.append(pl.concat([part[name] for part in parts], rechunk=True))
+        parts[:] = [part.drop(name) for part in parts]
+    parts.clear()
+    return pl.DataFrame(columns)
 
 
 # Each application's columns: the first value set among its records (in file order).
 _FIRST_SET = ("number_type", "text_type", "number_year", "date_year", "ipc", "grant_date", "legal_status")
 
 
-def _patents(rows: pl.DataFrame, order: pl.Series, first_at: pl.Series, records: pl.Series, merged: pl.Series
-             ) -> pl.DataFrame:
-    """The patents table as integers (see _patents_table): one row per application, in key order.
+def _patents(held: list[pl.DataFrame], order: pl.Series, first_at: pl.Series, records: pl.Series,
+             merged: pl.Series) -> pl.DataFrame:
+    """The patents table as integers (see _patents_table): one row per application, in key order,
+    without patent_id (its row number + 1) and with the integers narrower than the table's.
 
-    `order` sorts `rows` by key, `first_at` is where each application starts among the sorted rows,
-    `records` how many rows it has, `merged` whether a sorted row's application has several.
+    `held` holds the kept rows (and is emptied: each of their columns is freed once its patents'
+    column is made, so that the rows and the patents are not both held whole). `order` sorts the
+    rows by key, `first_at` is where each application starts among the sorted rows, `records` how
+    many rows it has, `merged` whether a sorted row's application has several.
     """
-    # The date comes from the same record as its year: the first with a usable app_date.
-    date = pl.col("date_value").filter(pl.col("date_year").is_not_null()).first()
-    # Most applications have one record, whose values are the application's: only the applications
-    # with several records are grouped.
-    patents = rows.select(pl.exclude("cell").gather(order.gather(first_at))).with_columns(
-        pl.when(pl.col("date_year").is_not_null()).then(pl.col("date_value")).alias("date_value"))
+    rows = held.pop()
     several = (records > 1).arg_true()
+    grouped = None
     if several.len():
+        # Only the applications with several records are grouped; the others' values are their record's.
+        # The date comes from the same record as its year: the first with a usable app_date.
+        date = pl.col("date_value").filter(pl.col("date_year").is_not_null()).first()
         grouped = (
-            rows.select(pl.exclude("cell").gather(order.filter(merged)))
+            rows.select(pl.col("key", *_FIRST_SET, "date_value").gather(order.filter(merged)))
             .group_by("key", maintain_order=True)
             .agg(*(pl.col(c).drop_nulls().first() for c in _FIRST_SET), date)
         )
+    firsts = order.gather(first_at)
+    columns: dict[str, pl.Series] = {}
+    for name in rows.columns:
+        columns[name] = rows[name].gather(firsts)
+        rows = rows.drop(name)
+    del rows
+    patents = pl.DataFrame(list(columns.values())).with_columns(
+        pl.when(pl.col("date_year").is_not_null()).then(pl.col("date_value")).alias("date_value"))
+    del columns
+    if grouped is not None:
         patents = patents.with_columns(patents[c].scatter(several, grouped[c]) for c in (*_FIRST_SET, "date_value"))
     return patents.select(
         "key",
-        pl.int_range(1, patents.height + 1, dtype=pl.Int64).alias("patent_id"),
         pl.coalesce("number_type", "text_type").alias("patent_type"),
-        pl.coalesce("date_year", "number_year").cast(pl.Int64).alias("app_year"),
+        pl.coalesce("date_year", "number_year").alias("app_year"),
         pl.col("date_value").alias("app_date"),
         *_TEXTS,
         pl.when(pl.col("number_type").is_not_null()).then(pl.lit("number", dtype=TYPE_SOURCES))
         .when(pl.col("text_type").is_not_null()).then(pl.lit("patent_type", dtype=TYPE_SOURCES))
         .alias("type_source"),
-        records,
+        records.cast(pl.UInt32),
         pl.col(ROW).alias("source_row"),
     )
 
@@ -317,75 +391,58 @@ def _patents_table(patents: pl.DataFrame, texts: dict[str, pl.Series]) -> Deferr
         def column(name: str) -> pl.Series:
             if name == "app_no":
                 return app_nos_from_keys(part["key"]).alias("app_no")
+            if name == "patent_id":
+                return pl.int_range(offset + 1, offset + part.height + 1, dtype=pl.Int64, eager=True).alias(name)
             if name in ("patent_type", "type_source"):
                 return part[name].cast(pl.Utf8)
             if name in texts:
                 return texts[name].gather(part[name]).alias(name)
-            return part[name]
+            return part[name].cast(TABLES["patents"].schema[name])
 
         return pl.DataFrame([column(n) for n in TABLES["patents"].schema])
 
     return Deferred(patents.height, rows)
 
 
-def _applicants(keys: pl.Series, cells: pl.Series, merged: pl.Series, items: pl.DataFrame, patents: int,
-                cell_count: int) -> pl.DataFrame:
+def _applicants(patent_of: pl.Series, counts: pl.Series, starts: pl.Series, merged: pl.Series,
+                items: pl.DataFrame, patents: int) -> pl.DataFrame:
     """patent_applicants (before linking) as Applicants.rows: each application's applicants in file
     order, one per key.
 
-    `keys`, `cells` and `merged` are the kept rows' sorted by application, each application's in file
-    order; `items` the cells' applicants, by cell code and position, in one chunk (a gather from many
-    chunks costs several times more, and copies the names it gathers).
+    `patent_of` (the application's patent_id), `counts` and `starts` (how many applicants the row has,
+    and where they start among `items`) and `merged` are the kept rows' sorted by application, each
+    application's in file order; `items` the kept rows' applicants, by row (in file order) and
+    position. The integers are UInt32, as the counts of rows and applicants fit in it (checked).
     """
-    codes = pl.int_range(0, cell_count, dtype=pl.UInt32, eager=True)
-    first_item = items["cell"].search_sorted(codes, side="left")
-    item_count = items["cell"].search_sorted(codes, side="right") - first_item
-    # Each row repeated once per applicant of its cell, by integers: no string is copied here. Every
-    # row's cell names at least one applicant (a row without is quarantined), so the rows' starts in
-    # the repeated list increase, and a running count of them gives each repeated row its row.
-    count = item_count.gather(cells).cast(pl.Int64)
-    starts = (count.cum_sum() - count).alias("_start")
-    row = (pl.repeat(0, int(count.sum()), dtype=pl.UInt32, eager=True).scatter(starts, 1).cum_sum() - 1)
-    listed = pl.DataFrame({"_row": row}).select(
-        keys.gather(row).alias("key"), merged.gather(row).alias("_merged"),
-        (first_item.gather(cells.gather(row)).cast(pl.Int64) + pl.int_range(pl.len(), dtype=pl.Int64)
-         - starts.gather(row)).cast(pl.UInt32).alias("_item"))
+    # Each row repeated once per applicant, by integers: no string is copied here.
+    row, place = _repeated(counts)
+    listed = pl.DataFrame([patent_of.gather(row).alias("patent_id"), merged.gather(row).alias("_merged"),
+                           (starts.gather(row) + place).alias("_item")])
+    del row, place
     listed = listed.with_columns(items["key_id"].gather(listed["_item"]))
     # A cell names a firm once; an application with several records may name it in more than one.
     listed = without(listed, listed.with_row_index("_at").filter("_merged")
-                     .filter(~pl.struct("key", "key_id").is_first_distinct())["_at"])
-    ids = _patent_ids(listed["key"], patents)
-    return listed.select(ids, position_in_runs("key").alias("position"), "_item")
+                     .filter(~pl.struct("patent_id", "key_id").is_first_distinct())["_at"])
+    _check_patent_ids(listed["patent_id"], patents)
+    # Narrower than the table's integers (they are widened as the table is written).
+    return listed.select("patent_id", position_in_runs("patent_id").cast(pl.UInt32).alias("position"), "_item")
 
 
-def _applicant_names(rows: pl.DataFrame, items: pl.DataFrame, cell_count: int) -> pl.DataFrame:
+def _applicant_names(items: pl.DataFrame, spellings: Spellings) -> pl.DataFrame:
     """Per applicant key, its first spelling in the file and the number of kept rows that name it.
 
-    `rows` (_row, cell) are the kept rows. A key's first row is the first row of the cells naming it
-    (a cell names a key once, and a row has one cell).
+    `items` are the kept rows' applicants in file order; a row names a key once.
     """
-    by_cell = rows.group_by("cell").agg(pl.col(ROW).min().alias("_first"), pl.len().cast(pl.Int64).alias("rows"))
-    # The cells' figures by cell code, gathered for the items (a join would hash the codes again); the
-    # cells of quarantined rows only have none.
-    first = pl.repeat(None, cell_count, dtype=pl.Int64, eager=True).scatter(by_cell["cell"], by_cell["_first"])
-    count = pl.repeat(None, cell_count, dtype=pl.Int64, eager=True).scatter(by_cell["cell"], by_cell["rows"])
-    return (
-        items.with_columns(first.gather(items["cell"]).alias("_first"), count.gather(items["cell"]).alias("rows"))
-        .filter(pl.col("_first").is_not_null())
-        .group_by("key_id")
-        .agg(pl.col("applicant").get(pl.col("_first").arg_min()), pl.col("applicant_key").first(),
-             pl.col("rows").sum())
-        .drop("key_id")
-    )
+    found = items.group_by("key_id").agg(pl.col("spelling").first(), pl.len().cast(pl.Int64).alias("rows"))
+    return pl.DataFrame([spellings.text("applicant", found["spelling"]),
+                         spellings.text("applicant_key", found["spelling"]), found["rows"]])
 
 
-def _patent_ids(applicant_keys: pl.Series, patents: int) -> pl.Series:
-    """patents.patent_id for each applicant row, without a join on the application numbers.
-
-    Both sides are sorted by key and every kept patent has at least one applicant (a row without one
-    is quarantined), so the n-th distinct key among the applicants is the n-th patent.
-    """
-    ids = applicant_keys.ne_missing(applicant_keys.shift(1)).fill_null(True).cum_sum().cast(pl.Int64)
-    if (ids.max() or 0) != patents:
+def _check_patent_ids(ids: pl.Series, patents: int) -> None:
+    """Every patent has at least one applicant (a row without one is quarantined): the applicant rows'
+    patent_ids, in order, are 1, 2, ... `patents`, each at least once."""
+    steps = ids.cast(pl.Int64).diff().fill_null(1)
+    if ids.len() and (ids[0] != 1 or ids[-1] != patents or not steps.is_between(0, 1).all()):
         raise RuntimeError("internal error: patent applicants do not line up with the patents")
-    return ids.alias("patent_id")
+    if not ids.len() and patents:
+        raise RuntimeError("internal error: patent applicants do not line up with the patents")

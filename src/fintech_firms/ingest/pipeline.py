@@ -106,7 +106,7 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
     if not raw_dir.is_dir():
         raise InputError(f"{raw_dir}: no such folder (expected the raw files of the data contract)")
     with progress.step("Reading raw files"):
-        raw, patent_rows = _read_inputs(raw_dir)
+        raw, patent_rows, later = _read_inputs(raw_dir)
         references = {stem: load(stem, raw_dir) for stem in ("tracks", "regions", "top_vc")}
         overrides = read_overrides(raw_dir)
     ledger = Ledger()
@@ -128,6 +128,7 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
     # After the patents: parsing them (ingest's peak of memory) does not hold the name indexes too.
     with progress.step("Indexing firm names"):
         linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
+        del firms  # the linker holds what it needs of the indexes
     with progress.step("Fuzzy-linking applicants") as advance:
         applicants = patents.take_applicants()
         # Each distinct applicant key once; the rows take their key's link when they are written.
@@ -140,8 +141,8 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
     investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
     with progress.step("Financing and certificates"):
         financing, financing_unlinked = build_financing(
-            _take(raw, "financing"), ledger, linker, investors, year)
-        hightech, hightech_unlinked = build_hightech(_take(raw, "hightech"), ledger, linker, year)
+            _take(raw, "financing", later), ledger, linker, investors, year)
+        hightech, hightech_unlinked = build_hightech(_take(raw, "hightech", later), ledger, linker, year)
     unlinked = pl.concat([
         patents.applicant_names.join(unlinked_keys, on="applicant_key", how="semi").select(
             pl.col("applicant").alias("name"), pl.col("applicant_key").alias("name_key"),
@@ -172,10 +173,15 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
     return tables.frames, report
 
 
-def _take(raw: dict[str, RawTable], stem: str) -> RawTable:
-    """The table for the step that builds from it. `raw` keeps a copy without the cells (the report
-    needs only the file's name and counts), so that the raw cells, gigabytes at ten million patent
-    rows, are freed as soon as that step is done with them."""
+def _take(raw: dict[str, RawTable], stem: str, later: dict[str, Path] | None = None) -> RawTable:
+    """The table for the step that builds from it (read now if it is one of `later`). `raw` keeps a
+    copy without the cells (the report needs only the file's name and counts), so that the raw cells,
+    gigabytes at ten million patent rows, are freed as soon as that step is done with them."""
+    path = later.pop(stem, None) if later else None
+    if path is not None:
+        spec = next(s for s in schema.INPUT_FILES if s.stem == stem)
+        raw[stem] = _read_input(path, spec)
+        _check_required(raw[stem], spec)
     table = raw[stem]
     raw[stem] = dataclasses.replace(table, frame=table.frame.clear())
     return table
@@ -183,13 +189,19 @@ def _take(raw: dict[str, RawTable], stem: str) -> RawTable:
 
 # Read a chunk at a time while they are worked on (tabular.reader.read_chunks), not whole with the others.
 STREAMED = ("patents",)
+# Read when their step comes, after the firms and the patents, so that their cells (a few times the
+# files' size) are not held while those are made; their headers are checked up front all the same.
+LATER = ("financing", "hightech")
 
 
-def _read_inputs(raw_dir: Path) -> tuple[dict[str, RawTable], Iterator[RawTable]]:
+def _read_inputs(raw_dir: Path) -> tuple[dict[str, RawTable], Iterator[RawTable], dict[str, Path]]:
     """The raw tables, each checked to have its required columns; the patents file (the largest by far)
-    only up to its header: its rows come from the iterator, a chunk at a time."""
+    only up to its header: its rows come from the iterator, a chunk at a time; the files of LATER read
+    as CSV only up to their header too (their tables have no rows here): their paths are returned, for
+    _take to read them whole when their step comes."""
     tables: dict[str, RawTable] = {}
     chunks: Iterator[RawTable] = iter(())
+    later: dict[str, Path] = {}
     for spec in schema.INPUT_FILES:
         path = find_file(raw_dir, spec.stem)
         if path is None:
@@ -200,10 +212,16 @@ def _read_inputs(raw_dir: Path) -> tuple[dict[str, RawTable], Iterator[RawTable]
         if spec.stem in STREAMED:
             # The header is checked now, before any work; the rows are read as they are worked on.
             tables[spec.stem], chunks = read_chunks(path, _canonical(spec), set(spec.columns))
+        elif spec.stem in LATER and path.suffix.lower() != ".xlsx":
+            # The header is checked now from the file's first chunk (read_chunks), which is dropped: the
+            # file is read again, whole, when its step comes. Not a workbook: reading its sheet costs
+            # seconds, so it is read once, now.
+            tables[spec.stem] = read_chunks(path, _canonical(spec), set(spec.columns))[0]
+            later[spec.stem] = path
         else:
             tables[spec.stem] = _read_input(path, spec)
         _check_required(tables[spec.stem], spec)
-    return tables, chunks
+    return tables, chunks, later
 
 
 def _read_input(path: Path, spec: schema.FileSpec, bytes_path: bool = True) -> RawTable:

@@ -1,0 +1,76 @@
+"""`firms ingest` reads financing.csv and hightech.csv when their step comes (after the firms and the
+patents, so that their cells are not held while those are made), with the same output as reading them
+first; their headers are still checked before any work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_bad_input import JIA, VALID_USCC, YI, write_csv, write_firms, write_patents
+
+from fintech_firms.errors import InputError
+from fintech_firms.ingest import pipeline
+from fintech_firms.ingest.pipeline import ingest
+
+FINANCING = (["firm_name", "uscc", "date", "round", "amount"],
+             [[JIA, "", "2020-01-01", "A轮", "1000万"], ["", VALID_USCC, "2021-05-01", "B轮", ""],
+              [YI, "", "not a date", "A轮", ""]])
+HIGHTECH = (["name", "issue_date", "cert_no"],
+            [[JIA, "2019-12-02", "GR201944000001"], [YI, "", "GR202011000002"]])
+
+
+def _raw(tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_firms(raw)
+    write_patents(raw)
+    write_csv(raw / "financing.csv", *FINANCING)
+    write_csv(raw / "hightech.csv", *HIGHTECH)
+    return raw
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_financing_and_certificates_are_read_after_the_patents(tmp_path: Path, monkeypatch) -> None:
+    raw = _raw(tmp_path)
+    events: list[str] = []
+    read_input, build_patents = pipeline._read_input, pipeline._build_patents
+
+    def logged_read(path, spec, bytes_path=True):
+        events.append(f"read {path.name}")
+        return read_input(path, spec, bytes_path)
+
+    def logged_patents(*args):
+        events.append("patents")
+        return build_patents(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "_read_input", logged_read)
+        patch.setattr(pipeline, "_build_patents", logged_patents)
+        later = ingest(raw, tmp_path / "later")
+    assert events == ["read firms.csv", "patents", "read financing.csv", "read hightech.csv"]
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "LATER", ())  # every file read up front
+        first = ingest(raw, tmp_path / "first")
+    assert later == first | {"raw_dir": later["raw_dir"]} and later["files"]["financing.csv"]["rows_read"] == 3
+    assert _outputs(tmp_path / "later") == _outputs(tmp_path / "first")
+
+
+@pytest.mark.parametrize(("stem", "column"), [("financing", "date"), ("hightech", "name")])
+def test_a_missing_required_column_is_refused_before_any_work(tmp_path: Path, monkeypatch, stem: str,
+                                                              column: str) -> None:
+    raw = _raw(tmp_path)
+    header, rows = {"financing": FINANCING, "hightech": HIGHTECH}[stem]
+    at = header.index(column)
+    write_csv(raw / f"{stem}.csv", header[:at] + header[at + 1:], [row[:at] + row[at + 1:] for row in rows])
+
+    def never(*args, **kwargs):
+        raise AssertionError("the firms were merged before the header was checked")
+
+    monkeypatch.setattr(pipeline, "build_firms", never)
+    with pytest.raises(InputError, match=rf"^{stem}\.csv: missing required column '{column}'"):
+        ingest(raw, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
