@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import duckdb
@@ -31,14 +32,20 @@ def raw_csv_files(raw: Path) -> dict[Path, str]:
     download; Latin-1 maps every byte to a character, so a GB18030 file is read byte for byte.
     (.xlsx files need DuckDB's excel extension, likewise out of reach: they are left out.)
     """
-    files = {}
-    for path in sorted(raw.glob("*.csv")):
-        try:
-            path.read_bytes().decode("utf-8")
-            files[path] = "utf-8"
-        except UnicodeDecodeError:
-            files[path] = "latin-1"
-    return files
+    return {path: "utf-8" if _is_utf8(path) else "latin-1" for path in sorted(raw.glob("*.csv"))}
+
+
+def _is_utf8(path: Path, chunk: int = 1 << 24) -> bool:
+    """Whether the file decodes as UTF-8, read a chunk at a time (a scale-100 patents file is 10 GB)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as file:
+            while block := file.read(chunk):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_raw(files: dict[Path, str]) -> int:
