@@ -54,6 +54,7 @@ class Applicants:
         columns = [c for c in TABLES["patent_applicants"].schema if links is not None or c not in LINK_COLUMNS]
         # One chunk, so that each row group's gathers from it index one array.
         linked = None if links is None else links.select(LINK_COLUMNS).rechunk()
+        spellings = Spellings(self.spellings.applicant.rechunk(), self.spellings.applicant_key.rechunk())
 
         def rows(offset: int, length: int) -> pl.DataFrame:
             part = self.rows.slice(offset, length)
@@ -65,7 +66,7 @@ class Applicants:
                 if name == "app_no":
                     return self._app_nos(part["patent_id"])
                 if name in ("applicant", "applicant_key"):
-                    return self.spellings.text(name, spelling)
+                    return spellings.text(name, spelling)
                 if picked is not None and name in LINK_COLUMNS:
                     return picked[name]
                 return part[name].cast(TABLES["patent_applicants"].schema[name])  # held narrower
@@ -397,6 +398,8 @@ TYPE_SOURCES = pl.Enum(["number", "patent_type"])
 def _patents_table(patents: pl.DataFrame, texts: dict[str, pl.Series]) -> Deferred:
     """The patents table of contract §4 from its integers: `texts` holds the written values of each
     text column by code."""
+    texts = {name: text.rechunk() for name, text in texts.items()}  # gathers from one chunk are cheaper
+
     def rows(offset: int, length: int) -> pl.DataFrame:
         part = patents.slice(offset, length)
 
