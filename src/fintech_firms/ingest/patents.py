@@ -59,8 +59,9 @@ class Applicants:
         def rows(offset: int, length: int) -> pl.DataFrame:
             part = self.rows.slice(offset, length)
             item = part["_item"]
-            spelling = self.items["spelling"].gather(item)
-            picked = None if linked is None else linked.gather(self.items["key_id"].gather(item) - 1)
+            named = self.items.select("spelling", "key_id").gather(item)  # one gather for both columns
+            spelling = named["spelling"]
+            picked = None if linked is None else linked.gather(named["key_id"] - 1)
 
             def column(name: str) -> pl.Series:
                 if name == "app_no":
