@@ -83,3 +83,29 @@ def test_codes_are_shared_by_the_chunks():
     assert rule.apply(pl.Series(["x", "y", "x", None]))["upper"].to_list() == ["X", "Y", "X", ""]
     assert rule.apply(pl.Series(["y", "z"]))["upper"].to_list() == ["Y", "Z"]
     assert seen.count("x") == seen.count("y") == seen.count("z") == 1
+
+
+def test_tables_made_a_few_rows_at_a_time_are_the_whole_tables(monkeypatch):
+    # The writer makes the text a row group at a time: a group may start inside an application's
+    # applicants, and its numbers are made from that group's patents alone.
+    monkeypatch.setattr(patents, "CHUNK_ROWS", 2)
+    result = patents.build_patents(_table(), Ledger(), 2026)
+    applicants = result.applicants
+    keys = applicants.keys.height
+    # Key 1 unlinked, key k linked to firm 10 * k.
+    links = pl.DataFrame({"firm_id": pl.Series([None, *range(20, 10 * keys + 1, 10)], dtype=pl.Int64),
+                          "link_method": ["exact"] * keys, "link_score": [1.0] * keys,
+                          "unlinked": pl.Series([None] * keys, dtype=pl.Utf8)})
+    for table in (result.patents, applicants.table(links)):
+        whole = table.collect()
+        for size in (1, 2, 3):
+            parts = [table.rows(offset, size) for offset in range(0, table.height, size)]
+            assert pl.concat(parts).equals(whole)
+    linked = applicants.table(links).collect()
+    assert linked["app_no"].to_list() == [_number("201810000001")] * 4 + [_number("201820000002")] * 2 + [
+        _number("201930000003")] * 2
+    key_id = dict(zip(applicants.keys["applicant_key"], applicants.keys["key_id"]))
+    assert [(k, f) for k, f in zip(linked["applicant_key"], linked["firm_id"])] == [
+        (k, None if key_id[k] == 1 else 10 * key_id[k]) for k in linked["applicant_key"]]
+    assert set(linked["applicant_key"]) == {"甲公司", "乙公司", "丙公司", "戊公司"}
+    assert result.patents.collect()["patent_type"].to_list() == ["invention", "utility", "design"]

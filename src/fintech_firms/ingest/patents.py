@@ -52,24 +52,38 @@ class Applicants:
         """The table: with `links` (by key_id - 1: firm_id, link_method, link_score, unlinked) the
         columns of contract §4, without them the same but for the links (for tests)."""
         columns = [c for c in TABLES["patent_applicants"].schema if links is not None or c not in LINK_COLUMNS]
+        # One chunk, so that each row group's gathers from it index one array.
+        linked = None if links is None else links.select(LINK_COLUMNS).rechunk()
+        spellings = Spellings(self.spellings.applicant.rechunk(), self.spellings.applicant_key.rechunk())
 
         def rows(offset: int, length: int) -> pl.DataFrame:
             part = self.rows.slice(offset, length)
             item = part["_item"]
-            key = None if links is None else self.items["key_id"].gather(item).cast(pl.Int64) - 1
+            named = self.items.select("spelling", "key_id").gather(item)  # one gather for both columns
+            spelling = named["spelling"]
+            picked = None if linked is None else linked.gather(named["key_id"] - 1)
 
             def column(name: str) -> pl.Series:
                 if name == "app_no":
-                    return app_nos_from_keys(self.patent_keys.gather(part["patent_id"] - 1)).alias("app_no")
+                    return self._app_nos(part["patent_id"])
                 if name in ("applicant", "applicant_key"):
-                    return self.spellings.text(name, self.items["spelling"].gather(item))
-                if links is not None and key is not None and name in LINK_COLUMNS:
-                    return links[name].gather(key)
+                    return spellings.text(name, spelling)
+                if picked is not None and name in LINK_COLUMNS:
+                    return picked[name]
                 return part[name].cast(TABLES["patent_applicants"].schema[name])  # held narrower
 
             return pl.DataFrame([column(n) for n in columns])
 
         return Deferred(self.rows.height, rows)
+
+    def _app_nos(self, ids: pl.Series) -> pl.Series:
+        """The application number of each patent_id of `ids` (sorted, as the rows are): each distinct
+        patent's number made once, then gathered (an application has a few applicant rows)."""
+        if ids.is_empty():
+            return app_nos_from_keys(self.patent_keys.slice(0, 0)).alias("app_no")
+        first, last = int(ids[0]), int(ids[-1])
+        numbers = app_nos_from_keys(self.patent_keys.slice(first - 1, last - first + 1))
+        return numbers.gather(ids - first).alias("app_no")
 
     def link_counts(self, links: pl.DataFrame) -> pl.DataFrame:
         """(link_method, unlinked, rows): how many applicant rows each outcome of `links` has."""
@@ -385,6 +399,8 @@ TYPE_SOURCES = pl.Enum(["number", "patent_type"])
 def _patents_table(patents: pl.DataFrame, texts: dict[str, pl.Series]) -> Deferred:
     """The patents table of contract §4 from its integers: `texts` holds the written values of each
     text column by code."""
+    texts = {name: text.rechunk() for name, text in texts.items()}  # gathers from one chunk are cheaper
+
     def rows(offset: int, length: int) -> pl.DataFrame:
         part = patents.slice(offset, length)
 
@@ -394,7 +410,11 @@ def _patents_table(patents: pl.DataFrame, texts: dict[str, pl.Series]) -> Deferr
             if name == "patent_id":
                 return pl.int_range(offset + 1, offset + part.height + 1, dtype=pl.Int64, eager=True).alias(name)
             if name in ("patent_type", "type_source"):
-                return part[name].cast(pl.Utf8)
+                # An enum's text by gathering its categories by code: cheaper than a cast per row.
+                enum = part[name].dtype
+                if not isinstance(enum, pl.Enum):
+                    raise RuntimeError(f"internal error: patents.{name} is held as {enum}, not an enum")
+                return pl.Series(name, enum.categories).gather(part[name].to_physical())
             if name in texts:
                 return texts[name].gather(part[name]).alias(name)
             return part[name].cast(TABLES["patents"].schema[name])
