@@ -592,16 +592,23 @@ def match_best(
         return out
     # Scores below threshold - margin can neither win nor spoil a winner.
     cutoff = max(0.0, options.threshold - options.margin)
+    texts = _as_objects(queries)
     for pair_q, pair_c in index.candidate_pairs(queries, cutoff, progress):
-        _score(queries, index, pair_q, pair_c, cutoff, options, out)
+        _score(texts, index, pair_q, pair_c, cutoff, options, out)
     return out
 
 
-def _scored(queries, index: ChoiceIndex, pair_q, pair_c, cutoff, workers) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The scores of candidate pairs (ordered by query), and for each query with a pair at or above the
-    cut-off its pairs there (0 stands for under the cut-off)."""
-    # Object arrays built by numpy indexing: millions of pairs at low cut-offs.
-    left = np.array(queries, dtype=object)[pair_q]
+def _as_objects(queries: Sequence[str]) -> np.ndarray:
+    """The queries as one object array, made once per call of match_best or ranked_keys: each batch of
+    pairs takes its left sides from it by numpy indexing (millions of pairs at low cut-offs)."""
+    return np.array(queries, dtype=object)
+
+
+def _scored(texts: np.ndarray, index: ChoiceIndex, pair_q, pair_c, cutoff, workers
+            ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The scores of candidate pairs (ordered by query; `texts`: the queries, _as_objects), and for each
+    query with a pair at or above the cut-off its pairs there (0 stands for under the cut-off)."""
+    left = texts[pair_q]
     scores = process.cpdist(left, index.texts(pair_c), scorer=fuzz.ratio, score_cutoff=cutoff,
                             dtype=np.float32, workers=workers)
     hit = np.flatnonzero(scores)
@@ -609,8 +616,8 @@ def _scored(queries, index: ChoiceIndex, pair_q, pair_c, cutoff, workers) -> tup
     return scores, [hit[x:y] for x, y in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
 
 
-def _score(queries, index: ChoiceIndex, pair_q, pair_c, cutoff, options, out) -> None:
-    scores, groups = _scored(queries, index, pair_q, pair_c, cutoff, options.workers)
+def _score(texts: np.ndarray, index: ChoiceIndex, pair_q, pair_c, cutoff, options, out) -> None:
+    scores, groups = _scored(texts, index, pair_q, pair_c, cutoff, options.workers)
     # Only the queries with a pair at or above the cut-off need deciding.
     for pairs in groups:
         out[int(pair_q[pairs[0]])] = _decide(scores[pairs], index.keys[pair_c[pairs]], options)
@@ -648,8 +655,9 @@ def ranked_keys(
     with that score unrounded: what match_best decides from, kept so that the decision can be made
     again at any threshold and margin whose threshold - margin is at least `cutoff`."""
     out: list[list[tuple[int, float]]] = [[] for _ in queries]
+    texts = _as_objects(queries)
     for pair_q, pair_c in index.candidate_pairs(queries, cutoff):
-        scores, groups = _scored(queries, index, pair_q, pair_c, cutoff, workers)
+        scores, groups = _scored(texts, index, pair_q, pair_c, cutoff, workers)
         for pairs in groups:
             best_per_key: dict[int, float] = {}
             for key, score in zip(index.keys[pair_c[pairs]].tolist(), scores[pairs].tolist()):
