@@ -19,7 +19,7 @@ from ..reference.tables import REGION_OTHER, load
 from ..reference.taxonomy import TrackMatcher
 from ..rules.fuzzy import FuzzyOptions
 from ..rules.uscc import INVALID_USCC
-from ..tabular.reader import NotStreamed, RawTable, find_file, headers_shown, read_chunks, read_table
+from ..tabular.reader import NotStreamed, RawTable, find_file, handed, headers_shown, read_chunks, read_table
 from ..version import __version__
 from . import schema
 from .city_stats import index_inputs
@@ -251,21 +251,15 @@ def _build_patents(raw_dir: Path, chunks: Iterator[RawTable], ledger: Ledger, ye
         result = None  # what the chunks made is freed with the exception, at the end of this block
     del chunks
     if result is None:
-        spec = next(s for s in schema.INPUT_FILES if s.stem == "patents")
+        spec = schema.PATENTS
         path = find_file(raw_dir, spec.stem)
         assert path is not None
         holder = [_read_input(path, spec, bytes_path=False)]
         _check_required(holder[0], spec)
         own = Ledger()
-        result = build_patents(_drained(holder), own, year)
+        result = build_patents(handed(holder), own, year)
     ledger.absorb(own)
     return result
-
-
-def _drained(holder: list[RawTable]) -> Iterator[RawTable]:
-    """The tables as build_patents's chunks, each held by it alone once drawn."""
-    while holder:
-        yield holder.pop()
 
 
 def _report(raw_dir, options, references, ledger: Ledger, heights: dict[str, int], links: dict[str, dict],

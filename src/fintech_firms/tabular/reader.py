@@ -523,10 +523,11 @@ def read_chunks(path: Path, canonical, known: set[str] | frozenset = frozenset()
         if started is not None:
             return started
     table = read_table(path, canonical, known)
-    return dataclasses.replace(table, frame=table.frame.clear()), _handed([table])
+    return dataclasses.replace(table, frame=table.frame.clear()), handed([table])
 
 
-def _handed(holder: list[RawTable]) -> Iterator[RawTable]:
+def handed(holder: list[RawTable]) -> Iterator[RawTable]:
+    """The tables of `holder` as chunks, each held by the caller alone once drawn."""
     while holder:
         yield holder.pop()  # held by the caller alone from here
 
