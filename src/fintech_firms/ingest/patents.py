@@ -250,7 +250,7 @@ def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_yea
     if account is None:
         raise RuntimeError("internal error: no chunk of the patents file")
     if not parts or any(f.height for f in held):
-        part, disagreed = _chunk_rows(pl.concat(held, rechunk=False) if held else table.frame, table, ledger, steps)
+        part, disagreed = _chunk_rows(pl.concat(held, rechunk=False), table, ledger, steps)  # held: never empty here
         parts.append(part)
         disagreements += disagreed
     del held, pieces
