@@ -387,8 +387,6 @@ def _read_plain_utf8(path: Path) -> list | None:
     # Not rechunked: one read of the whole file gives a frame of many chunks as well.
     frame = pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0]
     frames.clear()
-    if _longest_cell(frame) > MAX_CELL_CHARS:
-        return None
     return [frame, encoding]
 
 
@@ -435,7 +433,8 @@ def _plain_utf8_head(file) -> tuple[bytes, str, str]:
 
 def _plain_utf8_frames(file, data: bytes, delimiter: str) -> Iterator[pl.DataFrame]:
     """Each chunk of lines parsed by polars (the header line the first row of the first), starting
-    with `data`, the first chunk's bytes; raises _NotPlain at a chunk that is not for the bytes path."""
+    with `data`, the first chunk's bytes; raises _NotPlain at a chunk that is not for the bytes path
+    (a cell longer than MAX_CELL_CHARS included)."""
     schema = None
     while data:
         if (b'"' in data or b"\x00" in data or (schema and data.startswith(_BOM))
@@ -450,6 +449,8 @@ def _plain_utf8_frames(file, data: bytes, delimiter: str) -> Iterator[pl.DataFra
             raise _NotPlain from None  # not UTF-8, or a ragged row
         if frame.height != data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
             raise _NotPlain
+        if _longest_cell(frame) > MAX_CELL_CHARS:
+            raise _NotPlain  # the text path words the error
         schema = frame.schema
         del data  # not held while the caller works on the frame
         yield frame
@@ -542,8 +543,6 @@ def _start_chunks(path: Path, canonical, known) -> tuple[RawTable, Iterator[RawT
         frames = _plain_utf8_frames(file, data, delimiter)
         del data
         first = next(frames)
-        if _longest_cell(first) > MAX_CELL_CHARS:
-            raise _NotPlain
     except (OSError, _NotPlain):
         file.close()
         return None
@@ -595,8 +594,6 @@ def _next_table(frames: Iterator[pl.DataFrame], names: dict[str, str], head: Raw
     frame = next(frames, None)
     if frame is None:
         return None
-    if _longest_cell(frame) > MAX_CELL_CHARS:
-        raise _NotPlain
     return _from_body(head.source, head.encoding, head.headers, head.columns, written, frame.rename(names),
                       rows_before)
 
