@@ -159,12 +159,10 @@ def _holder(lock: Path) -> str:
 def write_output(out_dir: Path, tables: dict[str, Table], report: dict) -> None:
     """Write every table to `out_dir/NAME.parquet` and the report, replacing the folder in one step.
 
-    Each frame is first checked against its declared table (contract/tables.py): a column missing, moved,
-    of another type or null where it may not be is an internal error (SchemaMismatch), and nothing is written.
-    `tables` is emptied as its frames are written (see Staging.write).
+    Each frame is first checked against its declared table (contract/tables.py, by Staging.write): a
+    column missing, moved, of another type or null where it may not be is an internal error
+    (SchemaMismatch), and nothing is written. `tables` is emptied as its frames are written.
     """
-    for name, frame in tables.items():
-        _check(name, frame)
     with staged_output(out_dir) as staging:
         staging.write(tables)
         staging.finish(report)
