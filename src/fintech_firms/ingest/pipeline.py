@@ -89,9 +89,9 @@ def _locked_ingest(raw_dir: Path, out_dir: Path, options: IngestOptions, progres
 
 class _Tables:
     """The output tables as they are made, in the report's order. With `write` (the staging folder's),
-    the largest are written as soon as they are final and only their row counts kept, so that their
-    frames (gigabytes at ten million patents) are freed before the next steps; what the report needs of
-    them is taken before."""
+    the largest are handed over to be written as soon as they are final (by a thread, in order, while
+    the next steps run) and only their row counts kept, so that their frames (gigabytes at ten million
+    patents) are freed once written, not held to the end; what the report needs of them is taken before."""
 
     def __init__(self, write: Callable[[dict[str, Table]], None] | None) -> None:
         self.write = write
