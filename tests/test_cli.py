@@ -92,3 +92,26 @@ def test_bad_arguments_get_a_message_and_exit_code_2(args, message, tmp_path):
     assert message in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_the_process_ends_with_the_commands_output_and_exit_code(tmp_path):
+    """`firms` ends the process at once when the command is done (cli._exit_now): what it printed, to a
+    pipe, is all there, and its exit code is the command's."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "parquet"
+    done = subprocess.run([sys.executable, "-m", "fintech_firms", "ingest", str(EXAMPLES), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout == runner.invoke(app, ["ingest", str(EXAMPLES), "--out", str(out)]).output
+    failed = subprocess.run([sys.executable, "-m", "fintech_firms", "aggregate", "--by", "nowhere", "--data", str(out)],
+                            capture_output=True, text=True, timeout=300)
+    assert (failed.returncode, failed.stdout) == (2, "")
+    assert failed.stderr.startswith("Error: ") and failed.stderr.endswith("\n")
+
+
+def test_an_exit_whose_code_is_a_message_is_left_to_python():
+    from fintech_firms.cli import _exit_now
+
+    with pytest.raises(SystemExit, match="a message"):
+        _exit_now(SystemExit("a message"))

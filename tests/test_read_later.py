@@ -74,3 +74,14 @@ def test_a_missing_required_column_is_refused_before_any_work(tmp_path: Path, mo
     with pytest.raises(InputError, match=rf"^{stem}\.csv: missing required column '{column}'"):
         ingest(raw, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_columns_read_whole_otherwise_than_the_header_are_checked_again(tmp_path: Path) -> None:
+    """The header is read from the first line alone (tabular.reader.read_header); a damaged file whose
+    first line is UTF-8 but which reads whole as GB18030 has other columns then: they are checked again."""
+    raw = _raw(tmp_path)
+    (raw / "financing.csv").write_bytes(
+        "企业名称,融资日期,轮次\n".encode() + b"\xe7\x94\xff\xb2b,2020-01-01,A\n" * 6)
+    with pytest.raises(InputError, match=r"^financing\.csv: missing required column .*; found: 浼佷笟鍚嶇О"):
+        ingest(raw, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

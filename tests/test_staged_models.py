@@ -4,6 +4,7 @@ an interrupt while they are computed leaves the previous output as it was."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import polars as pl
@@ -16,6 +17,14 @@ from fintech_firms.ingest.writer import REPORT_NAME
 from fintech_firms.models.runner import AnalyticsError, stored_models
 
 EXAMPLES = Path(__file__).parents[1] / "examples" / "raw"
+
+
+def _complete(folder: Path) -> bool:
+    """Whether the firms, firm_tracks and patents files in `folder` are there and whole."""
+    try:
+        return all(pl.read_parquet_schema(folder / f"{name}.parquet") for name in ("firms", "firm_tracks", "patents"))
+    except (OSError, pl.exceptions.PolarsError):
+        return False
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -83,14 +92,18 @@ def test_a_failure_after_the_first_tables_are_written_leaves_the_previous_output
     staged: list[list[str]] = []
 
     def fail(*args, **kwargs):
+        # Written by a thread while the run goes on (a background write does not wait for the one before):
+        # the tables made before financing reach the staging folder without the run waiting for them.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not all(_complete(folder) for folder in tmp_path.glob(".out.new-*")):
+            time.sleep(0.01)
         staged.extend(sorted(p.name for p in folder.iterdir()) for folder in tmp_path.glob(".out.new-*"))
         raise InputError("financing.csv: something wrong")
 
     monkeypatch.setattr(pipeline, "build_financing", fail)
     with pytest.raises(InputError, match="^financing.csv: something wrong$"):
         ingest(EXAMPLES, out)
-    # The applicants may still be being written (in the background) while financing runs; the tables
-    # before them are complete.
+    # The applicants may still be being written (in the background) while financing runs.
     assert len(staged) == 1
     assert {"firm_tracks.parquet", "firms.parquet", "patents.parquet"} <= set(staged[0])
     assert _snapshot(out) == before

@@ -167,3 +167,29 @@ def test_a_background_write_is_in_the_output(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["firms.parquet", REPORT_NAME, "patent_applicants.parquet",
                                                      "patents.parquet"]
     assert pl.read_parquet(out / "patent_applicants.parquet").equals(varied(300_000))
+
+
+def test_a_background_write_does_not_wait_for_the_one_before(tmp_path, monkeypatch):
+    """Background writes are queued, written one at a time in order; handing one over returns at once,
+    and finish waits for them all."""
+    import threading
+
+    release, order = threading.Event(), []
+    write_table = writer.write_table
+
+    def held(name, table, path):
+        if name == "firms":
+            assert release.wait(60)
+        order.append(name)
+        write_table(name, table, path)
+
+    monkeypatch.setattr(writer, "write_table", held)
+    out = tmp_path / "parquet"
+    with writer.staged_output(out) as staging:
+        staging.write({"firms": filled("firms", 2)}, background=True)
+        staging.write({"patents": filled("patents", 2)}, background=True)  # returns while firms is held
+        assert order == []
+        release.set()
+        staging.finish({"run": 1})
+    assert order == ["firms", "patents"]
+    assert sorted(p.name for p in out.iterdir()) == ["firms.parquet", REPORT_NAME, "patents.parquet"]

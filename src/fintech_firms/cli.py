@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
@@ -619,6 +621,8 @@ def run() -> None:
     message, or running out of memory, ends with one line and exit code 2."""
     try:
         app(prog_name="firms")
+    except SystemExit as exc:  # how every command ends (click's standalone mode), done or failed
+        _exit_now(exc)
     except KeyboardInterrupt:
         typer.echo("Interrupted", err=True)
         raise SystemExit(130) from None
@@ -630,3 +634,20 @@ def run() -> None:
             raise
         typer.echo(f"Error: {one_line(f'{type(exc).__name__}: {exc}')}", err=True)
         raise SystemExit(2) from None
+
+
+def _exit_now(done: SystemExit) -> NoReturn:
+    """End the process with the command's exit code at once. By now every file the command wrote is
+    closed (an ingest's output swapped in) and its threads are done; what is skipped is the
+    interpreter's teardown (freeing some 900 modules, polars' and DuckDB's runtimes), 0.1-0.3 s of
+    every command that nothing waits for. A code that is a message, or output that cannot be flushed
+    (a closed pipe), is left to Python's own exit."""
+    code = done.code
+    if code is not None and not isinstance(code, int):
+        raise done
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # whatever it is, Python's own exit reports it as it always did
+        raise done from None
+    os._exit(code or 0)

@@ -89,19 +89,28 @@ def _names(events: pl.DataFrame, column: str) -> pl.DataFrame:
         .explode(column).with_row_index("_cell")
     )
     items = split_lists(cells[column].unique().drop_nulls()).rename({"value": column})
-    # Each normalised name as a number (its category's), and each (event, name) as one number: the
-    # first of each is found by hashing integers, several times faster than pairs of an integer and a text.
-    keys = normalize_names(items["item"]).cast(pl.Categorical).to_physical().cast(pl.Int64)
-    items = items.with_columns(keys.alias("_key"))
-    named = cells.join(items, on=column, how="inner").sort("_cell", "position")
-    first = (pl.col("_e") * (pl.col("_key").max() + 1) + pl.col("_key")).is_first_distinct()
-    return named.filter(first).select("_e", "item")
+    items = items.with_columns(_name_keys(items["item"]))
+    return _first_per_event(cells.join(items, on=column, how="inner").sort("_cell", "position"))
 
 
 def _first_by_name(named: pl.DataFrame) -> pl.DataFrame:
-    """(_e, item) rows, each event's items once by normalised name, the first spelling kept."""
-    keys = normalize_names(named["item"])
-    return named.with_columns(keys.alias("_key")).unique(["_e", "_key"], keep="first", maintain_order=True).drop("_key")
+    """(_e, item) rows, each event's items once by normalised name, the first spelling kept (each
+    distinct item normalised once)."""
+    items = named.get_column("item").unique()
+    keys = pl.DataFrame([items, _name_keys(items)])
+    return _first_per_event(named.join(keys, on="item", how="left", maintain_order="left"))
+
+
+def _name_keys(items: pl.Series) -> pl.Series:
+    """_key: each item's normalised name as a number (its category's), so that the first of each
+    (event, name) is found by hashing integers, several times faster than pairs of an integer and a text."""
+    return normalize_names(items).cast(pl.Categorical).to_physical().cast(pl.Int64).alias("_key")
+
+
+def _first_per_event(named: pl.DataFrame) -> pl.DataFrame:
+    """(_e, item) of the rows (_e, item, _key, in order) that are the first of their event with their key."""
+    first = (pl.col("_e") * (pl.col("_key").max() + 1) + pl.col("_key")).is_first_distinct()
+    return named.filter(first).select("_e", "item")
 
 
 def _name_lists(named: pl.DataFrame, events: int) -> pl.Series:

@@ -19,7 +19,16 @@ from ..reference.tables import REGION_OTHER, load
 from ..reference.taxonomy import TrackMatcher
 from ..rules.fuzzy import FuzzyOptions
 from ..rules.uscc import INVALID_USCC
-from ..tabular.reader import NotStreamed, RawTable, find_file, handed, headers_shown, read_chunks, read_table
+from ..tabular.reader import (
+    NotStreamed,
+    RawTable,
+    find_file,
+    handed,
+    headers_shown,
+    read_chunks,
+    read_header,
+    read_table,
+)
 from ..version import __version__
 from . import schema
 from .city_stats import index_inputs
@@ -80,9 +89,9 @@ def _locked_ingest(raw_dir: Path, out_dir: Path, options: IngestOptions, progres
 
 class _Tables:
     """The output tables as they are made, in the report's order. With `write` (the staging folder's),
-    the largest are written as soon as they are final and only their row counts kept, so that their
-    frames (gigabytes at ten million patents) are freed before the next steps; what the report needs of
-    them is taken before."""
+    the largest are handed over to be written as soon as they are final (by a thread, in order, while
+    the next steps run) and only their row counts kept, so that their frames (gigabytes at ten million
+    patents) are freed once written, not held to the end; what the report needs of them is taken before."""
 
     def __init__(self, write: Callable[[dict[str, Table]], None] | None) -> None:
         self.write = write
@@ -180,8 +189,11 @@ def _take(raw: dict[str, RawTable], stem: str, later: dict[str, Path] | None = N
     path = later.pop(stem, None) if later else None
     if path is not None:
         spec = next(s for s in schema.INPUT_FILES if s.stem == stem)
-        raw[stem] = _read_input(path, spec)
-        _check_required(raw[stem], spec)
+        header, raw[stem] = raw[stem], _read_input(path, spec)
+        if raw[stem].columns != header.columns:
+            # read_header decoded the first line on its own; read whole, a file that is not in one
+            # encoding throughout may have read otherwise: its required columns are checked again.
+            _check_required(raw[stem], spec)
     table = raw[stem]
     raw[stem] = dataclasses.replace(table, frame=table.frame.clear())
     return table
@@ -197,8 +209,8 @@ LATER = ("financing", "hightech")
 def _read_inputs(raw_dir: Path) -> tuple[dict[str, RawTable], Iterator[RawTable], dict[str, Path]]:
     """The raw tables, each checked to have its required columns; the patents file (the largest by far)
     only up to its header: its rows come from the iterator, a chunk at a time; the files of LATER read
-    as CSV only up to their header too (their tables have no rows here): their paths are returned, for
-    _take to read them whole when their step comes."""
+    as CSV only up to their header too (read_header: their tables have no rows here): their paths are
+    returned, for _take to read them whole when their step comes."""
     tables: dict[str, RawTable] = {}
     chunks: Iterator[RawTable] = iter(())
     later: dict[str, Path] = {}
@@ -213,10 +225,10 @@ def _read_inputs(raw_dir: Path) -> tuple[dict[str, RawTable], Iterator[RawTable]
             # The header is checked now, before any work; the rows are read as they are worked on.
             tables[spec.stem], chunks = read_chunks(path, _canonical(spec), set(spec.columns))
         elif spec.stem in LATER and path.suffix.lower() != ".xlsx":
-            # The header is checked now from the file's first chunk (read_chunks), which is dropped: the
-            # file is read again, whole, when its step comes. Not a workbook: reading its sheet costs
-            # seconds, so it is read once, now.
-            tables[spec.stem] = read_chunks(path, _canonical(spec), set(spec.columns))[0]
+            # Only the header is read now (from the first line, when that is plain), to be checked; the
+            # file is read whole when its step comes. Not a workbook: reading its sheet costs seconds,
+            # so it is read once, now.
+            tables[spec.stem] = read_header(path, _canonical(spec), set(spec.columns))
             later[spec.stem] = path
         else:
             tables[spec.stem] = _read_input(path, spec)

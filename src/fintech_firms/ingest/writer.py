@@ -159,12 +159,10 @@ def _holder(lock: Path) -> str:
 def write_output(out_dir: Path, tables: dict[str, Table], report: dict) -> None:
     """Write every table to `out_dir/NAME.parquet` and the report, replacing the folder in one step.
 
-    Each frame is first checked against its declared table (contract/tables.py): a column missing, moved,
-    of another type or null where it may not be is an internal error (SchemaMismatch), and nothing is written.
-    `tables` is emptied as its frames are written (see Staging.write).
+    Each frame is first checked against its declared table (contract/tables.py, by Staging.write): a
+    column missing, moved, of another type or null where it may not be is an internal error
+    (SchemaMismatch), and nothing is written. `tables` is emptied as its frames are written.
     """
-    for name, frame in tables.items():
-        _check(name, frame)
     with staged_output(out_dir) as staging:
         staging.write(tables)
         staging.finish(report)
@@ -178,7 +176,7 @@ class Staging:
         self.folder = folder
         self.written: set[str] = set()
         self.finished = False
-        self._pending: Future[None] | None = None
+        self._pending: list[Future[None]] = []  # background writes, in the order they were handed over
         self._pool: ThreadPoolExecutor | None = None
 
     def write(self, tables: dict[str, Table], *, background: bool = False) -> None:
@@ -188,17 +186,19 @@ class Staging:
         ten million patents).
 
         `background`: written by a thread while the caller goes on (encoding and compressing run in
-        polars, off the interpreter's lock, on the other core); one write at a time, in order, and the
-        next write, `wait` or `finish` waits for it and raises its error."""
+        polars, off the interpreter's lock, on the other core); one write at a time, in order. A
+        background write is queued behind those before it, so the caller does not wait for them (at
+        scale 1 the patents were still being written when their applicants were handed over); a write
+        in the foreground, `wait` or `finish` waits for them all and raises the first one's error."""
         for name, frame in tables.items():
             _check(name, frame)
-        self.wait()
         if background:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-writer")
-            self._pending = self._pool.submit(self._write, dict(tables))
+            self._pending.append(self._pool.submit(self._write, dict(tables)))
             tables.clear()
         else:
+            self.wait()
             self._write(tables)
 
     def _write(self, tables: dict[str, Table]) -> None:
@@ -209,13 +209,19 @@ class Staging:
                 self.written.add(name)
 
     def wait(self) -> None:
-        """Until the background write is done; its error, if it failed."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
+        """Until the background writes are done; the first one's error, if one failed."""
+        pending, self._pending = self._pending, []
+        failed: list[BaseException] = []
+        for future in pending:  # each one waited for, so that none is still writing after this
+            try:
+                future.result()
+            except BaseException as exc:
+                failed.append(exc)
+        if failed:
+            raise failed[0]
 
     def close(self) -> None:
-        """Wait for the background write, whatever happened to the caller, so that no thread writes
+        """Wait for the background writes, whatever happened to the caller, so that no thread writes
         into a folder that is being removed."""
         with suppress(BaseException):
             self.wait()
