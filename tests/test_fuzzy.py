@@ -61,7 +61,7 @@ names = st.text(alphabet=ALPHABET, min_size=1, max_size=14)
 def test_blocked_matching_equals_scoring_every_pair(triples, choices, queries, threshold, margin):
     keys = [i % 7 for i in range(len(choices))]  # several names may belong to one firm
     options = FuzzyOptions(threshold, margin, workers=1)
-    got = match_best(queries, ChoiceIndex(choices, keys, triples=triples), options)
+    got = match_best(queries, ChoiceIndex(choices, keys, tuples=triples), options)
     assert [(r.key, r.ambiguous) for r in got] == [
         (r.key, r.ambiguous) for r in brute_force(queries, choices, keys, options)]
 
@@ -77,7 +77,7 @@ def test_candidates_hold_every_choice_reaching_the_cutoff(triples, choices, quer
     # Repeated characters (云 twice in the alphabet) exercise the per-occurrence tokens; low cut-offs and
     # short names the one-shared-character filter, the others the two-shared-characters one or, with
     # triples, the triples of the two sides' rarest tokens.
-    index = ChoiceIndex(choices, list(range(len(choices))), triples=triples)
+    index = ChoiceIndex(choices, list(range(len(choices))), tuples=triples)
     found = set(index.candidates(query, cutoff).tolist())
     reaching = {i for i, c in enumerate(index.choices) if fuzz.ratio(query, c) >= cutoff}
     assert reaching <= found
@@ -97,7 +97,7 @@ def test_blocked_matching_equals_brute_force_on_firm_like_names(triples):
     queries = typos + ["张伟", "清华大学", "中国科学院计算技术研究所"]
     keys = list(range(len(firms)))
     options = FuzzyOptions()
-    got = match_best(queries, ChoiceIndex(firms, keys, triples=triples), options)
+    got = match_best(queries, ChoiceIndex(firms, keys, tuples=triples), options)
     want = brute_force(queries, firms, keys, options)
     assert [(r.key, r.ambiguous) for r in got] == [(r.key, r.ambiguous) for r in want]
     assert sum(r.key is not None for r in got) > 100  # the typos mostly link
@@ -170,17 +170,17 @@ def test_triples_find_a_typo_among_names_sharing_rare_characters():
     # Three firms hold the query's rarest characters 腾 and 讯 (two shared rare characters are not
     # enough to tell them apart); only the first shares a triple of both sides' rarest tokens.
     firms = ["深圳腾讯计算机系统有限公司", "腾讯音乐娱乐科技有限公司", "北京腾讯文化传媒有限公司", "上海某某科技有限公司"]
-    index = ChoiceIndex(firms, list(range(len(firms))), triples=True)
+    index = ChoiceIndex(firms, list(range(len(firms))), tuples=True)
     query = "深圳腾讯计算机系统有限工司"
-    assert index.use_triples
+    assert index.use_tuples
     found = [index.choices[i] for i in index.candidates(query, 87.0).tolist()]
     assert found == ["深圳腾讯计算机系统有限公司"]
     assert match_best([query], index, FuzzyOptions()) == [FuzzyResult(0, 92.31, False)]
 
 
 def test_triples_are_used_from_the_threshold_size_on():
-    assert not ChoiceIndex(["甲公司"], [1]).use_triples
-    assert ChoiceIndex(["甲公司"], [1], triples=True).use_triples
+    assert not ChoiceIndex(["甲公司"], [1]).use_tuples
+    assert ChoiceIndex(["甲公司"], [1], tuples=True).use_tuples
 
 
 @settings(max_examples=150, deadline=None)
@@ -216,7 +216,7 @@ def test_query_rows_name_the_tokens_as_the_definition_does(chunk, choices, queri
 )
 @pytest.mark.parametrize("triples", [False, True])
 def test_a_batch_finds_what_each_query_finds_alone(triples, choices, queries, cutoff):
-    index = ChoiceIndex(choices, list(range(len(choices))), triples=triples)
+    index = ChoiceIndex(choices, list(range(len(choices))), tuples=triples)
     got = [(int(q), int(c)) for pq, pc in index.candidate_pairs(queries, cutoff) for q, c in zip(pq, pc)]
     assert got == sorted(got)
     assert got == [(qi, int(c)) for qi, q in enumerate(queries) for c in index.candidates(q, cutoff)]

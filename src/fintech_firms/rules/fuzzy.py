@@ -80,7 +80,7 @@ from rapidfuzz import fuzz, process
 # count filter and the index built by blocks, they are a little faster than the characters at the
 # demo's 79k names (0.30-0.35 CPU-s for the applicants' stage against 0.37) and much faster at 790k;
 # docs/linking.md#speed. Below, the index would cost more than it saves.
-TRIPLES_FROM = 50_000
+TUPLES_FROM = 50_000
 # Candidate pairs held at once (before the count filter), about: bounds memory whatever the size of the
 # residue; queries are taken in batches sized to it.
 _PAIRS_PER_BATCH = 2_000_000
@@ -115,9 +115,9 @@ class ChoiceIndex:
     """Choices (names) sorted by length, with an inverted index from (character, occurrence) to choices."""
 
     def __init__(self, choices: Sequence[str] | pl.Series, keys: Sequence[int] | pl.Series,
-                 triples: bool | None = None):
-        """`triples`: look candidates up by step 6 of the module docstring (None: from TRIPLES_FROM
-        choices on)."""
+                 tuples: bool | None = None, tuple_size: int | None = None):
+        """`tuples`: look candidates up by step 6 of the module docstring (None: from TUPLES_FROM
+        choices on), by tuples of `tuple_size` tokens (None: _tuple_size's choice for the cut-off)."""
         # By length, then key, then text (UTF-8 byte order is code point order): sorted by polars, as
         # sorting 800k names with a Python key function takes seconds. Key before text, as the text
         # then breaks ties only among one firm's names (comparing texts made half the index's cost).
@@ -136,10 +136,10 @@ class ChoiceIndex:
         self._starts = np.searchsorted(self.lengths, np.arange(self.longest + 2)).tolist()
         self.postings = _Postings(*_code_points(self._texts, self.lengths), self.size)
         self.masks = self.postings.masks
-        # A triple is kept as one integer, three token ranks in base `vocabulary`.
-        self.use_triples = ((self.size >= TRIPLES_FROM if triples is None else triples)
-                            and len(self.postings.sizes) < 2**20)
-        self._triple_indexes: dict[float, _Triples] = {}
+        self.use_tuples = self.size >= TUPLES_FROM if tuples is None else tuples
+        self._tuple_size = tuple_size
+        self._tuple_indexes: dict[float, _Tuples] = {}
+        self._plans: dict[tuple[float, int, int], list[int]] = {}
 
     @cached_property
     def choices(self) -> list[str]:
@@ -188,32 +188,35 @@ class ChoiceIndex:
         last = [la for _, la in windows]
         rows = _query_rows(queries)
         found_q, found_c = [_EMPTY], [_EMPTY]
-        tripled = [False] * len(queries)
-        if self.use_triples and cutoff > 0:
-            # Step 6 for the queries that need three shared tokens at every length of their window
-            # (m is smallest at the window's first length), looked up for all of them at once.
-            need = [_lcs_needed(n, f, cutoff) for n, f in zip(sizes, first)]
-            tripled = [m >= 3 and f <= la for m, f, la in zip(need, first, last)]
-            prefix = np.array([n - m + 3 if t else 0 for n, m, t in zip(sizes, need, tripled)], dtype=np.int64)
-            q, c = self._triples(cutoff).pairs(rows.owner, self._token_ids(rows), prefix)
+        tupled = [False] * len(queries)
+        if self.use_tuples and cutoff > 0:
+            # Step 6 for the queries that need k shared tokens at every length of their window (m is
+            # smallest at the window's first length), looked up for all of them at once.
+            tuples = self._tuples(cutoff)
+            plans = [self._plan(n, cutoff, tuples.k) for n in sizes]
+            tupled = [bool(p) for p in plans]
+            stops = np.zeros((len(queries), max(len(p) for p in plans)), dtype=np.int64)
+            for qi, plan in enumerate(plans):
+                stops[qi, :len(plan)] = plan
+            prefix = np.array([len(p) for p in plans], dtype=np.int64)
+            start = np.array([self._first_at_least(f) for f in first], dtype=np.int64)
+            q, c = tuples.pairs(rows.owner, self._token_ids(rows), prefix, start, stops)
             found_q.append(q)
             found_c.append(c)
         for qi, query in enumerate(queries):
-            if not tripled[qi] and query:
-                c = self._one(query, cutoff)
+            if not tupled[qi] and query:
+                c = self._one(query, cutoff, windows[qi])
                 found_q.append(np.full(c.size, qi, dtype=np.int64))
                 found_c.append(c)
         pair_q, pair_c = np.concatenate(found_q), np.concatenate(found_c)
-        # The triples are held by choices of every length: keep those in the query's window.
-        start = np.array([self._first_at_least(f) for f in first], dtype=np.int64)
-        stop = np.array([self._first_at_least(la + 1) for la in last], dtype=np.int64)
-        keep = (pair_c >= start[pair_q]) & (pair_c < stop[pair_q])
+        # Every pair found is in its query's length window (step 5, and the ranges of step 6).
+        keep = np.ones(pair_q.size, dtype=bool)
         if cutoff > 0:
             masks = _masks(rows.owner, rows.code, rows.chars, len(queries))
             keep &= _may_share_enough(
                 np.asarray(sizes, dtype=np.int64)[pair_q], self.lengths[pair_c], cutoff,
                 masks[0][pair_q], masks[1][pair_q], self.masks[0][pair_c], self.masks[1][pair_c])
-        # One sort of single integers orders the pairs and drops those found twice (by two triples).
+        # One sort of single integers orders the pairs and drops those found twice (by two tuples).
         span = self.size
         packed = np.unique(pair_q[keep] * span + pair_c[keep])
         return packed // span, packed % span, pair_q.size
@@ -231,10 +234,25 @@ class ChoiceIndex:
         lo, hi = _length_window(n, cutoff)
         return max(math.ceil(lo), 0), self.longest if hi > self.longest else math.floor(hi)
 
-    def _one(self, query: str, cutoff: float) -> np.ndarray:
-        """Steps 1-5 for one query (the count filter of step 7 comes after)."""
+    def _plan(self, n: int, cutoff: float, k: int) -> list[int]:
+        """Step 6 for a query of n characters: for j = 0..p-1, p = n - m(first) + k its prefix, the index
+        of the first choice too long for a tuple whose last token is the query's j-th (0 = rarest);
+        empty when the query cannot use k-tuples (m(first) < k, or no length in its window)."""
+        plan = self._plans.get((cutoff, k, n))
+        if plan is None:
+            first, last = self._window(n, cutoff)
+            plan = []
+            if first <= last and _lcs_needed(n, first, cutoff) >= k:
+                # The query's prefix against a choice of length l, n - m(l) + k, never grows with l.
+                prefix = [n - _lcs_needed(n, length, cutoff) + k for length in range(first, last + 1)]
+                plan = [self._first_at_least(first + sum(p > j for p in prefix)) for j in range(prefix[0])]
+            self._plans[(cutoff, k, n)] = plan
+        return plan
+
+    def _one(self, query: str, cutoff: float, window: tuple[int, int]) -> np.ndarray:
+        """Steps 1-5 for one query, of this length window (the count filter of step 7 comes after)."""
         n = len(query)
-        first, last = self._window(n, cutoff)
+        first, last = window
         start, stop = self._first_at_least(first), self._first_at_least(last + 1)
         if start >= stop:
             return _EMPTY
@@ -247,11 +265,12 @@ class ChoiceIndex:
         k = 2 if min(need) >= 2 else 1
         return self._filtered(_tokens(query), [n - m + k for m in need], k, lengths, start)
 
-    def _triples(self, cutoff: float) -> _Triples:
+    def _tuples(self, cutoff: float) -> _Tuples:
         # Built on first use for a cut-off (ingest uses one; the linking sweep a few).
-        if cutoff not in self._triple_indexes:
-            self._triple_indexes[cutoff] = _Triples(self.postings, self.lengths, cutoff)
-        return self._triple_indexes[cutoff]
+        if cutoff not in self._tuple_indexes:
+            k = self._tuple_size or _tuple_size(cutoff)
+            self._tuple_indexes[cutoff] = _Tuples(self.postings, self.lengths, cutoff, k)
+        return self._tuple_indexes[cutoff]
 
     def _filtered(self, tokens: list[str], prefix: list[int], k: int, lengths: range, start: int) -> np.ndarray:
         """The choices from `start` on that hold at least k of the query's `prefix[j]` rarest tokens,
@@ -343,26 +362,29 @@ class _Postings:
         return flat[self.offsets[token_id]:self.offsets[token_id + 1]]
 
 
-class _Triples:
-    """For one cut-off c: for each choice, the triples of tokens among its P(l) first in the
-    global order (step 6 of the module docstring), as sorted integer keys with the choices holding each."""
+class _Tuples:
+    """For one cut-off c and a tuple size k: for each choice, the k-tuples of tokens among its P(l) first
+    in the global order (step 6 of the module docstring), as one sorted array of (key, choice)."""
 
-    def __init__(self, postings: _Postings, lengths: np.ndarray, cutoff: float):
+    def __init__(self, postings: _Postings, lengths: np.ndarray, cutoff: float, k: int):
+        self.k = k
         self.vocab = vocab = len(postings.sizes)
         # The global order: rarest first (fewest choices hold the token), ties by token id.
         order = np.lexsort((np.arange(vocab), postings.sizes))
         self.rank = np.empty(vocab, dtype=np.int64)
         self.rank[order] = np.arange(vocab)
-        # The triples among each choice's first P(l) tokens in the global order, made one length at a
+        self.span = span = max(1, lengths.size)
+        # Keys below 2**bits, so that key * span + choice stays below 2**62.
+        self.bits = 62 - (span - 1).bit_length()
+        # The k-tuples among each choice's first P(l) tokens in the global order, made one length at a
         # time: the choices of length l are a block of rows, l per choice, that is a matrix with a choice
-        # per row; each row sorted by rank, its first P(l) columns are the prefix, and a triple of
-        # positions is three of those columns. By chunks of choices (see _masks).
-        prefix = _prefix_lengths(int(lengths.max(initial=0)), cutoff)
+        # per row; each row sorted by rank, its first P(l) columns are the prefix, and a tuple of
+        # positions is k of those columns. By chunks of choices (see _masks).
+        prefix = _prefix_lengths(int(lengths.max(initial=0)), cutoff, k)
         lengths_present, first = np.unique(lengths, return_index=True)
         ends = np.append(first[1:], lengths.size)
-        sizes = [math.comb(int(prefix[ln]), 3) * int(e - f) for ln, f, e in zip(lengths_present, first, ends)]
-        key = np.empty(sum(sizes), dtype=np.int64)
-        holder = np.empty(key.size, dtype=np.int64)
+        sizes = [math.comb(int(prefix[ln]), k) * int(e - f) for ln, f, e in zip(lengths_present, first, ends)]
+        packed = np.empty(sum(sizes), dtype=np.int64)
         at, row = 0, 0
         for ln, f, e in zip(lengths_present.tolist(), first.tolist(), ends.tolist()):
             for lo in range(f, e, _OWNERS_PER_CHUNK):
@@ -372,38 +394,25 @@ class _Triples:
                 block.sort(axis=1)
                 # The prefix's columns, each made contiguous once (strided columns read the whole block).
                 column = block[:, :int(prefix[ln])].T.copy()
-                for a, b, c in combinations(range(int(prefix[ln])), 3):
-                    key[at:at + hi - lo] = (column[a] * vocab + column[b]) * vocab + column[c]
-                    holder[at:at + hi - lo] = np.arange(lo, hi)
+                choice = np.arange(lo, hi)
+                for positions in combinations(range(int(prefix[ln])), k):
+                    key = _tuple_key([column[p] for p in positions], vocab, self.bits)
+                    np.add(key * span, choice, out=packed[at:at + hi - lo])
                     at += hi - lo
-        span = max(1, lengths.size)
-        if vocab ** 3 * span < 2 ** 62:
-            # One sort of single integers: four times faster than a two-key sort. In place, and the
-            # keys and holders taken back by chunks: at 800k names these arrays hold 15 million triples,
-            # and each new one costs its first touch of memory.
-            key *= span
-            key += holder
-            key.sort()
-            for lo in range(0, key.size, _OWNERS_PER_CHUNK * 16):
-                packed = key[lo:lo + _OWNERS_PER_CHUNK * 16]
-                quotient = packed // span
-                np.subtract(packed, quotient * span, out=holder[lo:lo + packed.size])
-                packed[:] = quotient
-        else:
-            by_key = np.lexsort((holder, key))
-            key, holder = key[by_key], holder[by_key]
-        self.holders = holder
-        # Each distinct key once, its holders self.holders[offsets[k]:offsets[k + 1]].
-        new = np.ones(key.size + 1, dtype=bool)
-        np.not_equal(key[1:], key[:-1], out=new[1:-1])
-        self.offsets = np.flatnonzero(new)
-        self.keys = key[self.offsets[:-1]]
+        # (key, choice) as one integer, sorted: the choices holding a key are a run, ascending, that is
+        # by length (the choices are sorted by length), so a query finds the holders of a key in a range
+        # of lengths by two binary searches.
+        packed.sort()
+        self.packed = packed
 
-    def pairs(self, owner: np.ndarray, token: np.ndarray, prefix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(query, choice) for the choices holding a triple of a query's `prefix` first tokens in the
+    def pairs(self, owner: np.ndarray, token: np.ndarray, prefix: np.ndarray, start: np.ndarray,
+              stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(query, choice) for the choices holding a k-tuple of a query's `prefix` first tokens in the
         global order, for queries given as rows (owner: the query, ascending; token: the token id, -1
         when no choice holds it). Tokens no choice holds come first: they take places in the prefix and
-        match nothing. A choice holding several of the triples comes once for each."""
+        match nothing. Only choices from start[query] on and before stops[query, j] are read, j being
+        the place of the tuple's last token in the query's order. A choice holding several of the
+        tuples comes once for each."""
         if not owner.size:
             return _EMPTY, _EMPTY
         # Each query's tokens in the global order (unknown ones first), as one sort of single integers.
@@ -412,47 +421,80 @@ class _Triples:
         owner, rank = packed // (self.vocab + 1), packed % (self.vocab + 1) - 1
         position = np.arange(owner.size) - np.searchsorted(owner, owner)
         kept = (position < prefix[owner]) & (rank >= 0)
-        owner, rank = owner[kept], rank[kept]
+        owner, rank, position = owner[kept], rank[kept], position[kept]
         # room: the query's kept tokens from this one on.
         room = np.searchsorted(owner, owner, side="right") - np.arange(owner.size)
-        wanted, asker = _triple_keys(rank, owner, room, self.vocab)
-        # Sorted first: numpy's binary search then starts each key where the last one ended.
-        by_key = np.argsort(wanted)
-        wanted, asker = wanted[by_key], asker[by_key]
-        at = np.minimum(np.searchsorted(self.keys, wanted), max(0, self.keys.size - 1))
-        held = (self.keys[at] == wanted) if self.keys.size else np.zeros(wanted.size, dtype=bool)
-        at, asker = at[held], asker[held]
-        lo = self.offsets[at]
-        count = self.offsets[at + 1] - lo
-        # The holders of each wanted key, self.holders[lo:lo + count], all at once.
+        wanted, asker, last = _query_tuples(rank, owner, room, self.k, self.vocab, self.bits)
+        lo = wanted * self.span + start[asker]
+        hi = wanted * self.span + stops[asker, position[last]]
+        # Sorted first: numpy's binary search then starts each value where the last one ended.
+        by_lo = np.argsort(lo)
+        lo, hi, asker = lo[by_lo], hi[by_lo], asker[by_lo]
+        begin = np.searchsorted(self.packed, lo)
+        count = np.maximum(np.searchsorted(self.packed, hi) - begin, 0)
+        # The holders of each wanted key, self.packed[begin:begin + count] % span, all at once.
         total = int(count.sum())
-        at = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(total)
-        return np.repeat(asker, count), self.holders[at]
+        at = np.repeat(begin - (np.cumsum(count) - count), count) + np.arange(total)
+        return np.repeat(asker, count), self.packed[at] % self.span
 
 
-def _triple_keys(rank: np.ndarray, owner: np.ndarray, room: np.ndarray, vocab: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every triple of each owner's rows, as one integer (three ranks in base `vocab`), with its owner.
-    Rows are grouped by owner, in the order of the triple; room[j] counts the owner's rows from j on."""
-    # Row j + o is the same owner's o places on whenever o < room[j].
-    keys, owners = [_EMPTY], [_EMPTY]
-    for o2 in range(2, int(room.max(initial=0))):
-        j = np.flatnonzero(room > o2)
-        last = rank[j + o2]
-        for o1 in range(1, o2):
-            keys.append((rank[j] * vocab + rank[j + o1]) * vocab + last)
-            owners.append(owner[j])
-    return np.concatenate(keys), np.concatenate(owners)
+def _query_tuples(rank: np.ndarray, owner: np.ndarray, room: np.ndarray, k: int, vocab: int, bits: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every k-tuple of each owner's rows, as _tuple_key makes it, with its owner and its last row.
+    Rows are grouped by owner, in the order of the tuple; room[j] counts the owner's rows from j on."""
+    # Row j + o is the same owner's o places on whenever o < room[j]: a tuple is row j and k - 1 rows
+    # at increasing offsets from it.
+    keys, owners, lasts = [_EMPTY], [_EMPTY], [_EMPTY]
+    for offsets in combinations(range(1, int(room.max(initial=0))), k - 1):
+        j = np.flatnonzero(room > offsets[-1])
+        keys.append(_tuple_key([rank[j]] + [rank[j + o] for o in offsets], vocab, bits))
+        owners.append(owner[j])
+        lasts.append(j + offsets[-1])
+    return np.concatenate(keys), np.concatenate(owners), np.concatenate(lasts)
 
 
-def _prefix_lengths(longest: int, cutoff: float) -> np.ndarray:
-    """P(l) for l = 0..longest: l - m_min(l) + 3, at most l, where m_min(l) is the LCS a choice of
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _tuple_key(ranks: Sequence[np.ndarray], vocab: int, bits: int) -> np.ndarray:
+    """k arrays of token ranks (each below `vocab`, the k ranks of a tuple ascending) as one integer
+    key per tuple, below 2**bits: the ranks' digits in base `vocab` when they fit, else a hash of them.
+    Equal tuples get equal keys either way; two tuples sharing a hashed key (rare: a few tens of
+    millions of keys among 2**40 and more) only make a choice a candidate it need not be (step 6)."""
+    if vocab ** len(ranks) <= 2 ** bits:
+        key = ranks[0].copy()
+        for r in ranks[1:]:
+            key *= vocab
+            key += r
+        return key
+    # The digits modulo 2**64 (unsigned arithmetic wraps), then Fibonacci hashing: times an odd constant
+    # near 2**64 / golden ratio, the top `bits` bits.
+    mixed = ranks[0].astype(np.uint64)
+    for r in ranks[1:]:
+        mixed *= np.uint64(vocab)
+        mixed += r.view(np.uint64)
+    mixed *= _GOLDEN
+    mixed >>= np.uint64(64 - bits)
+    return mixed.view(np.int64)
+
+
+def _prefix_lengths(longest: int, cutoff: float, k: int) -> np.ndarray:
+    """P(l) for l = 0..longest: l - m_min(l) + k, at most l, where m_min(l) is the LCS a choice of
     length l needs against the shortest query whose length window holds l (step 6)."""
     out = np.zeros(longest + 1, dtype=np.int64)
     for length in range(1, longest + 1):
         # The window is symmetric: the shortest query whose window holds l is the start of l's window.
         shortest = max(1, math.ceil(_length_window(length, cutoff)[0]))
-        out[length] = min(length, length - _lcs_needed(shortest, length, cutoff) + 3)
+        out[length] = min(length, length - _lcs_needed(shortest, length, cutoff) + k)
     return out
+
+
+TUPLE_SIZE = 4
+
+
+def _tuple_size(cutoff: float) -> int:
+    """k for step 6 at this cut-off."""
+    return TUPLE_SIZE
 
 
 def _lcs_needed(n: int, length: int, cutoff: float) -> int:
