@@ -314,28 +314,16 @@ class _Postings:
         # Each choice's characters as bits (step 7), from the codes of its rows.
         self.masks = _masks(owner, codes, names, count)
         # The second and later occurrences of a character in a choice (a few) are tokens of their own:
-        # 市\x002 for the second 市. Found by a stable sort of the rows by (choice, character), by chunks
-        # of choices (see _masks): the rows are in choice order already, so timsort only orders each
-        # choice's few rows.
-        starts = _run_starts(owner)
-        extra: list[str] = []
-        rows_later = [_EMPTY]
-        for at in range(0, starts.size, _OWNERS_PER_CHUNK):
-            begin = int(starts[at])
-            end = int(starts[at + _OWNERS_PER_CHUNK]) if at + _OWNERS_PER_CHUNK < starts.size else owner.size
-            key = owner[begin:end] * max(1, len(names)) + codes[begin:end]
-            order = np.argsort(key, kind="stable")
-            key = key[order]
-            later = np.flatnonzero(key[1:] == key[:-1]) + 1
-            occurrence: dict[int, int] = {}
-            for j in later.tolist():
-                occurrence[j] = occurrence.get(j - 1, 1) + 1
-                extra.append(f"{names[codes[begin + order[j]]]}\x00{occurrence[j]}")
-            rows_later.append(order[later] + begin)
-        self.ids: dict[str, int] = {token: j for j, token in enumerate(names + sorted(set(extra)))}
+        # 市\x002 for the second 市, each distinct (character, occurrence) named once.
+        occurrence = _occurrences(owner, codes, len(names))
+        later = np.flatnonzero(occurrence > 1)
+        width = int(occurrence.max(initial=1)) + 1
+        distinct, which = np.unique(codes[later] * width + occurrence[later], return_inverse=True)
+        extra = [f"{names[p // width]}\x00{p % width}" for p in distinct.tolist()]
+        self.ids: dict[str, int] = {token: j for j, token in enumerate(names + sorted(extra))}
         # Each row's token id, in the rows' order (each choice's text, in order).
         self.row_tokens = codes
-        self.row_tokens[np.concatenate(rows_later)] = [self.ids[token] for token in extra]
+        self.row_tokens[later] = np.asarray([self.ids[token] for token in extra], dtype=np.int64)[which]
         self.sizes = np.bincount(self.row_tokens, minlength=len(self.ids))
         self._owner = owner
         self._flat: np.ndarray | None = None
@@ -489,12 +477,12 @@ def _prefix_lengths(longest: int, cutoff: float, k: int) -> np.ndarray:
     return out
 
 
-TUPLE_SIZE = 4
-
-
 def _tuple_size(cutoff: float) -> int:
-    """k for step 6 at this cut-off."""
-    return TUPLE_SIZE
+    """k for step 6 at this cut-off: 4 from 80 on, else 3. The lower the cut-off, the longer both sides'
+    prefixes (n - m + k), and C(P, k) tuples per choice grow faster with k: at 80 and 87, k = 4 finds
+    the candidates faster than 3 (five times fewer pairs at 87) for an index 1.8-2.2 times larger; at
+    70 the pairs are no fewer and the index 2.6 times larger (docs/linking.md#speed)."""
+    return 4 if cutoff >= 80 else 3
 
 
 def _lcs_needed(n: int, length: int, cutoff: float) -> int:
@@ -543,13 +531,30 @@ def _query_rows(queries: Sequence[str]) -> _Rows:
     distinct = rows["token"].unique(maintain_order=True)
     code = rows["token"].cast(pl.Enum(distinct)).to_physical().cast(pl.Int64).to_numpy()
     owner = rows["i"].to_numpy()
-    # Occurrence numbers: a stable sort by (query, character) keeps each run of one character of one
-    # query in text order; the rank in its run, put back in place.
-    order = np.argsort(owner * max(1, len(distinct)) + code, kind="stable")
-    run = _run_starts((owner * max(1, len(distinct)) + code)[order])
-    occurrence = np.empty(order.size, dtype=np.int64)
-    occurrence[order] = np.arange(order.size) - np.repeat(run, np.diff(np.append(run, order.size))) + 1
-    return _Rows(owner, code, occurrence, distinct.to_list())
+    return _Rows(owner, code, _occurrences(owner, code, len(distinct)), distinct.to_list())
+
+
+def _occurrences(owner: np.ndarray, code: np.ndarray, width: int) -> np.ndarray:
+    """Each row's occurrence number (1 for its owner's first of that character, 2 for the second...),
+    for rows of owners in ascending order, in text order within each (code: the character, below
+    `width`). A stable sort by (owner, character) keeps each run of one character of one owner in text
+    order; the rank in its run, put back in place (only for the few rows that are not first). By chunks
+    of owners (see _masks): the rows are in owner order already, so timsort only orders each owner's
+    few rows."""
+    out = np.ones(owner.size, dtype=np.int64)
+    starts = _run_starts(owner)
+    for at in range(0, starts.size, _OWNERS_PER_CHUNK):
+        begin = int(starts[at])
+        end = int(starts[at + _OWNERS_PER_CHUNK]) if at + _OWNERS_PER_CHUNK < starts.size else owner.size
+        key = owner[begin:end] * max(1, width) + code[begin:end]
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        # The rows equal to the one before; a streak of such rows is a run's 2nd, 3rd... occurrences.
+        later = np.flatnonzero(key[1:] == key[:-1]) + 1
+        streak = _run_starts(later - np.arange(later.size))
+        out[begin + order[later]] = (np.arange(later.size) + 2
+                                     - np.repeat(streak, np.diff(np.append(streak, later.size))))
+    return out
 
 
 def _run_starts(values: np.ndarray) -> np.ndarray:
