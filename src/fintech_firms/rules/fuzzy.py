@@ -185,7 +185,6 @@ class ChoiceIndex:
         # Each query's length window, as the first and last choice lengths it holds (step 1).
         windows = [self._window(n, cutoff) for n in sizes]
         first = [f for f, _ in windows]
-        last = [la for _, la in windows]
         rows = _query_rows(queries)
         found_q, found_c = [_EMPTY], [_EMPTY]
         tupled = [False] * len(queries)
