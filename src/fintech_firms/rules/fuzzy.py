@@ -25,18 +25,30 @@ cannot lose a pair scoring at or above the cut-off c (c > 0; c <= 0 keeps every 
    of its posting, as the choices are sorted by length. Reading more choices than needed (the slice
    is a superset) adds candidates, never loses one.
 
-6. Triples, for large indexes (TRIPLES_FROM choices and more), when m(l) >= 3 at every length of the
-   window: order all tokens globally (rarest first; tokens no choice holds before all others). If a
-   choice shares at least m tokens with the query, let o1 < o2 < o3 be the first three shared ones
-   in that order. At most n - m of the query's tokens are not shared, so o3 is among the query's
-   first n - m + 3 tokens; likewise among the choice's first l - m + 3. So the choice is found by
-   looking up the triples of the query's first n - m(first) + 3 tokens (m at the window's shortest
-   length is the smallest, so this prefix is the longest needed) in an index of each choice's
-   triples among its first P(l) = l - m_min(l) + 3 tokens, m_min(l) being m for the shortest query
-   whose window holds l (the smallest m that length can meet; a longer prefix only adds triples).
-   Both sides' prefixes are short (3-5 tokens for a firm name), so a query reads a handful of
-   triples instead of postings that run to thousands at 800k firms. Below TRIPLES_FROM choices,
-   building the triples costs more than it saves (docs/linking.md#speed).
+6. Tuples of k tokens, for large indexes (TUPLES_FROM choices and more), when m(l) >= k at every
+   length of the window: order all tokens globally (rarest first; tokens no choice holds before all
+   others). If a choice of length l shares at least m = m(l) tokens with the query, let o1 < ... < ok
+   be the first k shared ones in that order (k <= m). At most n - m of the query's tokens are not
+   shared, so ok is among the query's first n - m(l) + k tokens; likewise among the choice's first
+   l - m + k. So the choice is found by looking up the k-tuples of the query's first n - m(first) + k
+   tokens (m at the window's shortest length is the smallest, so this prefix is the longest needed)
+   in an index of each choice's k-tuples among its first P(l) = l - m_min(l) + k tokens, m_min(l)
+   being m for the shortest query whose window holds l (the smallest m that length can meet; a
+   longer prefix only adds tuples). And the bound is per length: a tuple whose last token is the
+   query's j-th (0 = rarest) can only come from choices of the lengths l with n - m(l) + k > j,
+   which (n - m(l) + k never grows with l) are the window's lengths up to some L_j. The index holds
+   (tuple key, choice) pairs as single integers, sorted, so the holders of a key are a run ascending
+   by choice, that is by length: a query reads, for each tuple, only its holders of lengths first..L_j
+   (two binary searches). Reading more (a superset) adds candidates, never loses one.
+   A tuple's key is its k ranks as digits in base V (the number of tokens) when V**k fits the key's
+   bits, else a hash of them: equal tuples have equal keys either way, and two tuples sharing a
+   hashed key only make a choice a candidate it need not be. k is 4 at the cut-offs ingest and review
+   use (80 and more) and 3 below (`_tuple_size`); queries with m(first) < k (names of 3 characters at
+   87) take steps 4-5 instead. Firm names hold few tokens more than they must share (n - m is 1-4 at
+   87), so both prefixes are short (5-8 tokens, 5-70 tuples); sharing four of them is far rarer than
+   sharing three, and the length bound leaves a query at its own length (where its firm usually is)
+   the tuples of its first k + 1 tokens or so. Below TUPLES_FROM choices, building the tuples costs
+   more than it saves (docs/linking.md#speed).
 
 7. Count filter, on every candidate pair before it is scored: each character is given one of 128 bits
    (a hash of its code point), and each name the set of its characters' bits. A bit the query sets
@@ -45,23 +57,27 @@ cannot lose a pair scoring at or above the cut-off c (c > 0; c <= 0 keeps every 
    reaching c holds at least m(l) of the query's n tokens (step 3), so it lacks at most n - m(l) of
    them: the pair is dropped when more than n - m(l) bits are the query's alone, or more than
    l - m(l) the choice's alone. Checked with numpy on all the pairs of a batch of queries at once.
-   Steps 4-6 find names sharing a few rare characters, but most share little else: at 800k firm
-   names this keeps about 1 pair in 100 (60k of the 6.4M that the triples find), nearly all of
-   them pairs that do reach the cut-off.
+   Steps 4-6 find names sharing a few rare characters, but most share little else: this keeps about
+   1 pair in 15 of those the tuples find at 800k firm names (29k of 424k), nearly all of them pairs
+   that do reach the cut-off.
 
 Candidates are found for a batch of queries at once (`ChoiceIndex.candidate_pairs`): the queries'
-tokens, their triples (step 6) and the pairs' count filter are numpy operations over the batch, and
-the triples index holds each distinct triple once, sorted, with the offsets of its holders.
+tokens, their tuples (step 6) and the pairs' count filter are numpy operations over the batch.
 
 Every candidate is then scored exactly (rapidfuzz `cpdist`, with the cut-off), and the decision taken
 from the scores, so the filter changes the time, never the result: tests/test_fuzzy.py checks the
-candidates against scoring every choice (hypothesis), and match_best against brute force.
+candidates against scoring every choice (hypothesis), and match_best against brute force, for every
+way of finding them (characters; tuples of 3, 4, 5; hashed keys forced to collide).
 
 Cost: with steps 4-5 each query reads the postings of its few rarest characters within the length
-window; with step 6 it reads none, but the choices sharing three of their rarest tokens with the
-query still grow with the firms (a rare character of a brand name is held by a fixed share of all
-names). Step 7 makes each such pair cost a few numpy operations instead of a score; the pairs left to
-score grow with the names that do match. docs/linking.md#speed gives the figures.
+window; with step 6 it reads none, and the index is linear in the names (C(P(l), k) keys a choice).
+The choices sharing k of their rarest tokens with a query still grow with the firms (a rare
+character of a brand name is held by a fixed share of all names, and the demo's names draw their
+brands from a few hundred characters), so the pairs found grow faster than the names, but k = 4
+and the length bound make them few: 0.5M at 800k names and 4M at 2.4M, against 7.7M and 67M with
+triples over the whole window. Step 7 makes each such pair cost a few numpy operations instead of a
+score; the pairs left to score grow with the names that do match. docs/linking.md#speed gives the
+figures.
 """
 
 from __future__ import annotations
@@ -76,10 +92,10 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
-# From this many choices on, candidates are looked up by triples of tokens (step 6 above): with the
-# count filter and the index built by blocks, they are a little faster than the characters at the
-# demo's 79k names (0.30-0.35 CPU-s for the applicants' stage against 0.37) and much faster at 790k;
-# docs/linking.md#speed. Below, the index would cost more than it saves.
+# From this many choices on, candidates are looked up by tuples of tokens (step 6 above): with the
+# count filter and the index built by blocks, triples were a little faster than the characters at
+# the demo's 79k names (0.30-0.35 CPU-s for the applicants' stage against 0.37) and much faster at
+# 790k; docs/linking.md#speed. Below, the index would cost more than it saves.
 TUPLES_FROM = 50_000
 # Candidate pairs held at once (before the count filter), about: bounds memory whatever the size of the
 # residue; queries are taken in batches sized to it.
