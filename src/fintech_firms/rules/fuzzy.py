@@ -240,8 +240,8 @@ class ChoiceIndex:
         """The postings' ids of the query rows' tokens, as _tokens names them (-1: no choice holds it)."""
         ids = self.postings.ids
         out = np.asarray([ids.get(c, -1) for c in rows.chars], dtype=np.int64)[rows.code]
-        for at in np.flatnonzero(rows.occurrence > 1).tolist():
-            out[at] = ids.get(f"{rows.chars[rows.code[at]]}\x00{rows.occurrence[at]}", -1)
+        for at, number in zip(rows.later.tolist(), rows.number.tolist()):
+            out[at] = ids.get(f"{rows.chars[rows.code[at]]}\x00{number}", -1)
         return out
 
     def _window(self, n: int, cutoff: float) -> tuple[int, int]:
@@ -330,10 +330,9 @@ class _Postings:
         self.masks = _masks(owner, codes, names, count)
         # The second and later occurrences of a character in a choice (a few) are tokens of their own:
         # 市\x002 for the second 市, each distinct (character, occurrence) named once.
-        occurrence = _occurrences(owner, codes, len(names))
-        later = np.flatnonzero(occurrence > 1)
-        width = int(occurrence.max(initial=1)) + 1
-        distinct, which = np.unique(codes[later] * width + occurrence[later], return_inverse=True)
+        later, number = _occurrences(owner, codes, len(names))
+        width = int(number.max(initial=1)) + 1
+        distinct, which = np.unique(codes[later] * width + number, return_inverse=True)
         extra = [f"{names[p // width]}\x00{p % width}" for p in distinct.tolist()]
         self.ids: dict[str, int] = {token: j for j, token in enumerate(names + sorted(extra))}
         # Each row's token id, in the rows' order (each choice's text, in order).
@@ -533,12 +532,14 @@ def _code_points(texts: pl.Series, lengths: np.ndarray) -> tuple[np.ndarray, np.
 @dataclass(frozen=True)
 class _Rows:
     """The characters of a batch of queries, in order, as numbers: rows (owner: the query, code: the
-    character's place in `chars`, occurrence: 1 for its first in that query, 2 for its second...)."""
+    character's place in `chars`), and the rows `later` that are a second or later occurrence of their
+    character in their query, with their occurrence `number` (2 for the second...)."""
 
     owner: np.ndarray
     code: np.ndarray
-    occurrence: np.ndarray
     chars: list[str]
+    later: np.ndarray
+    number: np.ndarray
 
 
 def _query_rows(queries: Sequence[str]) -> _Rows:
@@ -546,17 +547,17 @@ def _query_rows(queries: Sequence[str]) -> _Rows:
     distinct = rows["token"].unique(maintain_order=True)
     code = rows["token"].cast(pl.Enum(distinct)).to_physical().cast(pl.Int64).to_numpy()
     owner = rows["i"].to_numpy()
-    return _Rows(owner, code, _occurrences(owner, code, len(distinct)), distinct.to_list())
+    later, number = _occurrences(owner, code, len(distinct))
+    return _Rows(owner, code, distinct.to_list(), later, number)
 
 
-def _occurrences(owner: np.ndarray, code: np.ndarray, width: int) -> np.ndarray:
-    """Each row's occurrence number (1 for its owner's first of that character, 2 for the second...),
-    for rows of owners in ascending order, in text order within each (code: the character, below
-    `width`). A stable sort by (owner, character) keeps each run of one character of one owner in text
-    order; the rank in its run, put back in place (only for the few rows that are not first). By chunks
-    of owners (see _masks): the rows are in owner order already, so timsort only orders each owner's
-    few rows."""
-    out = np.ones(owner.size, dtype=np.int64)
+def _occurrences(owner: np.ndarray, code: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows that are a second or later occurrence of their character in their owner's text, and
+    their occurrence numbers (2 for the second...), for rows of owners in ascending order, in text order
+    within each (code: the character, below `width`). A stable sort by (owner, character) keeps each
+    run of one character of one owner in text order; the rank in its run. By chunks of owners (see
+    _masks): the rows are in owner order already, so timsort only orders each owner's few rows."""
+    rows, numbers = [_EMPTY], [_EMPTY]
     starts = _run_starts(owner)
     for at in range(0, starts.size, _OWNERS_PER_CHUNK):
         begin = int(starts[at])
@@ -567,9 +568,9 @@ def _occurrences(owner: np.ndarray, code: np.ndarray, width: int) -> np.ndarray:
         # The rows equal to the one before; a streak of such rows is a run's 2nd, 3rd... occurrences.
         later = np.flatnonzero(key[1:] == key[:-1]) + 1
         streak = _run_starts(later - np.arange(later.size))
-        out[begin + order[later]] = (np.arange(later.size) + 2
-                                     - np.repeat(streak, np.diff(np.append(streak, later.size))))
-    return out
+        rows.append(begin + order[later])
+        numbers.append(np.arange(later.size) + 2 - np.repeat(streak, np.diff(np.append(streak, later.size))))
+    return np.concatenate(rows), np.concatenate(numbers)
 
 
 def _run_starts(values: np.ndarray) -> np.ndarray:
