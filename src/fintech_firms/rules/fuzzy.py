@@ -153,7 +153,7 @@ class ChoiceIndex:
         self.postings = _Postings(*_code_points(self._texts, self.lengths), self.size)
         self.masks = self.postings.masks
         self.use_tuples = self.size >= TUPLES_FROM if tuples is None else tuples
-        self._tuple_size = tuple_size
+        self._forced_k = tuple_size
         self._tuple_indexes: dict[float, _Tuples] = {}
         self._plans: dict[tuple[float, int, int], list[int]] = {}
 
@@ -223,18 +223,19 @@ class ChoiceIndex:
                 c = self._one(query, cutoff, windows[qi])
                 found_q.append(np.full(c.size, qi, dtype=np.int64))
                 found_c.append(c)
+        # Every pair found is in its query's length window (steps 5 and 6 read only there).
         pair_q, pair_c = np.concatenate(found_q), np.concatenate(found_c)
-        # Every pair found is in its query's length window (step 5, and the ranges of step 6).
-        keep = np.ones(pair_q.size, dtype=bool)
+        found = pair_q.size
         if cutoff > 0:
             masks = _masks(rows.owner, rows.code, rows.chars, len(queries))
-            keep &= _may_share_enough(
+            keep = _may_share_enough(
                 np.asarray(sizes, dtype=np.int64)[pair_q], self.lengths[pair_c], cutoff,
                 masks[0][pair_q], masks[1][pair_q], self.masks[0][pair_c], self.masks[1][pair_c])
+            pair_q, pair_c = pair_q[keep], pair_c[keep]
         # One sort of single integers orders the pairs and drops those found twice (by two tuples).
         span = self.size
-        packed = np.unique(pair_q[keep] * span + pair_c[keep])
-        return packed // span, packed % span, pair_q.size
+        packed = np.unique(pair_q * span + pair_c)
+        return packed // span, packed % span, found
 
     def _token_ids(self, rows: _Rows) -> np.ndarray:
         """The postings' ids of the query rows' tokens, as _tokens names them (-1: no choice holds it)."""
@@ -283,7 +284,7 @@ class ChoiceIndex:
     def _tuples(self, cutoff: float) -> _Tuples:
         # Built on first use for a cut-off (ingest uses one; the linking sweep a few).
         if cutoff not in self._tuple_indexes:
-            k = self._tuple_size or _tuple_size(cutoff)
+            k = self._forced_k or _tuple_size(cutoff)
             self._tuple_indexes[cutoff] = _Tuples(self.postings, self.lengths, cutoff, k)
         return self._tuple_indexes[cutoff]
 
