@@ -19,6 +19,7 @@ from fintech_firms.rules.fuzzy import (
     _masks,
     _query_rows,
     _tokens,
+    _tuple_key,
     match_best,
 )
 
@@ -46,6 +47,39 @@ def brute_force(queries, choices, keys, options):
     return out
 
 
+# The ways candidates are found: characters (steps 4-5), tuples of 3, 4 or 5 tokens (step 6), and tuples
+# of 4 whose keys are hashed into 6 bits (collisions by the dozen: they may only add candidates).
+WAYS = ["characters", "triples", "quadruples", "quintuples", "hashed"]
+
+
+def _hashed_key(ranks, vocab, bits):
+    # A base of 2**40 sends every tuple to _tuple_key's hash, whose top 6 bits are kept.
+    return _tuple_key(ranks, 2**40, 6)
+
+
+def make_index(way, choices, keys):
+    with patch.object(fuzzy, "_tuple_key", _hashed_key if way == "hashed" else _tuple_key):
+        if way == "characters":
+            return ChoiceIndex(choices, keys, tuples=False)
+        k = {"triples": 3, "quadruples": 4, "quintuples": 5, "hashed": 4}[way]
+        return ChoiceIndex(choices, keys, tuples=True, tuple_size=k)
+
+
+def candidate_pairs(way, index, queries, cutoff):
+    with patch.object(fuzzy, "_tuple_key", _hashed_key if way == "hashed" else _tuple_key):
+        return [(int(q), int(c)) for pq, pc in index.candidate_pairs(queries, cutoff) for q, c in zip(pq, pc)]
+
+
+def candidates(way, index, query, cutoff):
+    with patch.object(fuzzy, "_tuple_key", _hashed_key if way == "hashed" else _tuple_key):
+        return index.candidates(query, cutoff).tolist()
+
+
+def matched(way, queries, index, options):
+    with patch.object(fuzzy, "_tuple_key", _hashed_key if way == "hashed" else _tuple_key):
+        return match_best(queries, index, options)
+
+
 ALPHABET = "深圳市北京上海科技有限公司数据云链智能腾讯阿里巴网络信息"
 names = st.text(alphabet=ALPHABET, min_size=1, max_size=14)
 
@@ -57,11 +91,11 @@ names = st.text(alphabet=ALPHABET, min_size=1, max_size=14)
     threshold=st.sampled_from([60.0, 80.0, 90.0, 95.0]),
     margin=st.sampled_from([0.0, 3.0, 10.0]),
 )
-@pytest.mark.parametrize("triples", [False, True])
-def test_blocked_matching_equals_scoring_every_pair(triples, choices, queries, threshold, margin):
+@pytest.mark.parametrize("way", WAYS)
+def test_blocked_matching_equals_scoring_every_pair(way, choices, queries, threshold, margin):
     keys = [i % 7 for i in range(len(choices))]  # several names may belong to one firm
     options = FuzzyOptions(threshold, margin, workers=1)
-    got = match_best(queries, ChoiceIndex(choices, keys, triples=triples), options)
+    got = matched(way, queries, make_index(way, choices, keys), options)
     assert [(r.key, r.ambiguous) for r in got] == [
         (r.key, r.ambiguous) for r in brute_force(queries, choices, keys, options)]
 
@@ -72,19 +106,19 @@ def test_blocked_matching_equals_scoring_every_pair(triples, choices, queries, t
     query=st.text(alphabet="市科技有限公司云云", min_size=1, max_size=12),
     cutoff=st.sampled_from([1.0, 30.0, 57.0, 70.0, 87.0, 97.0, 100.0]),
 )
-@pytest.mark.parametrize("triples", [False, True])
-def test_candidates_hold_every_choice_reaching_the_cutoff(triples, choices, query, cutoff):
+@pytest.mark.parametrize("way", WAYS)
+def test_candidates_hold_every_choice_reaching_the_cutoff(way, choices, query, cutoff):
     # Repeated characters (云 twice in the alphabet) exercise the per-occurrence tokens; low cut-offs and
     # short names the one-shared-character filter, the others the two-shared-characters one or, with
-    # triples, the triples of the two sides' rarest tokens.
-    index = ChoiceIndex(choices, list(range(len(choices))), triples=triples)
-    found = set(index.candidates(query, cutoff).tolist())
+    # tuples, the k-tuples of the two sides' rarest tokens (short queries, m < k, fall back).
+    index = make_index(way, choices, list(range(len(choices))))
+    found = set(candidates(way, index, query, cutoff))
     reaching = {i for i, c in enumerate(index.choices) if fuzz.ratio(query, c) >= cutoff}
     assert reaching <= found
 
 
-@pytest.mark.parametrize("triples", [False, True])
-def test_blocked_matching_equals_brute_force_on_firm_like_names(triples):
+@pytest.mark.parametrize("way", WAYS)
+def test_blocked_matching_equals_brute_force_on_firm_like_names(way):
     rng = random.Random(7)
     chars = [chr(c) for c in range(0x4E00, 0x4E00 + 400)]
     suffixes = ["科技有限公司", "信息技术有限公司", "网络科技有限公司"]
@@ -97,7 +131,7 @@ def test_blocked_matching_equals_brute_force_on_firm_like_names(triples):
     queries = typos + ["张伟", "清华大学", "中国科学院计算技术研究所"]
     keys = list(range(len(firms)))
     options = FuzzyOptions()
-    got = match_best(queries, ChoiceIndex(firms, keys, triples=triples), options)
+    got = matched(way, queries, make_index(way, firms, keys), options)
     want = brute_force(queries, firms, keys, options)
     assert [(r.key, r.ambiguous) for r in got] == [(r.key, r.ambiguous) for r in want]
     assert sum(r.key is not None for r in got) > 100  # the typos mostly link
@@ -166,21 +200,22 @@ def test_a_choice_index_from_polars_series_equals_one_from_lists():
     assert a.candidates("深圳市云科技有限公", 87.0).tolist() == b.candidates("深圳市云科技有限公", 87.0).tolist() == [2, 3]
 
 
-def test_triples_find_a_typo_among_names_sharing_rare_characters():
+@pytest.mark.parametrize("k", [3, 4])
+def test_tuples_find_a_typo_among_names_sharing_rare_characters(k):
     # Three firms hold the query's rarest characters 腾 and 讯 (two shared rare characters are not
-    # enough to tell them apart); only the first shares a triple of both sides' rarest tokens.
+    # enough to tell them apart); only the first shares a k-tuple of both sides' rarest tokens.
     firms = ["深圳腾讯计算机系统有限公司", "腾讯音乐娱乐科技有限公司", "北京腾讯文化传媒有限公司", "上海某某科技有限公司"]
-    index = ChoiceIndex(firms, list(range(len(firms))), triples=True)
+    index = ChoiceIndex(firms, list(range(len(firms))), tuples=True, tuple_size=k)
     query = "深圳腾讯计算机系统有限工司"
-    assert index.use_triples
+    assert index.use_tuples
     found = [index.choices[i] for i in index.candidates(query, 87.0).tolist()]
     assert found == ["深圳腾讯计算机系统有限公司"]
     assert match_best([query], index, FuzzyOptions()) == [FuzzyResult(0, 92.31, False)]
 
 
-def test_triples_are_used_from_the_threshold_size_on():
-    assert not ChoiceIndex(["甲公司"], [1]).use_triples
-    assert ChoiceIndex(["甲公司"], [1], triples=True).use_triples
+def test_tuples_are_used_from_the_threshold_size_on():
+    assert not ChoiceIndex(["甲公司"], [1]).use_tuples
+    assert ChoiceIndex(["甲公司"], [1], tuples=True).use_tuples
 
 
 @settings(max_examples=150, deadline=None)
@@ -214,13 +249,49 @@ def test_query_rows_name_the_tokens_as_the_definition_does(chunk, choices, queri
     queries=st.lists(st.text(alphabet="市科技有限公司云云", max_size=12), min_size=1, max_size=12),
     cutoff=st.sampled_from([0.0, 30.0, 70.0, 87.0, 100.0]),
 )
-@pytest.mark.parametrize("triples", [False, True])
-def test_a_batch_finds_what_each_query_finds_alone(triples, choices, queries, cutoff):
-    index = ChoiceIndex(choices, list(range(len(choices))), triples=triples)
-    got = [(int(q), int(c)) for pq, pc in index.candidate_pairs(queries, cutoff) for q, c in zip(pq, pc)]
+@pytest.mark.parametrize("way", WAYS)
+def test_a_batch_finds_what_each_query_finds_alone(way, choices, queries, cutoff):
+    index = make_index(way, choices, list(range(len(choices))))
+    got = candidate_pairs(way, index, queries, cutoff)
     assert got == sorted(got)
-    assert got == [(qi, int(c)) for qi, q in enumerate(queries) for c in index.candidates(q, cutoff)]
+    assert got == [(qi, c) for qi, q in enumerate(queries) for c in candidates(way, index, q, cutoff)]
     # Every pair reaching the cut-off is among them (the count filter of step 7 loses none).
     reaching = {(qi, i) for qi, q in enumerate(queries) for i, c in enumerate(index.choices)
                 if q and fuzz.ratio(q, c) >= cutoff}
     assert reaching <= set(got)
+
+
+def test_a_query_reads_a_tuple_s_holders_only_at_the_lengths_its_place_allows():
+    # Choices of lengths 10..21, one each: the first of length l is at index l - 10. A query of 15
+    # characters at cut-off 87 holds lengths 12..19 (step 1); against length l it needs m(l) =
+    # 12, 13, 13, 14, 14, 14, 15, 15 shared tokens, so with k = 4 its prefix there is 15 - m(l) + 4 =
+    # 7, 6, 6, 5, 5, 5, 4, 4. A tuple whose last token is the query's j-th (0 = rarest) is read up to
+    # the last length whose prefix exceeds j: 19 for j <= 3, then 17, 14 and 12.
+    choices = ["".join(chr(0x4E00 + 20 * n + i) for i in range(n)) for n in range(10, 22)]
+    index = ChoiceIndex(choices, list(range(len(choices))), tuples=True, tuple_size=4)
+    assert index._plan(15, 87.0, 4) == [10, 10, 10, 10, 8, 5, 3]
+    # At k = 5 the prefix is one longer everywhere: j = 7 reads length 12 only.
+    assert index._plan(15, 87.0, 5) == [10, 10, 10, 10, 10, 8, 5, 3]
+
+
+def test_queries_needing_fewer_shared_tokens_than_k_fall_back_to_the_characters():
+    # 3 characters at cut-off 87: m = 3 < k = 4 (step 6 cannot be used), so steps 4-5 find the choice.
+    index = ChoiceIndex(["云科技", "云科", "深圳市云科技有限公司"], [0, 1, 2], tuples=True, tuple_size=4)
+    assert index._plan(3, 87.0, 4) == []
+    assert index._plan(10, 87.0, 4) != []
+    assert [index.choices[i] for i in index.candidates("云科技", 87.0).tolist()] == ["云科技"]
+    assert match_best(["云科技", "深圳市云科技有限公"], index, FuzzyOptions()) == [
+        FuzzyResult(0, 100.0, False), FuzzyResult(2, 94.74, False)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(tuples=st.lists(st.lists(st.integers(0, 49), min_size=4, max_size=4, unique=True).map(sorted),
+                       min_size=1, max_size=30))
+def test_tuple_keys_are_equal_for_equal_tuples_and_exact_when_they_fit(tuples):
+    columns = [np.array(c, dtype=np.int64) for c in zip(*tuples)]
+    exact = _tuple_key(columns, 50, 40).tolist()  # 50**4 < 2**40: the digits in base 50
+    assert exact == [((a * 50 + b) * 50 + c) * 50 + d for a, b, c, d in tuples]
+    hashed = _tuple_key(columns, 50, 20).tolist()  # 50**4 > 2**20: hashed into 20 bits
+    assert all(0 <= h < 2**20 for h in hashed)
+    for x, y, t, u in zip(hashed, hashed[1:] + hashed[:1], tuples, tuples[1:] + tuples[:1]):
+        assert t != u or x == y

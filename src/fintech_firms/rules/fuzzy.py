@@ -25,18 +25,30 @@ cannot lose a pair scoring at or above the cut-off c (c > 0; c <= 0 keeps every 
    of its posting, as the choices are sorted by length. Reading more choices than needed (the slice
    is a superset) adds candidates, never loses one.
 
-6. Triples, for large indexes (TRIPLES_FROM choices and more), when m(l) >= 3 at every length of the
-   window: order all tokens globally (rarest first; tokens no choice holds before all others). If a
-   choice shares at least m tokens with the query, let o1 < o2 < o3 be the first three shared ones
-   in that order. At most n - m of the query's tokens are not shared, so o3 is among the query's
-   first n - m + 3 tokens; likewise among the choice's first l - m + 3. So the choice is found by
-   looking up the triples of the query's first n - m(first) + 3 tokens (m at the window's shortest
-   length is the smallest, so this prefix is the longest needed) in an index of each choice's
-   triples among its first P(l) = l - m_min(l) + 3 tokens, m_min(l) being m for the shortest query
-   whose window holds l (the smallest m that length can meet; a longer prefix only adds triples).
-   Both sides' prefixes are short (3-5 tokens for a firm name), so a query reads a handful of
-   triples instead of postings that run to thousands at 800k firms. Below TRIPLES_FROM choices,
-   building the triples costs more than it saves (docs/linking.md#speed).
+6. Tuples of k tokens, for large indexes (TUPLES_FROM choices and more), when m(l) >= k at every
+   length of the window: order all tokens globally (rarest first; tokens no choice holds before all
+   others). If a choice of length l shares at least m = m(l) tokens with the query, let o1 < ... < ok
+   be the first k shared ones in that order (k <= m). At most n - m of the query's tokens are not
+   shared, so ok is among the query's first n - m(l) + k tokens; likewise among the choice's first
+   l - m + k. So the choice is found by looking up the k-tuples of the query's first n - m(first) + k
+   tokens (m at the window's shortest length is the smallest, so this prefix is the longest needed)
+   in an index of each choice's k-tuples among its first P(l) = l - m_min(l) + k tokens, m_min(l)
+   being m for the shortest query whose window holds l (the smallest m that length can meet; a
+   longer prefix only adds tuples). And the bound is per length: a tuple whose last token is the
+   query's j-th (0 = rarest) can only come from choices of the lengths l with n - m(l) + k > j,
+   which (n - m(l) + k never grows with l) are the window's lengths up to some L_j. The index holds
+   (tuple key, choice) pairs as single integers, sorted, so the holders of a key are a run ascending
+   by choice, that is by length: a query reads, for each tuple, only its holders of lengths first..L_j
+   (two binary searches). Reading more (a superset) adds candidates, never loses one.
+   A tuple's key is its k ranks as digits in base V (the number of tokens) when V**k fits the key's
+   bits, else a hash of them: equal tuples have equal keys either way, and two tuples sharing a
+   hashed key only make a choice a candidate it need not be. k is 4 at the cut-offs ingest and review
+   use (80 and more) and 3 below (`_tuple_size`); queries with m(first) < k (names of 3 characters at
+   87) take steps 4-5 instead. Firm names hold few tokens more than they must share (n - m is 1-4 at
+   87), so both prefixes are short (5-8 tokens, 5-70 tuples); sharing four of them is far rarer than
+   sharing three, and the length bound leaves a query at its own length (where its firm usually is)
+   the tuples of its first k + 1 tokens or so. Below TUPLES_FROM choices, building the tuples costs
+   more than it saves (docs/linking.md#speed).
 
 7. Count filter, on every candidate pair before it is scored: each character is given one of 128 bits
    (a hash of its code point), and each name the set of its characters' bits. A bit the query sets
@@ -45,23 +57,27 @@ cannot lose a pair scoring at or above the cut-off c (c > 0; c <= 0 keeps every 
    reaching c holds at least m(l) of the query's n tokens (step 3), so it lacks at most n - m(l) of
    them: the pair is dropped when more than n - m(l) bits are the query's alone, or more than
    l - m(l) the choice's alone. Checked with numpy on all the pairs of a batch of queries at once.
-   Steps 4-6 find names sharing a few rare characters, but most share little else: at 800k firm
-   names this keeps about 1 pair in 100 (60k of the 6.4M that the triples find), nearly all of
-   them pairs that do reach the cut-off.
+   Steps 4-6 find names sharing a few rare characters, but most share little else: this keeps about
+   1 pair in 15 of those the tuples find at 800k firm names (29k of 424k), nearly all of them pairs
+   that do reach the cut-off.
 
 Candidates are found for a batch of queries at once (`ChoiceIndex.candidate_pairs`): the queries'
-tokens, their triples (step 6) and the pairs' count filter are numpy operations over the batch, and
-the triples index holds each distinct triple once, sorted, with the offsets of its holders.
+tokens, their tuples (step 6) and the pairs' count filter are numpy operations over the batch.
 
 Every candidate is then scored exactly (rapidfuzz `cpdist`, with the cut-off), and the decision taken
 from the scores, so the filter changes the time, never the result: tests/test_fuzzy.py checks the
-candidates against scoring every choice (hypothesis), and match_best against brute force.
+candidates against scoring every choice (hypothesis), and match_best against brute force, for every
+way of finding them (characters; tuples of 3, 4, 5; hashed keys forced to collide).
 
 Cost: with steps 4-5 each query reads the postings of its few rarest characters within the length
-window; with step 6 it reads none, but the choices sharing three of their rarest tokens with the
-query still grow with the firms (a rare character of a brand name is held by a fixed share of all
-names). Step 7 makes each such pair cost a few numpy operations instead of a score; the pairs left to
-score grow with the names that do match. docs/linking.md#speed gives the figures.
+window; with step 6 it reads none, and the index is linear in the names (C(P(l), k) keys a choice).
+The choices sharing k of their rarest tokens with a query still grow with the firms (a rare
+character of a brand name is held by a fixed share of all names, and the demo's names draw their
+brands from a few hundred characters), so the pairs found grow faster than the names, but k = 4
+and the length bound make them few: 0.5M at 800k names and 4M at 2.4M, against 7.7M and 67M with
+triples over the whole window. Step 7 makes each such pair cost a few numpy operations instead of a
+score; the pairs left to score grow with the names that do match. docs/linking.md#speed gives the
+figures.
 """
 
 from __future__ import annotations
@@ -76,11 +92,11 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
-# From this many choices on, candidates are looked up by triples of tokens (step 6 above): with the
-# count filter and the index built by blocks, they are a little faster than the characters at the
-# demo's 79k names (0.30-0.35 CPU-s for the applicants' stage against 0.37) and much faster at 790k;
-# docs/linking.md#speed. Below, the index would cost more than it saves.
-TRIPLES_FROM = 50_000
+# From this many choices on, candidates are looked up by tuples of tokens (step 6 above): with the
+# count filter and the index built by blocks, triples were a little faster than the characters at
+# the demo's 79k names (0.30-0.35 CPU-s for the applicants' stage against 0.37) and much faster at
+# 790k; docs/linking.md#speed. Below, the index would cost more than it saves.
+TUPLES_FROM = 50_000
 # Candidate pairs held at once (before the count filter), about: bounds memory whatever the size of the
 # residue; queries are taken in batches sized to it.
 _PAIRS_PER_BATCH = 2_000_000
@@ -115,9 +131,9 @@ class ChoiceIndex:
     """Choices (names) sorted by length, with an inverted index from (character, occurrence) to choices."""
 
     def __init__(self, choices: Sequence[str] | pl.Series, keys: Sequence[int] | pl.Series,
-                 triples: bool | None = None):
-        """`triples`: look candidates up by step 6 of the module docstring (None: from TRIPLES_FROM
-        choices on)."""
+                 tuples: bool | None = None, tuple_size: int | None = None):
+        """`tuples`: look candidates up by step 6 of the module docstring (None: from TUPLES_FROM
+        choices on), by tuples of `tuple_size` tokens (None: _tuple_size's choice for the cut-off)."""
         # By length, then key, then text (UTF-8 byte order is code point order): sorted by polars, as
         # sorting 800k names with a Python key function takes seconds. Key before text, as the text
         # then breaks ties only among one firm's names (comparing texts made half the index's cost).
@@ -136,10 +152,10 @@ class ChoiceIndex:
         self._starts = np.searchsorted(self.lengths, np.arange(self.longest + 2)).tolist()
         self.postings = _Postings(*_code_points(self._texts, self.lengths), self.size)
         self.masks = self.postings.masks
-        # A triple is kept as one integer, three token ranks in base `vocabulary`.
-        self.use_triples = ((self.size >= TRIPLES_FROM if triples is None else triples)
-                            and len(self.postings.sizes) < 2**20)
-        self._triple_indexes: dict[float, _Triples] = {}
+        self.use_tuples = self.size >= TUPLES_FROM if tuples is None else tuples
+        self._forced_k = tuple_size
+        self._tuple_indexes: dict[float, _Tuples] = {}
+        self._plans: dict[tuple[float, int, int], list[int]] = {}
 
     @cached_property
     def choices(self) -> list[str]:
@@ -185,45 +201,48 @@ class ChoiceIndex:
         # Each query's length window, as the first and last choice lengths it holds (step 1).
         windows = [self._window(n, cutoff) for n in sizes]
         first = [f for f, _ in windows]
-        last = [la for _, la in windows]
         rows = _query_rows(queries)
         found_q, found_c = [_EMPTY], [_EMPTY]
-        tripled = [False] * len(queries)
-        if self.use_triples and cutoff > 0:
-            # Step 6 for the queries that need three shared tokens at every length of their window
-            # (m is smallest at the window's first length), looked up for all of them at once.
-            need = [_lcs_needed(n, f, cutoff) for n, f in zip(sizes, first)]
-            tripled = [m >= 3 and f <= la for m, f, la in zip(need, first, last)]
-            prefix = np.array([n - m + 3 if t else 0 for n, m, t in zip(sizes, need, tripled)], dtype=np.int64)
-            q, c = self._triples(cutoff).pairs(rows.owner, self._token_ids(rows), prefix)
+        tupled = [False] * len(queries)
+        if self.use_tuples and cutoff > 0:
+            # Step 6 for the queries that need k shared tokens at every length of their window (m is
+            # smallest at the window's first length), looked up for all of them at once.
+            tuples = self._tuples(cutoff)
+            plans = [self._plan(n, cutoff, tuples.k) for n in sizes]
+            tupled = [bool(p) for p in plans]
+            stops = np.zeros((len(queries), max(len(p) for p in plans)), dtype=np.int64)
+            for qi, plan in enumerate(plans):
+                stops[qi, :len(plan)] = plan
+            prefix = np.array([len(p) for p in plans], dtype=np.int64)
+            start = np.array([self._first_at_least(f) for f in first], dtype=np.int64)
+            q, c = tuples.pairs(rows.owner, self._token_ids(rows), prefix, start, stops)
             found_q.append(q)
             found_c.append(c)
         for qi, query in enumerate(queries):
-            if not tripled[qi] and query:
-                c = self._one(query, cutoff)
+            if not tupled[qi] and query:
+                c = self._one(query, cutoff, windows[qi])
                 found_q.append(np.full(c.size, qi, dtype=np.int64))
                 found_c.append(c)
+        # Every pair found is in its query's length window (steps 5 and 6 read only there).
         pair_q, pair_c = np.concatenate(found_q), np.concatenate(found_c)
-        # The triples are held by choices of every length: keep those in the query's window.
-        start = np.array([self._first_at_least(f) for f in first], dtype=np.int64)
-        stop = np.array([self._first_at_least(la + 1) for la in last], dtype=np.int64)
-        keep = (pair_c >= start[pair_q]) & (pair_c < stop[pair_q])
+        found = pair_q.size
         if cutoff > 0:
             masks = _masks(rows.owner, rows.code, rows.chars, len(queries))
-            keep &= _may_share_enough(
+            keep = _may_share_enough(
                 np.asarray(sizes, dtype=np.int64)[pair_q], self.lengths[pair_c], cutoff,
                 masks[0][pair_q], masks[1][pair_q], self.masks[0][pair_c], self.masks[1][pair_c])
-        # One sort of single integers orders the pairs and drops those found twice (by two triples).
+            pair_q, pair_c = pair_q[keep], pair_c[keep]
+        # One sort of single integers orders the pairs and drops those found twice (by two tuples).
         span = self.size
-        packed = np.unique(pair_q[keep] * span + pair_c[keep])
-        return packed // span, packed % span, pair_q.size
+        packed = np.unique(pair_q * span + pair_c)
+        return packed // span, packed % span, found
 
     def _token_ids(self, rows: _Rows) -> np.ndarray:
         """The postings' ids of the query rows' tokens, as _tokens names them (-1: no choice holds it)."""
         ids = self.postings.ids
         out = np.asarray([ids.get(c, -1) for c in rows.chars], dtype=np.int64)[rows.code]
-        for at in np.flatnonzero(rows.occurrence > 1).tolist():
-            out[at] = ids.get(f"{rows.chars[rows.code[at]]}\x00{rows.occurrence[at]}", -1)
+        for at, number in zip(rows.later.tolist(), rows.number.tolist()):
+            out[at] = ids.get(f"{rows.chars[rows.code[at]]}\x00{number}", -1)
         return out
 
     def _window(self, n: int, cutoff: float) -> tuple[int, int]:
@@ -231,10 +250,25 @@ class ChoiceIndex:
         lo, hi = _length_window(n, cutoff)
         return max(math.ceil(lo), 0), self.longest if hi > self.longest else math.floor(hi)
 
-    def _one(self, query: str, cutoff: float) -> np.ndarray:
-        """Steps 1-5 for one query (the count filter of step 7 comes after)."""
+    def _plan(self, n: int, cutoff: float, k: int) -> list[int]:
+        """Step 6 for a query of n characters: for j = 0..p-1, p = n - m(first) + k its prefix, the index
+        of the first choice too long for a tuple whose last token is the query's j-th (0 = rarest);
+        empty when the query cannot use k-tuples (m(first) < k, or no length in its window)."""
+        plan = self._plans.get((cutoff, k, n))
+        if plan is None:
+            first, last = self._window(n, cutoff)
+            plan = []
+            if first <= last and _lcs_needed(n, first, cutoff) >= k:
+                # The query's prefix against a choice of length l, n - m(l) + k, never grows with l.
+                prefix = [n - _lcs_needed(n, length, cutoff) + k for length in range(first, last + 1)]
+                plan = [self._first_at_least(first + sum(p > j for p in prefix)) for j in range(prefix[0])]
+            self._plans[(cutoff, k, n)] = plan
+        return plan
+
+    def _one(self, query: str, cutoff: float, window: tuple[int, int]) -> np.ndarray:
+        """Steps 1-5 for one query, of this length window (the count filter of step 7 comes after)."""
         n = len(query)
-        first, last = self._window(n, cutoff)
+        first, last = window
         start, stop = self._first_at_least(first), self._first_at_least(last + 1)
         if start >= stop:
             return _EMPTY
@@ -247,11 +281,12 @@ class ChoiceIndex:
         k = 2 if min(need) >= 2 else 1
         return self._filtered(_tokens(query), [n - m + k for m in need], k, lengths, start)
 
-    def _triples(self, cutoff: float) -> _Triples:
+    def _tuples(self, cutoff: float) -> _Tuples:
         # Built on first use for a cut-off (ingest uses one; the linking sweep a few).
-        if cutoff not in self._triple_indexes:
-            self._triple_indexes[cutoff] = _Triples(self.postings, self.lengths, cutoff)
-        return self._triple_indexes[cutoff]
+        if cutoff not in self._tuple_indexes:
+            k = self._forced_k or _tuple_size(cutoff)
+            self._tuple_indexes[cutoff] = _Tuples(self.postings, self.lengths, cutoff, k)
+        return self._tuple_indexes[cutoff]
 
     def _filtered(self, tokens: list[str], prefix: list[int], k: int, lengths: range, start: int) -> np.ndarray:
         """The choices from `start` on that hold at least k of the query's `prefix[j]` rarest tokens,
@@ -295,28 +330,15 @@ class _Postings:
         # Each choice's characters as bits (step 7), from the codes of its rows.
         self.masks = _masks(owner, codes, names, count)
         # The second and later occurrences of a character in a choice (a few) are tokens of their own:
-        # 市\x002 for the second 市. Found by a stable sort of the rows by (choice, character), by chunks
-        # of choices (see _masks): the rows are in choice order already, so timsort only orders each
-        # choice's few rows.
-        starts = _run_starts(owner)
-        extra: list[str] = []
-        rows_later = [_EMPTY]
-        for at in range(0, starts.size, _OWNERS_PER_CHUNK):
-            begin = int(starts[at])
-            end = int(starts[at + _OWNERS_PER_CHUNK]) if at + _OWNERS_PER_CHUNK < starts.size else owner.size
-            key = owner[begin:end] * max(1, len(names)) + codes[begin:end]
-            order = np.argsort(key, kind="stable")
-            key = key[order]
-            later = np.flatnonzero(key[1:] == key[:-1]) + 1
-            occurrence: dict[int, int] = {}
-            for j in later.tolist():
-                occurrence[j] = occurrence.get(j - 1, 1) + 1
-                extra.append(f"{names[codes[begin + order[j]]]}\x00{occurrence[j]}")
-            rows_later.append(order[later] + begin)
-        self.ids: dict[str, int] = {token: j for j, token in enumerate(names + sorted(set(extra)))}
+        # 市\x002 for the second 市, each distinct (character, occurrence) named once.
+        later, number = _occurrences(owner, codes, len(names))
+        width = int(number.max(initial=1)) + 1
+        distinct, which = np.unique(codes[later] * width + number, return_inverse=True)
+        extra = [f"{names[p // width]}\x00{p % width}" for p in distinct.tolist()]
+        self.ids: dict[str, int] = {token: j for j, token in enumerate(names + sorted(extra))}
         # Each row's token id, in the rows' order (each choice's text, in order).
         self.row_tokens = codes
-        self.row_tokens[np.concatenate(rows_later)] = [self.ids[token] for token in extra]
+        self.row_tokens[later] = np.asarray([self.ids[token] for token in extra], dtype=np.int64)[which]
         self.sizes = np.bincount(self.row_tokens, minlength=len(self.ids))
         self._owner = owner
         self._flat: np.ndarray | None = None
@@ -343,26 +365,29 @@ class _Postings:
         return flat[self.offsets[token_id]:self.offsets[token_id + 1]]
 
 
-class _Triples:
-    """For one cut-off c: for each choice, the triples of tokens among its P(l) first in the
-    global order (step 6 of the module docstring), as sorted integer keys with the choices holding each."""
+class _Tuples:
+    """For one cut-off c and a tuple size k: for each choice, the k-tuples of tokens among its P(l) first
+    in the global order (step 6 of the module docstring), as one sorted array of (key, choice)."""
 
-    def __init__(self, postings: _Postings, lengths: np.ndarray, cutoff: float):
+    def __init__(self, postings: _Postings, lengths: np.ndarray, cutoff: float, k: int):
+        self.k = k
         self.vocab = vocab = len(postings.sizes)
         # The global order: rarest first (fewest choices hold the token), ties by token id.
         order = np.lexsort((np.arange(vocab), postings.sizes))
         self.rank = np.empty(vocab, dtype=np.int64)
         self.rank[order] = np.arange(vocab)
-        # The triples among each choice's first P(l) tokens in the global order, made one length at a
+        self.span = span = max(1, lengths.size)
+        # Keys below 2**bits, so that key * span + choice stays below 2**62.
+        self.bits = 62 - (span - 1).bit_length()
+        # The k-tuples among each choice's first P(l) tokens in the global order, made one length at a
         # time: the choices of length l are a block of rows, l per choice, that is a matrix with a choice
-        # per row; each row sorted by rank, its first P(l) columns are the prefix, and a triple of
-        # positions is three of those columns. By chunks of choices (see _masks).
-        prefix = _prefix_lengths(int(lengths.max(initial=0)), cutoff)
+        # per row; each row sorted by rank, its first P(l) columns are the prefix, and a tuple of
+        # positions is k of those columns. By chunks of choices (see _masks).
+        prefix = _prefix_lengths(int(lengths.max(initial=0)), cutoff, k)
         lengths_present, first = np.unique(lengths, return_index=True)
         ends = np.append(first[1:], lengths.size)
-        sizes = [math.comb(int(prefix[ln]), 3) * int(e - f) for ln, f, e in zip(lengths_present, first, ends)]
-        key = np.empty(sum(sizes), dtype=np.int64)
-        holder = np.empty(key.size, dtype=np.int64)
+        sizes = [math.comb(int(prefix[ln]), k) * int(e - f) for ln, f, e in zip(lengths_present, first, ends)]
+        packed = np.empty(sum(sizes), dtype=np.int64)
         at, row = 0, 0
         for ln, f, e in zip(lengths_present.tolist(), first.tolist(), ends.tolist()):
             for lo in range(f, e, _OWNERS_PER_CHUNK):
@@ -372,38 +397,25 @@ class _Triples:
                 block.sort(axis=1)
                 # The prefix's columns, each made contiguous once (strided columns read the whole block).
                 column = block[:, :int(prefix[ln])].T.copy()
-                for a, b, c in combinations(range(int(prefix[ln])), 3):
-                    key[at:at + hi - lo] = (column[a] * vocab + column[b]) * vocab + column[c]
-                    holder[at:at + hi - lo] = np.arange(lo, hi)
+                choice = np.arange(lo, hi)
+                for positions in combinations(range(int(prefix[ln])), k):
+                    key = _tuple_key([column[p] for p in positions], vocab, self.bits)
+                    np.add(key * span, choice, out=packed[at:at + hi - lo])
                     at += hi - lo
-        span = max(1, lengths.size)
-        if vocab ** 3 * span < 2 ** 62:
-            # One sort of single integers: four times faster than a two-key sort. In place, and the
-            # keys and holders taken back by chunks: at 800k names these arrays hold 15 million triples,
-            # and each new one costs its first touch of memory.
-            key *= span
-            key += holder
-            key.sort()
-            for lo in range(0, key.size, _OWNERS_PER_CHUNK * 16):
-                packed = key[lo:lo + _OWNERS_PER_CHUNK * 16]
-                quotient = packed // span
-                np.subtract(packed, quotient * span, out=holder[lo:lo + packed.size])
-                packed[:] = quotient
-        else:
-            by_key = np.lexsort((holder, key))
-            key, holder = key[by_key], holder[by_key]
-        self.holders = holder
-        # Each distinct key once, its holders self.holders[offsets[k]:offsets[k + 1]].
-        new = np.ones(key.size + 1, dtype=bool)
-        np.not_equal(key[1:], key[:-1], out=new[1:-1])
-        self.offsets = np.flatnonzero(new)
-        self.keys = key[self.offsets[:-1]]
+        # (key, choice) as one integer, sorted: the choices holding a key are a run, ascending, that is
+        # by length (the choices are sorted by length), so a query finds the holders of a key in a range
+        # of lengths by two binary searches.
+        packed.sort()
+        self.packed = packed
 
-    def pairs(self, owner: np.ndarray, token: np.ndarray, prefix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(query, choice) for the choices holding a triple of a query's `prefix` first tokens in the
+    def pairs(self, owner: np.ndarray, token: np.ndarray, prefix: np.ndarray, start: np.ndarray,
+              stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(query, choice) for the choices holding a k-tuple of a query's `prefix` first tokens in the
         global order, for queries given as rows (owner: the query, ascending; token: the token id, -1
         when no choice holds it). Tokens no choice holds come first: they take places in the prefix and
-        match nothing. A choice holding several of the triples comes once for each."""
+        match nothing. Only choices from start[query] on and before stops[query, j] are read, j being
+        the place of the tuple's last token in the query's order. A choice holding several of the
+        tuples comes once for each."""
         if not owner.size:
             return _EMPTY, _EMPTY
         # Each query's tokens in the global order (unknown ones first), as one sort of single integers.
@@ -412,47 +424,80 @@ class _Triples:
         owner, rank = packed // (self.vocab + 1), packed % (self.vocab + 1) - 1
         position = np.arange(owner.size) - np.searchsorted(owner, owner)
         kept = (position < prefix[owner]) & (rank >= 0)
-        owner, rank = owner[kept], rank[kept]
+        owner, rank, position = owner[kept], rank[kept], position[kept]
         # room: the query's kept tokens from this one on.
         room = np.searchsorted(owner, owner, side="right") - np.arange(owner.size)
-        wanted, asker = _triple_keys(rank, owner, room, self.vocab)
-        # Sorted first: numpy's binary search then starts each key where the last one ended.
-        by_key = np.argsort(wanted)
-        wanted, asker = wanted[by_key], asker[by_key]
-        at = np.minimum(np.searchsorted(self.keys, wanted), max(0, self.keys.size - 1))
-        held = (self.keys[at] == wanted) if self.keys.size else np.zeros(wanted.size, dtype=bool)
-        at, asker = at[held], asker[held]
-        lo = self.offsets[at]
-        count = self.offsets[at + 1] - lo
-        # The holders of each wanted key, self.holders[lo:lo + count], all at once.
+        wanted, asker, last = _query_tuples(rank, owner, room, self.k, self.vocab, self.bits)
+        lo = wanted * self.span + start[asker]
+        hi = wanted * self.span + stops[asker, position[last]]
+        # Sorted first: numpy's binary search then starts each value where the last one ended.
+        by_lo = np.argsort(lo)
+        lo, hi, asker = lo[by_lo], hi[by_lo], asker[by_lo]
+        begin = np.searchsorted(self.packed, lo)
+        count = np.maximum(np.searchsorted(self.packed, hi) - begin, 0)
+        # The holders of each wanted key, self.packed[begin:begin + count] % span, all at once.
         total = int(count.sum())
-        at = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(total)
-        return np.repeat(asker, count), self.holders[at]
+        at = np.repeat(begin - (np.cumsum(count) - count), count) + np.arange(total)
+        return np.repeat(asker, count), self.packed[at] % self.span
 
 
-def _triple_keys(rank: np.ndarray, owner: np.ndarray, room: np.ndarray, vocab: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every triple of each owner's rows, as one integer (three ranks in base `vocab`), with its owner.
-    Rows are grouped by owner, in the order of the triple; room[j] counts the owner's rows from j on."""
-    # Row j + o is the same owner's o places on whenever o < room[j].
-    keys, owners = [_EMPTY], [_EMPTY]
-    for o2 in range(2, int(room.max(initial=0))):
-        j = np.flatnonzero(room > o2)
-        last = rank[j + o2]
-        for o1 in range(1, o2):
-            keys.append((rank[j] * vocab + rank[j + o1]) * vocab + last)
-            owners.append(owner[j])
-    return np.concatenate(keys), np.concatenate(owners)
+def _query_tuples(rank: np.ndarray, owner: np.ndarray, room: np.ndarray, k: int, vocab: int, bits: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every k-tuple of each owner's rows, as _tuple_key makes it, with its owner and its last row.
+    Rows are grouped by owner, in the order of the tuple; room[j] counts the owner's rows from j on."""
+    # Row j + o is the same owner's o places on whenever o < room[j]: a tuple is row j and k - 1 rows
+    # at increasing offsets from it.
+    keys, owners, lasts = [_EMPTY], [_EMPTY], [_EMPTY]
+    for offsets in combinations(range(1, int(room.max(initial=0))), k - 1):
+        j = np.flatnonzero(room > offsets[-1])
+        keys.append(_tuple_key([rank[j]] + [rank[j + o] for o in offsets], vocab, bits))
+        owners.append(owner[j])
+        lasts.append(j + offsets[-1])
+    return np.concatenate(keys), np.concatenate(owners), np.concatenate(lasts)
 
 
-def _prefix_lengths(longest: int, cutoff: float) -> np.ndarray:
-    """P(l) for l = 0..longest: l - m_min(l) + 3, at most l, where m_min(l) is the LCS a choice of
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _tuple_key(ranks: Sequence[np.ndarray], vocab: int, bits: int) -> np.ndarray:
+    """k arrays of token ranks (each below `vocab`, the k ranks of a tuple ascending) as one integer
+    key per tuple, below 2**bits: the ranks' digits in base `vocab` when they fit, else a hash of them.
+    Equal tuples get equal keys either way; two tuples sharing a hashed key (rare: a few tens of
+    millions of keys among 2**40 and more) only make a choice a candidate it need not be (step 6)."""
+    if vocab ** len(ranks) <= 2 ** bits:
+        key = ranks[0].copy()
+        for r in ranks[1:]:
+            key *= vocab
+            key += r
+        return key
+    # The digits modulo 2**64 (unsigned arithmetic wraps), then Fibonacci hashing: times an odd constant
+    # near 2**64 / golden ratio, the top `bits` bits.
+    mixed = ranks[0].astype(np.uint64)
+    for r in ranks[1:]:
+        mixed *= np.uint64(vocab)
+        mixed += r.view(np.uint64)
+    mixed *= _GOLDEN
+    mixed >>= np.uint64(64 - bits)
+    return mixed.view(np.int64)
+
+
+def _prefix_lengths(longest: int, cutoff: float, k: int) -> np.ndarray:
+    """P(l) for l = 0..longest: l - m_min(l) + k, at most l, where m_min(l) is the LCS a choice of
     length l needs against the shortest query whose length window holds l (step 6)."""
     out = np.zeros(longest + 1, dtype=np.int64)
     for length in range(1, longest + 1):
         # The window is symmetric: the shortest query whose window holds l is the start of l's window.
         shortest = max(1, math.ceil(_length_window(length, cutoff)[0]))
-        out[length] = min(length, length - _lcs_needed(shortest, length, cutoff) + 3)
+        out[length] = min(length, length - _lcs_needed(shortest, length, cutoff) + k)
     return out
+
+
+def _tuple_size(cutoff: float) -> int:
+    """k for step 6 at this cut-off: 4 from 80 on, else 3. The lower the cut-off, the longer both sides'
+    prefixes (n - m + k), and C(P, k) tuples per choice grow faster with k: at 80 and 87, k = 4 finds
+    the candidates faster than 3 (five times fewer pairs at 87) for an index 1.8-2.2 times larger; at
+    70 the pairs are no fewer and the index 2.6 times larger (docs/linking.md#speed)."""
+    return 4 if cutoff >= 80 else 3
 
 
 def _lcs_needed(n: int, length: int, cutoff: float) -> int:
@@ -488,12 +533,14 @@ def _code_points(texts: pl.Series, lengths: np.ndarray) -> tuple[np.ndarray, np.
 @dataclass(frozen=True)
 class _Rows:
     """The characters of a batch of queries, in order, as numbers: rows (owner: the query, code: the
-    character's place in `chars`, occurrence: 1 for its first in that query, 2 for its second...)."""
+    character's place in `chars`), and the rows `later` that are a second or later occurrence of their
+    character in their query, with their occurrence `number` (2 for the second...)."""
 
     owner: np.ndarray
     code: np.ndarray
-    occurrence: np.ndarray
     chars: list[str]
+    later: np.ndarray
+    number: np.ndarray
 
 
 def _query_rows(queries: Sequence[str]) -> _Rows:
@@ -501,13 +548,30 @@ def _query_rows(queries: Sequence[str]) -> _Rows:
     distinct = rows["token"].unique(maintain_order=True)
     code = rows["token"].cast(pl.Enum(distinct)).to_physical().cast(pl.Int64).to_numpy()
     owner = rows["i"].to_numpy()
-    # Occurrence numbers: a stable sort by (query, character) keeps each run of one character of one
-    # query in text order; the rank in its run, put back in place.
-    order = np.argsort(owner * max(1, len(distinct)) + code, kind="stable")
-    run = _run_starts((owner * max(1, len(distinct)) + code)[order])
-    occurrence = np.empty(order.size, dtype=np.int64)
-    occurrence[order] = np.arange(order.size) - np.repeat(run, np.diff(np.append(run, order.size))) + 1
-    return _Rows(owner, code, occurrence, distinct.to_list())
+    later, number = _occurrences(owner, code, len(distinct))
+    return _Rows(owner, code, distinct.to_list(), later, number)
+
+
+def _occurrences(owner: np.ndarray, code: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows that are a second or later occurrence of their character in their owner's text, and
+    their occurrence numbers (2 for the second...), for rows of owners in ascending order, in text order
+    within each (code: the character, below `width`). A stable sort by (owner, character) keeps each
+    run of one character of one owner in text order; the rank in its run. By chunks of owners (see
+    _masks): the rows are in owner order already, so timsort only orders each owner's few rows."""
+    rows, numbers = [_EMPTY], [_EMPTY]
+    starts = _run_starts(owner)
+    for at in range(0, starts.size, _OWNERS_PER_CHUNK):
+        begin = int(starts[at])
+        end = int(starts[at + _OWNERS_PER_CHUNK]) if at + _OWNERS_PER_CHUNK < starts.size else owner.size
+        key = owner[begin:end] * max(1, width) + code[begin:end]
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        # The rows equal to the one before; a streak of such rows is a run's 2nd, 3rd... occurrences.
+        later = np.flatnonzero(key[1:] == key[:-1]) + 1
+        streak = _run_starts(later - np.arange(later.size))
+        rows.append(begin + order[later])
+        numbers.append(np.arange(later.size) + 2 - np.repeat(streak, np.diff(np.append(streak, later.size))))
+    return np.concatenate(rows), np.concatenate(numbers)
 
 
 def _run_starts(values: np.ndarray) -> np.ndarray:
