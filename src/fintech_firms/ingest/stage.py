@@ -6,7 +6,8 @@ column, why a row cannot be used, which columns make two rows one event) and `ru
 rows through the steps. Each step is also a function of its own, for the files whose step differs:
 firms merge records by firm identity instead of grouping on keys (ingest/firms.py: `prepare`, its own
 merge, `settle`), and patents are parsed in chunks by rules that remember the values of earlier chunks
-(ingest/patents.py: `quarantine` per chunk, its own merge of an application's records, `settle`).
+(ingest/patents.py: the ledger's quarantine per chunk, with every cell coded first and only the codes
+of the kept rows held; its own merge of an application's records; `settle`).
 """
 
 from __future__ import annotations
