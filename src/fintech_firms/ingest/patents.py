@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from ..contract.tables import TABLES
@@ -84,9 +85,11 @@ class Applicants:
 
     def link_counts(self, links: pl.DataFrame) -> pl.DataFrame:
         """(link_method, unlinked, rows): how many applicant rows each outcome of `links` has."""
-        per_key = (pl.DataFrame({"key_id": self.spellings.key_id.gather(self.rows["spelling"])})
-                   .group_by("key_id").len("rows"))
-        return (links.with_columns(self.keys["key_id"]).join(per_key, on="key_id", how="inner")
+        # Rows per key by counting into an array indexed by key_id (a tenth of a group-by's time over
+        # ten million rows): beside `links`, which is by key_id - 1 too.
+        per_key = np.bincount(self.spellings.key_id.gather(self.rows["spelling"]).to_numpy(),
+                              minlength=self.keys.height + 1)[1:]
+        return (links.with_columns(pl.Series("rows", per_key, dtype=pl.Int64)).filter(pl.col("rows") > 0)
                 .group_by("link_method", "unlinked").agg(pl.col("rows").sum()))
 
 
@@ -464,10 +467,13 @@ def _applicant_names(items: pl.Series, spellings: Spellings) -> pl.DataFrame:
 
     `items` are the kept rows' applicants (spelling codes) in file order; a row names a key once.
     """
-    found = (pl.DataFrame([items, spellings.key_id.gather(items)]).group_by("key_id")
-             .agg(pl.col("spelling").first(), pl.len().cast(pl.Int64).alias("rows")))
-    return pl.DataFrame([spellings.text("applicant", found["spelling"]),
-                         spellings.text("applicant_key", found["spelling"]), found["rows"]])
+    key_ids = spellings.key_id.gather(items)
+    # Each key's first item (keys in the order of their first use), and its items counted into an
+    # array indexed by key_id: a fraction of a group-by's time over ten million items.
+    firsts = key_ids.arg_unique()
+    rows = pl.Series("rows", np.bincount(key_ids.to_numpy()), dtype=pl.Int64).gather(key_ids.gather(firsts))
+    spelling = items.gather(firsts)
+    return pl.DataFrame([spellings.text("applicant", spelling), spellings.text("applicant_key", spelling), rows])
 
 
 def _check_patent_ids(ids: pl.Series, patents: int) -> None:
