@@ -370,6 +370,9 @@ def attach_links(
     pairs = distinct.select(pl.col(key).alias("name"),
                             (pl.col(uscc) if uscc else pl.lit(None, dtype=pl.Utf8)).alias("uscc"))
     links = linker.link_frame(pairs, progress, on_fuzzy_total).drop("name", "uscc")
+    if distinct.height == frame.height:
+        # Every row distinct (the patents' applicant keys): `distinct` is the rows, in their order.
+        return frame.with_columns(links)
     return beside(frame, cols, pl.concat([distinct, links], how="horizontal"))
 
 
