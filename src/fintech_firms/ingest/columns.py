@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
@@ -24,11 +24,17 @@ def map_distinct(
     lookup = {column: pl.Series(column, values, dtype=pl.Utf8)}
     for i, (name, dtype) in enumerate(fields.items()):
         lookup[name] = pl.Series(name, [r[i] for r in results], dtype=dtype)
-    # Join the one column and put the results beside the frame: joining the whole frame would copy
-    # every column of it, gigabytes at ten million patent rows.
-    found = frame.select(column).join(pl.DataFrame(lookup), on=column, how="left", nulls_equal=True,
-                                      maintain_order="left")
-    return frame.with_columns(found.drop(column))
+    return beside(frame, column, pl.DataFrame(lookup))
+
+
+def beside(frame: pl.DataFrame, on: str | Sequence[str], lookup: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with the other columns of `lookup`: each row gets those of the lookup row whose `on`
+    columns equal its own (nulls equal to nulls; nulls where none does). Only the `on` columns are
+    joined and the results put beside the frame: joining the whole frame would copy every column of it,
+    gigabytes at ten million patent rows."""
+    keys = [on] if isinstance(on, str) else list(on)
+    found = frame.select(keys).join(lookup, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return frame.with_columns(found.drop(keys))
 
 
 def column_or_null(frame: pl.DataFrame, column: str) -> pl.Expr:
@@ -98,7 +104,7 @@ class DistinctValues:
         """Every value by its code (needs `keep`), in one chunk, made once."""
         if self._kept is None:
             raise RuntimeError("internal error: DistinctValues(keep=False) cannot decode")
-        if len(self._kept) != 1:
+        if len(self._kept) != 1 or self._kept[0].n_chunks() > 1:  # (the first values come in two chunks)
             self._kept = [pl.concat(self._kept, rechunk=True) if self._kept else pl.Series(dtype=pl.Utf8)]
         return self._kept[0]
 

@@ -23,7 +23,7 @@ def _stage(max_year: int) -> Stage:
                      {"date": "date_value", "error": "date_error"})),
             Rule("round", {"round_norm": pl.Utf8}, scalar=lambda v: (normalize_round(v),)),
         ),
-        reason=lambda: (
+        reason=(
             pl.when(pl.col("firm_name").is_null() & pl.col("uscc").is_null())
             .then(pl.lit("missing firm name and USCC"))
             .when(pl.col("date").is_null()).then(pl.lit("missing date"))
@@ -31,8 +31,8 @@ def _stage(max_year: int) -> Stage:
             .when(pl.col("round").is_null()).then(pl.lit("missing round"))
         ),
         name="firm_name",
-        derived=lambda: [
-            pl.coalesce(pl.col("date_value").cast(pl.Utf8), pl.col("year").cast(pl.Utf8)).alias("when")],
+        derived=(
+            pl.coalesce(pl.col("date_value").cast(pl.Utf8), pl.col("year").cast(pl.Utf8)).alias("when"),),
         keys=("who", "when", "round_norm"),
         first=("firm_id", "firm_name", "uscc_key", "date_value", "year", "round", "amount",
                "link_method", "link_score", "unlinked"),

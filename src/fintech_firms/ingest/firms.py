@@ -172,11 +172,11 @@ def _united(records: pl.DataFrame, column: str, item: str) -> pl.DataFrame:
     distinct = items[item].unique(maintain_order=True)
     keys = pl.DataFrame({item: distinct, "_key": normalize_names(distinct)}).with_columns(
         pl.col("_key").rank("dense").alias("_key_no"))
-    return (
-        items.join(keys, on=item, how="left", maintain_order="left")
-        .unique(["firm_id", "_key_no"], keep="first", maintain_order=True)
-        .select("firm_id", item, "_key")
-    )
+    items = items.join(keys, on=item, how="left", maintain_order="left")
+    # The firm and the key's number as one integer (below 2**62 for any file this reads: firms and keys
+    # are each fewer than the rows): the first of each pair found on one column.
+    pair = pl.col("firm_id").cast(pl.Int64) * (keys.height + 1) + pl.col("_key_no").cast(pl.Int64)
+    return items.filter(pair.is_first_distinct()).select("firm_id", item, "_key")
 
 
 def _match_tracks(written: pl.DataFrame, tracks: TrackMatcher) -> pl.DataFrame:

@@ -26,15 +26,15 @@ def _stage(max_year: int) -> Stage:
             Rule("cert_no", {"cert_year": pl.Int64},
                  distinct=lambda values: pl.DataFrame({"value": values, "cert_year": cert_years(values)})),
         ),
-        made=lambda: [pl.coalesce("date_year", "cert_year").alias("issue_year")],
-        reason=lambda: (
+        made=(pl.coalesce("date_year", "cert_year").alias("issue_year"),),
+        reason=(
             pl.when(pl.col("name").is_null() & pl.col("uscc").is_null())
             .then(pl.lit("missing name and USCC"))
             .when(pl.col("issue_year").is_null()).then(pl.lit(NO_YEAR))
             .when(pl.col("issue_year") > max_year).then(pl.format("issue year out of range ({})", "issue_year"))
         ),
         name="name",
-        derived=lambda: [pl.col("cert_no").str.replace_all(r"\s", "").str.to_uppercase().alias("cert_key")],
+        derived=(pl.col("cert_no").str.replace_all(r"\s", "").str.to_uppercase().alias("cert_key"),),
         keys=("who", "cert_key", "issue_year"),
         first=("firm_id", "name", "uscc_key", "cert_no", "date_value", "link_method", "link_score", "unlinked"),
     )

@@ -17,6 +17,7 @@ from ..rules.fuzzy import ChoiceIndex, FuzzyOptions, match_best
 from ..rules.names import normalize_name, normalize_names
 from ..rules.uscc import is_valid_uscc, normalize_uscc, parse_usccs
 from ..tabular.reader import ROW, find_file, read_table
+from .columns import beside
 
 USCC, EXACT, FORMER, FUZZY, MANUAL = "uscc", "exact", "former_name", "fuzzy", "manual"
 METHODS = (USCC, EXACT, FORMER, FUZZY, MANUAL)
@@ -369,10 +370,10 @@ def attach_links(
     pairs = distinct.select(pl.col(key).alias("name"),
                             (pl.col(uscc) if uscc else pl.lit(None, dtype=pl.Utf8)).alias("uscc"))
     links = linker.link_frame(pairs, progress, on_fuzzy_total).drop("name", "uscc")
-    lookup = pl.concat([distinct, links], how="horizontal")
-    # The links put beside the frame: joining the whole frame would copy every column of it.
-    found = keys.join(lookup, on=cols, how="left", nulls_equal=True, maintain_order="left")
-    return frame.with_columns(found.drop(cols))
+    if distinct.height == frame.height:
+        # Every row distinct (the patents' applicant keys): `distinct` is the rows, in their order.
+        return frame.with_columns(links)
+    return beside(frame, cols, pl.concat([distinct, links], how="horizontal"))
 
 
 def firm_identity() -> pl.Expr:
@@ -394,10 +395,7 @@ def with_name_keys(frame: pl.DataFrame, name: str) -> pl.DataFrame:
         ("uscc", parse_usccs(usccs).rename({"value": "uscc", "uscc": "uscc_key", "error": "uscc_error"})),
     ]
     for column, lookup in lookups:
-        # Join the one column and put the results beside the frame: joining the whole frame would copy
-        # every column of it.
-        found = frame.select(column).join(lookup, on=column, how="left", nulls_equal=True, maintain_order="left")
-        frame = frame.with_columns(found.drop(column))
+        frame = beside(frame, column, lookup)
     return frame
 
 

@@ -6,19 +6,20 @@ column, why a row cannot be used, which columns make two rows one event) and `ru
 rows through the steps. Each step is also a function of its own, for the files whose step differs:
 firms merge records by firm identity instead of grouping on keys (ingest/firms.py: `prepare`, its own
 merge, `settle`), and patents are parsed in chunks by rules that remember the values of earlier chunks
-(ingest/patents.py: `quarantine` per chunk, its own merge of an application's records, `settle`).
+(ingest/patents.py: the ledger's quarantine per chunk, with every cell coded first and only the codes
+of the kept rows held; its own merge of an application's records; `settle`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import polars as pl
 
 from ..frames import DType
 from ..tabular.reader import ROW, RawTable
-from .columns import column_or_null, map_distinct
+from .columns import beside, column_or_null, map_distinct
 from .ledger import FileAccount, Ledger
 from .linking import Linker, attach_links, firm_identity, unlinked_rows, with_name_keys
 
@@ -45,26 +46,23 @@ class Rule:
             raise RuntimeError(f"internal error: rule on {self.column} has neither scalar nor distinct")
         found = self.distinct(frame.get_column(self.column).unique(maintain_order=True)).rename(
             {"value": self.column})
-        # Join the one column and put the results beside the frame: joining the whole frame would copy
-        # every column of it.
-        found = frame.select(self.column).join(found, on=self.column, how="left", nulls_equal=True,
-                                               maintain_order="left")
-        return frame.with_columns(found.select(*self.fields))
+        return beside(frame, self.column, found.select(self.column, *self.fields))
 
 
-@dataclass(frozen=True)
+# Not compared or hashed: its expressions' == builds an expression rather than saying whether they are equal.
+@dataclass(frozen=True, eq=False)
 class Stage:
     """What one input file's rows go through (see run_stage)."""
 
     optional: tuple[str, ...]  # columns read as blank when the file has none (contract §1)
     rules: tuple[Rule, ...]
-    reason: Callable[[], pl.Expr]  # why a row cannot be used, null when it can (the first that applies)
+    reason: pl.Expr  # why a row cannot be used, null when it can (the first that applies)
     name: str  # the column naming the firm, linked with the USCC
-    derived: Callable[[], Sequence[pl.Expr]]  # columns made after linking, for the keys
+    derived: tuple[pl.Expr, ...]  # columns made after linking, for the keys
     keys: tuple[str, ...]  # rows with equal keys are one event, kept once
     first: tuple[str, ...]  # each event's columns: the first non-null value among its rows, in file order
-    lists: tuple[str, ...] = field(default=())  # each event's columns: every non-null value, in file order
-    made: Callable[[], Sequence[pl.Expr]] = lambda: ()  # columns made from the rules' fields, before the reason
+    lists: tuple[str, ...] = ()  # each event's columns: every non-null value, in file order
+    made: tuple[pl.Expr, ...] = ()  # columns made from the rules' fields, before the reason
 
 
 @dataclass
@@ -113,9 +111,9 @@ def settle(account: FileAccount, rows: int, kept: int) -> None:
 
 def run_stage(table: RawTable, ledger: Ledger, linker: Linker, stage: Stage) -> Staged:
     """The file's events, deduplicated, and its unlinked rows; every row accounted for in `ledger`."""
-    account, frame = prepare(table, ledger, stage.optional, stage.rules, stage.reason(), stage.made())
+    account, frame = prepare(table, ledger, stage.optional, stage.rules, stage.reason, stage.made)
     frame = link(table, ledger, frame, linker, stage.name)
-    frame = frame.with_columns(firm_identity().alias("who"), *stage.derived()).sort(ROW)
+    frame = frame.with_columns(firm_identity().alias("who"), *stage.derived).sort(ROW)
     events = frame.group_by(*stage.keys, maintain_order=True).agg(
         *(pl.col(c).drop_nulls().first() for c in stage.first),
         *(pl.col(c).drop_nulls() for c in stage.lists),
