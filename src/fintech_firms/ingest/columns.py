@@ -27,6 +27,13 @@ def map_distinct(
     return beside(frame, column, pl.DataFrame(lookup))
 
 
+def first_of_pairs(a: str, b: str, span: int | pl.Expr) -> pl.Expr:
+    """Whether each row is the first with its (a, b): the pair packed as one Int64, a * span + b (b
+    below span, the product within Int64), found by hashing one integer column, several times faster
+    than a unique over two columns or an integer and a text."""
+    return (pl.col(a).cast(pl.Int64) * span + pl.col(b).cast(pl.Int64)).is_first_distinct()
+
+
 def beside(frame: pl.DataFrame, on: str | Sequence[str], lookup: pl.DataFrame) -> pl.DataFrame:
     """`frame` with the other columns of `lookup`: each row gets those of the lookup row whose `on`
     columns equal its own (nulls equal to nulls; nulls where none does). Only the `on` columns are

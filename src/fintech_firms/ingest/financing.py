@@ -8,6 +8,7 @@ from ..rules.names import normalize_names, split_lists
 from ..rules.rounds import is_c_plus, normalize_round
 from ..rules.values import parse_dates
 from ..tabular.reader import RawTable
+from .columns import first_of_pairs
 from .investors import InvestorMatcher
 from .ledger import Ledger
 from .linking import Linker
@@ -109,8 +110,7 @@ def _name_keys(items: pl.Series) -> pl.Series:
 
 def _first_per_event(named: pl.DataFrame) -> pl.DataFrame:
     """(_e, item) of the rows (_e, item, _key, in order) that are the first of their event with their key."""
-    first = (pl.col("_e") * (pl.col("_key").max() + 1) + pl.col("_key")).is_first_distinct()
-    return named.filter(first).select("_e", "item")
+    return named.filter(first_of_pairs("_e", "_key", pl.col("_key").max() + 1)).select("_e", "item")
 
 
 def _name_lists(named: pl.DataFrame, events: int) -> pl.Series:

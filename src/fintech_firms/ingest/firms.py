@@ -21,7 +21,7 @@ from ..rules.names import normalize_names, split_lists
 from ..rules.uscc import parse_usccs
 from ..rules.values import parse_bool, parse_count, parse_dates
 from ..tabular.reader import ROW, RawTable
-from .columns import map_distinct, split_distinct
+from .columns import first_of_pairs, map_distinct, split_distinct
 from .ledger import Ledger
 from .stage import Rule, prepare, settle
 
@@ -173,10 +173,9 @@ def _united(records: pl.DataFrame, column: str, item: str) -> pl.DataFrame:
     keys = pl.DataFrame({item: distinct, "_key": normalize_names(distinct)}).with_columns(
         pl.col("_key").rank("dense").alias("_key_no"))
     items = items.join(keys, on=item, how="left", maintain_order="left")
-    # The firm and the key's number as one integer (below 2**62 for any file this reads: firms and keys
-    # are each fewer than the rows): the first of each pair found on one column.
-    pair = pl.col("firm_id").cast(pl.Int64) * (keys.height + 1) + pl.col("_key_no").cast(pl.Int64)
-    return items.filter(pair.is_first_distinct()).select("firm_id", item, "_key")
+    # The firm and the key's number packed below 2**62 for any file this reads (firms and keys are each
+    # fewer than the rows).
+    return items.filter(first_of_pairs("firm_id", "_key_no", keys.height + 1)).select("firm_id", item, "_key")
 
 
 def _match_tracks(written: pl.DataFrame, tracks: TrackMatcher) -> pl.DataFrame:
