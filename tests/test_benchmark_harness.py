@@ -56,8 +56,8 @@ def test_smoke_run_measures_everything_and_checks_the_peer(smoke):
     assert scale["floor_rows"]["raw_csv"] == (raw["firm_records"] + raw["patent_rows"] + raw["financing_rows"]
                                               + raw["city_stats_rows"])
     assert report["repeat"] == 2 and report["warmup"] == 0
-    assert [st["stage"] for st in scale["ingest_stages"]][:4] == ["Reading raw files", "Merging firms",
-                                                                  "Parsing patents", "Indexing firm names"]
+    assert [st["stage"] for st in scale["ingest_stages"]][:4] == ["Reading raw files", "Parsing patents",
+                                                                  "Merging firms", "Indexing firm names"]
     assert all(st["median_s"] >= 0 and st["peak_rss_gb"] > 0 for st in scale["ingest_stages"])
     assert report["targets"] == []  # the targets are for scales 1 and 10
     assert report["machine"]["versions"]["pandas"]

@@ -16,7 +16,8 @@ from fintech_firms.ingest.resources import Timed, parse_memory_limit
 from fintech_firms.models import runner as model_runner
 
 EXAMPLES = Path(__file__).parents[1] / "examples" / "raw"
-STAGES = ["Reading raw files", "Merging firms", "Parsing patents", "Indexing firm names", "Fuzzy-linking applicants",
+# In the order they start: the patents are parsed beside the reading of the other files and the firms' merging.
+STAGES = ["Reading raw files", "Parsing patents", "Merging firms", "Indexing firm names", "Fuzzy-linking applicants",
           "Financing and certificates", "Writing Parquet", "Summing patents per firm"]
 
 
@@ -40,7 +41,15 @@ def test_timings_go_to_their_own_file_and_leave_the_output_as_without_them(tmp_p
         assert stage["seconds"] >= 0
         assert stage["cpu_seconds"] >= 0
         assert 0 < stage["peak_rss_gb"] <= stage["process_peak_rss_gb"] + 0.05
-    assert timings["total_seconds"] >= sum(s["seconds"] for s in timings["stages"]) - 0.01
+    starts = [s["start_seconds"] for s in timings["stages"]]
+    assert starts == sorted(starts)
+    reading, parsing, merging, indexing = timings["stages"][:4]
+    # The patents start while the files are read, and are done before the firm names are indexed.
+    assert reading["start_seconds"] <= parsing["start_seconds"] <= reading["start_seconds"] + reading["seconds"] + 0.01
+    assert parsing["start_seconds"] + parsing["seconds"] <= indexing["start_seconds"] + 0.01
+    assert merging["start_seconds"] >= reading["start_seconds"] + reading["seconds"] - 0.01
+    last = timings["stages"][-1]
+    assert timings["total_seconds"] >= last["start_seconds"] + last["seconds"] - 0.01
 
 
 def test_a_stage_peak_is_its_own_not_the_process_high_water_mark():

@@ -37,7 +37,7 @@ def _outputs(folder: Path) -> dict[str, bytes]:
 def test_financing_and_certificates_are_read_after_the_patents(tmp_path: Path, monkeypatch) -> None:
     raw = _raw(tmp_path)
     events: list[str] = []
-    read_input, build_patents = pipeline._read_input, pipeline._build_patents
+    read_input, parse_patents = pipeline._read_input, pipeline._parse_patents
 
     def logged_read(path, spec, bytes_path=True):
         events.append(f"read {path.name}")
@@ -45,11 +45,11 @@ def test_financing_and_certificates_are_read_after_the_patents(tmp_path: Path, m
 
     def logged_patents(*args):
         events.append("patents")
-        return build_patents(*args)
+        return parse_patents(*args)
 
     with monkeypatch.context() as patch:
         patch.setattr(pipeline, "_read_input", logged_read)
-        patch.setattr(pipeline, "_build_patents", logged_patents)
+        patch.setattr(pipeline, "_parse_patents", logged_patents)
         later = ingest(raw, tmp_path / "later")
     assert events == ["read firms.csv", "patents", "read financing.csv", "read hightech.csv"]
     with monkeypatch.context() as patch:

@@ -38,6 +38,7 @@ from .hightech import build_hightech
 from .investors import InvestorMatcher
 from .ledger import Ledger
 from .linking import METHODS, UNLINKED_REASONS, Linker, attach_links, read_overrides
+from .overlap import Background, checked
 from .patents import LINK_COLUMNS, PatentsResult, build_patents
 from .progress import Quiet
 from .resources import default_memory_limit
@@ -114,26 +115,32 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise InputError(f"{raw_dir}: no such folder (expected the raw files of the data contract)")
-    with progress.step("Reading raw files"):
-        raw, patent_rows, later = _read_inputs(raw_dir)
-        references = {stem: load(stem, raw_dir) for stem in ("tracks", "regions", "top_vc")}
-        overrides = read_overrides(raw_dir)
     ledger = Ledger()
     year = options.max_year
     tables = _Tables(write)
-    with progress.step("Merging firms"):
-        cities = CityMatcher(references["regions"].frame)
-        tracks = TrackMatcher(references["tracks"].frame, "tracks.csv", options.fuzzy)
-        firms = build_firms(_take(raw, "firms"), ledger, cities, tracks, year)
-        not_listed = firms.firms.filter(pl.col("region") == REGION_OTHER)["city"].value_counts()
-        unknown_tracks = firms.tracks.filter(pl.col("track").is_null())["track_written"].value_counts()
-        tables.add("firms", firms.firms, now=True)
-        tables.add("firm_tracks", firms.tracks, now=True)
-        firms.firms, firms.tracks = firms.firms.clear(), firms.tracks.clear()
-    with progress.step("Parsing patents"):
-        patents = _build_patents(raw_dir, patent_rows, ledger, year)
-        del patent_rows
-        tables.add("patents", patents.take_patents(), now=True)  # its integers are freed once written
+    # The patents are parsed on a thread of their own from the moment their header is checked, while
+    # the other files are read and the firms merged (ingest/overlap.py); what they make, records in a
+    # ledger of their own included, is taken over once the firms are done.
+    with Background[tuple[PatentsResult, Ledger]]() as parsing:
+        def parse(chunks: Iterator[RawTable]) -> None:
+            parsing.start(lambda check: _parse_patents(raw_dir, chunks, year, progress, check), "patents")
+
+        with progress.step("Reading raw files"):
+            raw, later = _read_inputs(raw_dir, parse)
+            references = {stem: load(stem, raw_dir) for stem in ("tracks", "regions", "top_vc")}
+            overrides = read_overrides(raw_dir)
+        with progress.step("Merging firms"):
+            cities = CityMatcher(references["regions"].frame)
+            tracks = TrackMatcher(references["tracks"].frame, "tracks.csv", options.fuzzy)
+            firms = build_firms(_take(raw, "firms"), ledger, cities, tracks, year)
+            not_listed = firms.firms.filter(pl.col("region") == REGION_OTHER)["city"].value_counts()
+            unknown_tracks = firms.tracks.filter(pl.col("track").is_null())["track_written"].value_counts()
+            tables.add("firms", firms.firms, now=True)
+            tables.add("firm_tracks", firms.tracks, now=True)
+            firms.firms, firms.tracks = firms.firms.clear(), firms.tracks.clear()
+        patents, patent_ledger = parsing.result()
+    ledger.absorb(patent_ledger)
+    tables.add("patents", patents.take_patents(), now=True)  # its integers are freed once written
     # After the patents: parsing them (ingest's peak of memory) does not hold the name indexes too.
     with progress.step("Indexing firm names"):
         linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
@@ -206,13 +213,13 @@ STREAMED = ("patents",)
 LATER = ("financing", "hightech")
 
 
-def _read_inputs(raw_dir: Path) -> tuple[dict[str, RawTable], Iterator[RawTable], dict[str, Path]]:
+def _read_inputs(raw_dir: Path, parse: Callable[[Iterator[RawTable]], None]
+                 ) -> tuple[dict[str, RawTable], dict[str, Path]]:
     """The raw tables, each checked to have its required columns; the patents file (the largest by far)
-    only up to its header: its rows come from the iterator, a chunk at a time; the files of LATER read
-    as CSV only up to their header too (read_header: their tables have no rows here): their paths are
-    returned, for _take to read them whole when their step comes."""
+    only up to its header: its rows, a chunk at a time, are handed to `parse` as soon as the header is
+    checked; the files of LATER read as CSV only up to their header too (read_header: their tables have
+    no rows here): their paths are returned, for _take to read them whole when their step comes."""
     tables: dict[str, RawTable] = {}
-    chunks: Iterator[RawTable] = iter(())
     later: dict[str, Path] = {}
     for spec in schema.INPUT_FILES:
         path = find_file(raw_dir, spec.stem)
@@ -224,6 +231,9 @@ def _read_inputs(raw_dir: Path) -> tuple[dict[str, RawTable], Iterator[RawTable]
         if spec.stem in STREAMED:
             # The header is checked now, before any work; the rows are read as they are worked on.
             tables[spec.stem], chunks = read_chunks(path, _canonical(spec), set(spec.columns))
+            _check_required(tables[spec.stem], spec)
+            parse(chunks)
+            continue
         elif spec.stem in LATER and path.suffix.lower() != ".xlsx":
             # Only the header is read now (from the first line, when that is plain), to be checked; the
             # file is read whole when its step comes. Not a workbook: reading its sheet costs seconds,
@@ -233,7 +243,7 @@ def _read_inputs(raw_dir: Path) -> tuple[dict[str, RawTable], Iterator[RawTable]
         else:
             tables[spec.stem] = _read_input(path, spec)
         _check_required(tables[spec.stem], spec)
-    return tables, chunks, later
+    return tables, later
 
 
 def _read_input(path: Path, spec: schema.FileSpec, bytes_path: bool = True) -> RawTable:
@@ -252,26 +262,29 @@ def _check_required(table: RawTable, spec: schema.FileSpec) -> None:
                 f"found: {headers_shown(table.headers)}")
 
 
-def _build_patents(raw_dir: Path, chunks: Iterator[RawTable], ledger: Ledger, year: int) -> PatentsResult:
-    """build_patents over the file's chunks; if they stop (NotStreamed), over the file read whole. Its
-    records go to a ledger of its own until it is done, so that those of a start dropped are dropped."""
-    own = Ledger()
-    result: PatentsResult | None
-    try:
-        result = build_patents(chunks, own, year)
-    except NotStreamed:
-        result = None  # what the chunks made is freed with the exception, at the end of this block
-    del chunks
-    if result is None:
-        spec = schema.PATENTS
-        path = find_file(raw_dir, spec.stem)
-        assert path is not None
-        holder = [_read_input(path, spec, bytes_path=False)]
-        _check_required(holder[0], spec)
+def _parse_patents(raw_dir: Path, chunks: Iterator[RawTable], year: int, progress,
+                   check: Callable[[], None]) -> tuple[PatentsResult, Ledger]:
+    """build_patents over the file's chunks; if they stop (NotStreamed), over the file read whole; with
+    the ledger its records went to (its own: those of a start dropped are dropped). `check` is called
+    before each chunk is read (overlap.Background: it stops the work once the ingest has failed)."""
+    with progress.step("Parsing patents"):
         own = Ledger()
-        result = build_patents(handed(holder), own, year)
-    ledger.absorb(own)
-    return result
+        result: PatentsResult | None
+        try:
+            result = build_patents(checked(chunks, check), own, year)
+        except NotStreamed:
+            result = None  # what the chunks made is freed with the exception, at the end of this block
+        del chunks
+        if result is None:
+            check()
+            spec = schema.PATENTS
+            path = find_file(raw_dir, spec.stem)
+            assert path is not None
+            holder = [_read_input(path, spec, bytes_path=False)]
+            _check_required(holder[0], spec)
+            own = Ledger()
+            result = build_patents(handed(holder), own, year)
+        return result, own
 
 
 def _report(raw_dir, options, references, ledger: Ledger, heights: dict[str, int], links: dict[str, dict],

@@ -42,36 +42,41 @@ def process_peak_rss() -> int:
 
 
 class Timed(Quiet):
-    """A progress display that also records each step; it passes every step on to `inner`."""
+    """A progress display that also records each step; it passes every step on to `inner`. Steps may
+    run at the same time on different threads (the patents are parsed beside the firms): each keeps
+    its own peak, and the stages are listed in the order they started, each with its start."""
 
     def __init__(self, inner: Quiet | None = None) -> None:
         self.inner = inner or Quiet()
         self.stages: list[dict] = []
         self._started = time.perf_counter()
-        self._peak = 0
+        self._peaks: dict[int, int] = {}  # by the stage's place in `stages`, while it runs
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._sampler: threading.Thread | None = None
 
     @contextmanager
     def step(self, label: str, total: int | None = None):
-        with self._lock:
-            self._peak = current_rss() or 0
-        self._start_sampler()
         start, cpu = time.perf_counter(), time.process_time()
+        record: dict = {"stage": label, "start_seconds": round(start - self._started, 3)}
+        with self._lock:
+            self.stages.append(record)
+            place = len(self.stages) - 1
+            self._peaks[place] = current_rss() or 0
+            self._start_sampler()
         try:
             with self.inner.step(label, total) as advance:
                 yield advance
         finally:
             seconds = time.perf_counter() - start
             # CPU time of all the process's threads (polars, DuckDB, rapidfuzz): above `seconds`
-            # when the stage used several cores.
+            # when the stage used several cores, and shared with any stage that ran beside it.
             cpu_seconds = time.process_time() - cpu
             with self._lock:
-                peak = max(self._peak, current_rss() or 0)
-            self.stages.append({"stage": label, "seconds": round(seconds, 3), "cpu_seconds": round(cpu_seconds, 3),
-                                "peak_rss_gb": round(peak / 1e9, 3) if peak else None,
-                                "process_peak_rss_gb": round(process_peak_rss() / 1e9, 3)})
+                peak = max(self._peaks.pop(place), current_rss() or 0)
+            record.update({"seconds": round(seconds, 3), "cpu_seconds": round(cpu_seconds, 3),
+                           "peak_rss_gb": round(peak / 1e9, 3) if peak else None,
+                           "process_peak_rss_gb": round(process_peak_rss() / 1e9, 3)})
 
     def _start_sampler(self) -> None:
         if self._sampler is not None or current_rss() is None:
@@ -83,7 +88,8 @@ class Timed(Quiet):
         while not self._stop.wait(SAMPLE_SECONDS):
             rss = current_rss() or 0
             with self._lock:
-                self._peak = max(self._peak, rss)
+                for place, peak in self._peaks.items():
+                    self._peaks[place] = max(peak, rss)
 
     def close(self) -> None:
         self._stop.set()

@@ -1,0 +1,128 @@
+"""The patents are parsed on a thread beside the firms (ingest/overlap.py): results and errors reach the
+caller as in a run step after step, and a failed ingest leaves no thread behind."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from test_bad_input import write_csv, write_firms, write_patents
+
+from fintech_firms.errors import InputError
+from fintech_firms.ingest import pipeline
+from fintech_firms.ingest.overlap import Background, Cancelled, checked
+
+
+def test_the_result_is_what_the_work_made():
+    with Background[int]() as work:
+        work.start(lambda check: 6 * 7, "answer")
+        assert work.result() == 42
+
+
+def test_an_error_in_the_work_is_raised_by_result():
+    with Background[int]() as work:
+        work.start(lambda check: int("x"), "bad")
+        with pytest.raises(ValueError, match="invalid literal"):
+            work.result()
+
+
+def test_a_failing_caller_stops_the_work_at_its_next_check_and_waits_for_it():
+    started, drawn = threading.Event(), []
+
+    def items():
+        for i in range(1000):
+            drawn.append(i)
+            if i == 0:
+                started.set()
+            yield i
+
+    def work(check) -> int:
+        total = 0
+        for item in checked(items(), check):
+            total += item
+            threading.Event().wait(0.005)
+        return total
+
+    with pytest.raises(KeyError), Background[int]() as background:
+        background.start(work, "slow")
+        started.wait(5)
+        raise KeyError("the caller's own error")
+    # Stopped long before the end, and the thread is gone: the caller's error is the one that counts.
+    assert 0 < len(drawn) < 1000
+    assert not any(t.name == "slow" for t in threading.enumerate())
+
+
+def test_checked_stops_before_drawing_and_closes_the_source():
+    closed = []
+
+    def source():
+        try:
+            yield from range(5)
+        finally:
+            closed.append(True)
+
+    seen, calls = [], []
+
+    def check():
+        calls.append(len(seen))
+        if len(seen) == 2:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        for item in checked(source(), check):
+            seen.append(item)
+    assert seen == [0, 1] and calls == [0, 1, 2] and closed == [True]
+
+
+def test_work_is_started_once_and_asked_for_after_it_starts():
+    background = Background[int]()
+    with pytest.raises(RuntimeError, match="before it was started"):
+        background.result()
+    background.start(lambda check: 1, "once")
+    with pytest.raises(RuntimeError, match="started twice"):
+        background.start(lambda check: 2, "twice")
+    assert background.result() == 1
+
+
+def test_bad_input_in_another_file_stops_the_patents_and_leaves_nothing(tmp_path: Path, monkeypatch):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_firms(raw)
+    write_patents(raw)
+    # The certificates lack their required name column: found after the patents have started.
+    write_csv(raw / "hightech.csv", ["issue_date", "cert_no"], [["2019-12-02", "GR201944000001"]])
+    parsed = []
+    parse = pipeline._parse_patents
+
+    def logged(*args):
+        parsed.append(threading.current_thread().name)
+        return parse(*args)
+
+    monkeypatch.setattr(pipeline, "_parse_patents", logged)
+    with pytest.raises(InputError, match=r"^hightech\.csv: missing required column 'name'"):
+        pipeline.ingest(raw, tmp_path / "out")
+    assert parsed == ["patents"]  # it had started, on its own thread
+    assert not any(t.name == "patents" for t in threading.enumerate())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
+
+
+def test_bad_patents_found_while_parsing_are_reported_after_the_firms(tmp_path: Path, monkeypatch):
+    """A problem past the first chunk of patents.csv (the header and first chunk are read before any
+    work) is raised on the parsing thread, and reported by the ingest as it would be step after step."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_firms(raw)
+    write_patents(raw)
+    merged = []
+    build_firms = pipeline.build_firms
+
+    def damaged(chunks, ledger, year):
+        raise InputError("patents.csv: line 70000001: a NUL byte")
+
+    monkeypatch.setattr(pipeline, "build_firms", lambda *a: merged.append(1) or build_firms(*a))
+    monkeypatch.setattr(pipeline, "build_patents", damaged)
+    with pytest.raises(InputError, match=r"^patents\.csv: line 70000001: a NUL byte$"):
+        pipeline.ingest(raw, tmp_path / "out")
+    assert merged == [1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
