@@ -134,7 +134,7 @@ def _allocator_setting(code: str, env: dict | None = None) -> str:
 
 
 def test_polars_gives_freed_memory_back_soon_unless_told_otherwise():
-    ours = "dirty_decay_ms:100,muzzy_decay_ms:0"
+    ours = "dirty_decay_ms:1000,muzzy_decay_ms:0"
     # `import fintech_firms` alone loads no polars (the API loads on first use): the setting is ours alone.
     assert _allocator_setting("import fintech_firms") == ours
     # polars, once loaded, puts its own defaults first; jemalloc reads left to right, so the last setting wins.

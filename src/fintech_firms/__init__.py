@@ -16,16 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 # polars' allocator (jemalloc) keeps freed pages for half a second, and then a second more, before
 # giving them back, so large frames an ingest step has freed still count towards the next step's
-# peak. Decaying them within 0.1 s took the scale-1 ingest's peak RSS from 1.04-1.06 to 0.95-0.97 GB
-# at no measurable cost in time (docs/benchmarks.md). It works only if set before polars loads.
+# peak. Giving them back after a second, without the second wait, keeps the scale-1 ingest's peak RSS
+# at 0.64 GB (0.68 GB with polars' setting); giving them back within 0.1 s (0.61 GB), as this did
+# before, made the ingest fault half a million pages back in and cost 0.3 s of its 6-7 s
+# (docs/benchmarks.md). It works only if set before polars loads.
 # polars writes its own defaults into the variable (and so passes them to child processes), then
 # the value it was given, which jemalloc reads later and so obeys; a decay the user chose is kept.
 _POLARS_DEFAULTS = "dirty_decay_ms:500,muzzy_decay_ms:1000"
-_FAST_DECAY = "dirty_decay_ms:100,muzzy_decay_ms:0"
+_DECAY = "dirty_decay_ms:1000,muzzy_decay_ms:0"
 if "polars" not in _sys.modules:
     _conf = _os.environ.get("_RJEM_MALLOC_CONF", "")
     if "decay_ms" not in _conf.replace(_POLARS_DEFAULTS, ""):
-        _os.environ["_RJEM_MALLOC_CONF"] = ",".join(filter(None, [_conf, _FAST_DECAY]))
+        _os.environ["_RJEM_MALLOC_CONF"] = ",".join(filter(None, [_conf, _DECAY]))
 
 from .version import __version__  # noqa: E402
 
