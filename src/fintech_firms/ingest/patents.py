@@ -12,7 +12,8 @@ become text only a row group at a time, as the files are written.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -226,35 +227,11 @@ def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_yea
     """`chunks`: the patents file's rows, one table or a chunk of consecutive rows at a time
     (tabular.reader.read_chunks), worked on in chunks of CHUNK_ROWS rows whatever their size."""
     steps = _Steps(max_year)
-    parts, disagreements = [], 0
-    account: FileAccount | None = None
-    held: list[pl.DataFrame] = []  # rows drawn from `chunks` and not yet worked on: fewer than CHUNK_ROWS
     pieces = iter([chunks] if isinstance(chunks, RawTable) else chunks)
-    del chunks  # a whole table is held by `pieces` until it is drawn, and then by `held` alone
-    for piece in pieces:
-        if account is None:
-            account = ledger.open(piece)
-        else:
-            ledger.read_more(account, piece)
-        # The ledger needs the table's name and headers, not its cells: the raw cells are held only
-        # by `held`, and go once they are worked on.
-        table = dataclasses.replace(piece, frame=piece.frame.clear())
-        held.append(piece.frame)
-        del piece
-        while sum(f.height for f in held) >= CHUNK_ROWS:
-            rows = pl.concat(held, rechunk=False) if len(held) > 1 else held[0]
-            held = [rows.slice(CHUNK_ROWS)]
-            part, disagreed = _chunk_rows(rows.slice(0, CHUNK_ROWS), table, ledger, steps)
-            del rows
-            parts.append(part)
-            disagreements += disagreed
-    if account is None:
-        raise RuntimeError("internal error: no chunk of the patents file")
-    if not parts or any(f.height for f in held):
-        part, disagreed = _chunk_rows(pl.concat(held, rechunk=False), table, ledger, steps)  # held: never empty here
-        parts.append(part)
-        disagreements += disagreed
-    del held, pieces
+    del chunks  # a whole table is held by `pieces` until it is drawn, and then by _chunked alone
+    with ThreadPoolExecutor(1, thread_name_prefix="patents-columns") as beside:
+        parts, disagreements, account = _chunked(pieces, ledger, steps, beside)
+    del pieces
     # The spellings' and keys' mappings are done with: dropped before the rows are gathered and sorted.
     items, keys, spellings = steps.cells.release()
     rows = _concat_columns(parts)  # a gather from one chunk costs a fraction of one from many
@@ -297,7 +274,41 @@ def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_yea
         names, disagreements, patents.filter(pl.col("patent_type").is_null()).height)
 
 
-def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _Steps) -> tuple[pl.DataFrame, int]:
+def _chunked(pieces: Iterator[RawTable], ledger: Ledger, steps: _Steps, beside: Executor
+             ) -> tuple[list[pl.DataFrame], int, FileAccount]:
+    """The compact columns of each CHUNK_ROWS rows drawn from `pieces` (_chunk_rows), how many rows'
+    types disagree with their numbers', and the file's account."""
+    parts, disagreements = [], 0
+    account: FileAccount | None = None
+    held: list[pl.DataFrame] = []  # rows drawn from `chunks` and not yet worked on: fewer than CHUNK_ROWS
+    for piece in pieces:
+        if account is None:
+            account = ledger.open(piece)
+        else:
+            ledger.read_more(account, piece)
+        # The ledger needs the table's name and headers, not its cells: the raw cells are held only
+        # by `held`, and go once they are worked on.
+        table = dataclasses.replace(piece, frame=piece.frame.clear())
+        held.append(piece.frame)
+        del piece
+        while sum(f.height for f in held) >= CHUNK_ROWS:
+            rows = pl.concat(held, rechunk=False) if len(held) > 1 else held[0]
+            held = [rows.slice(CHUNK_ROWS)]
+            part, disagreed = _chunk_rows(rows.slice(0, CHUNK_ROWS), table, ledger, steps, beside)
+            del rows
+            parts.append(part)
+            disagreements += disagreed
+    if account is None:
+        raise RuntimeError("internal error: no chunk of the patents file")
+    if not parts or any(f.height for f in held):  # held: never empty here
+        part, disagreed = _chunk_rows(pl.concat(held, rechunk=False), table, ledger, steps, beside)
+        parts.append(part)
+        disagreements += disagreed
+    return parts, disagreements, account
+
+
+def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _Steps,
+                beside: Executor) -> tuple[pl.DataFrame, int]:
     """The compact columns of the chunk's kept rows, in file order, and how many of them have a type
     that disagrees with their number's; the chunk's bad rows and cell issues go to the ledger."""
     # Every cell is coded (or parsed) in the whole chunk, and only those integers are filtered to the
@@ -305,8 +316,18 @@ def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _St
     # aside get codes too, which no kept row carries (the rules give them results that are not used).
     blank = pl.repeat(None, chunk.height, dtype=pl.Utf8, eager=True)
     cells = {c: chunk[c] if c in chunk.columns else blank.alias(c) for c in OPTIONAL}
-    parsed = parse_app_number_keys(chunk["app_no"], max_year=steps.max_year)
+
+    def columns() -> tuple[pl.DataFrame, pl.Series, pl.DataFrame, list[pl.Series]]:
+        return (parse_app_number_keys(chunk["app_no"], max_year=steps.max_year),
+                steps.types.apply(cells["patent_type"]).to_series(), steps.dates.apply(cells["app_date"]),
+                [codes.codes(cells[c])[0].alias(c) for c, codes in steps.texts.items()])
+
+    # The other columns on a thread of their own while the applicants are coded: they need nothing of
+    # each other, and the parse alone keeps only about 1.3 of 2 cores busy. Each rule still sees the
+    # chunks in file order, so every code is the same.
+    made = beside.submit(columns)
     codes, named = steps.cells.codes(chunk["applicants"])
+    parsed, typed, dated, texts = made.result()
     reason = pl.DataFrame([parsed["error"], named.alias("named")]).select(
         pl.when(pl.col("error").is_not_null()).then("error").when(~pl.col("named")).then(pl.lit(NO_APPLICANTS))
     ).to_series()
@@ -324,11 +345,9 @@ def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _St
     rows = keep(pl.DataFrame([
         chunk[ROW].cast(pl.UInt32),  # row numbers in four bytes, not eight (strict: more rows stop here)
         parsed["key"], parsed["patent_type"].alias("number_type"), parsed["year"].alias("number_year"),
-        steps.types.apply(cells["patent_type"]).to_series(),
-        *steps.dates.apply(cells["app_date"]),
-        *(codes.codes(cells[c])[0].alias(c) for c, codes in steps.texts.items()),
+        typed, *dated, *texts,
     ]))
-    del parsed, codes
+    del parsed, codes, typed, dated, texts
     errors = keep(pl.DataFrame([chunk[ROW], cells["app_date"], cells["patent_type"]])).with_columns(
         rows["date_error"],
         pl.when(pl.col("patent_type").is_not_null() & rows["text_type"].is_null())
