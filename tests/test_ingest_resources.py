@@ -16,9 +16,9 @@ from fintech_firms.ingest.resources import Timed, parse_memory_limit
 from fintech_firms.models import runner as model_runner
 
 EXAMPLES = Path(__file__).parents[1] / "examples" / "raw"
-# In the order they start: the patents are parsed beside the reading of the other files and the firms' merging.
-STAGES = ["Reading raw files", "Parsing patents", "Merging firms", "Indexing firm names", "Fuzzy-linking applicants",
-          "Financing and certificates", "Writing Parquet", "Summing patents per firm"]
+# In the order they start: the patents are parsed beside the steps that need nothing of them.
+STAGES = ["Reading raw files", "Parsing patents", "Merging firms", "Indexing firm names", "Financing and certificates",
+          "Fuzzy-linking applicants", "Writing Parquet", "Summing patents per firm"]
 
 
 def _folder_bytes(folder: Path) -> dict[str, bytes]:
@@ -43,11 +43,13 @@ def test_timings_go_to_their_own_file_and_leave_the_output_as_without_them(tmp_p
         assert 0 < stage["peak_rss_gb"] <= stage["process_peak_rss_gb"] + 0.05
     starts = [s["start_seconds"] for s in timings["stages"]]
     assert starts == sorted(starts)
-    reading, parsing, merging, indexing = timings["stages"][:4]
-    # The patents start while the files are read, and are done before the firm names are indexed.
+    reading, parsing, merging, indexing, financing, applicants = timings["stages"][:6]
+    # The patents start while the files are read, and are done before their applicants are linked.
     assert reading["start_seconds"] <= parsing["start_seconds"] <= reading["start_seconds"] + reading["seconds"] + 0.01
-    assert parsing["start_seconds"] + parsing["seconds"] <= indexing["start_seconds"] + 0.01
-    assert merging["start_seconds"] >= reading["start_seconds"] + reading["seconds"] - 0.01
+    assert parsing["start_seconds"] + parsing["seconds"] <= applicants["start_seconds"] + 0.01
+    # The main line goes step after step.
+    for before, after in [(reading, merging), (merging, indexing), (indexing, financing), (financing, applicants)]:
+        assert after["start_seconds"] >= before["start_seconds"] + before["seconds"] - 0.01
     last = timings["stages"][-1]
     assert timings["total_seconds"] >= last["start_seconds"] + last["seconds"] - 0.01
 

@@ -1,6 +1,6 @@
-"""`firms ingest` reads financing.csv and hightech.csv when their step comes (after the firms and the
-patents, so that their cells are not held while those are made), with the same output as reading them
-first; their headers are still checked before any work."""
+"""`firms ingest` reads financing.csv and hightech.csv when their step comes (after the firms, so that
+their cells are not held while those are merged), with the same output as reading them first; their
+headers are still checked before any work."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _outputs(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def test_financing_and_certificates_are_read_after_the_patents(tmp_path: Path, monkeypatch) -> None:
+def test_financing_and_certificates_are_read_after_the_firms(tmp_path: Path, monkeypatch) -> None:
     raw = _raw(tmp_path)
     events: list[str] = []
     read_input, parse_patents = pipeline._read_input, pipeline._parse_patents

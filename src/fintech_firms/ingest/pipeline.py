@@ -119,8 +119,9 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
     year = options.max_year
     tables = _Tables(write)
     # The patents are parsed on a thread of their own from the moment their header is checked, while
-    # the other files are read and the firms merged (ingest/overlap.py); what they make, records in a
-    # ledger of their own included, is taken over once the firms are done.
+    # the other files are read, the firms merged and the financing and certificates linked
+    # (ingest/overlap.py); those need nothing of the patents. Each file's records go to a ledger of
+    # its own, taken over in the files' order, so the report and the tables are as step after step.
     with Background[tuple[PatentsResult, Ledger]]() as parsing:
         def parse(chunks: Iterator[RawTable]) -> None:
             parsing.start(lambda check: _parse_patents(raw_dir, chunks, year, progress, check), "patents")
@@ -138,13 +139,19 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
             tables.add("firms", firms.firms, now=True)
             tables.add("firm_tracks", firms.tracks, now=True)
             firms.firms, firms.tracks = firms.firms.clear(), firms.tracks.clear()
+        with progress.step("Indexing firm names"):
+            linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
+            del firms  # the linker holds what it needs of the indexes
+        investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
+        with progress.step("Financing and certificates"):
+            later_ledger = Ledger()
+            financing, financing_unlinked = build_financing(
+                _take(raw, "financing", later), later_ledger, linker, investors, year)
+            hightech, hightech_unlinked = build_hightech(_take(raw, "hightech", later), later_ledger, linker, year)
         patents, patent_ledger = parsing.result()
     ledger.absorb(patent_ledger)
+    ledger.absorb(later_ledger)
     tables.add("patents", patents.take_patents(), now=True)  # its integers are freed once written
-    # After the patents: parsing them (ingest's peak of memory) does not hold the name indexes too.
-    with progress.step("Indexing firm names"):
-        linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
-        del firms  # the linker holds what it needs of the indexes
     with progress.step("Fuzzy-linking applicants") as advance:
         applicants = patents.take_applicants()
         # Each distinct applicant key once; the rows take their key's link when they are written.
@@ -154,11 +161,6 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
         unlinked_keys = applicants.keys.filter(links["firm_id"].is_null()).select("applicant_key")
         tables.add("patent_applicants", applicants.table(links), now=True)
         del applicants, links  # their integers are freed once written
-    investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
-    with progress.step("Financing and certificates"):
-        financing, financing_unlinked = build_financing(
-            _take(raw, "financing", later), ledger, linker, investors, year)
-        hightech, hightech_unlinked = build_hightech(_take(raw, "hightech", later), ledger, linker, year)
     unlinked = pl.concat([
         patents.applicant_names.join(unlinked_keys, on="applicant_key", how="semi").select(
             pl.col("applicant").alias("name"), pl.col("applicant_key").alias("name_key"),
@@ -208,8 +210,8 @@ def _take(raw: dict[str, RawTable], stem: str, later: dict[str, Path] | None = N
 
 # Read a chunk at a time while they are worked on (tabular.reader.read_chunks), not whole with the others.
 STREAMED = ("patents",)
-# Read when their step comes, after the firms and the patents, so that their cells (a few times the
-# files' size) are not held while those are made; their headers are checked up front all the same.
+# Read when their step comes, after the firms, so that their cells (a few times the files' size) are
+# not held while those are merged; their headers are checked up front all the same.
 LATER = ("financing", "hightech")
 
 
