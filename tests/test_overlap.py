@@ -12,6 +12,8 @@ from test_bad_input import write_csv, write_firms, write_patents
 from fintech_firms.errors import InputError
 from fintech_firms.ingest import pipeline
 from fintech_firms.ingest.overlap import Background, Cancelled, checked
+from fintech_firms.ingest.pipeline import IngestOptions
+from fintech_firms.ingest.resources import Timed
 
 
 def test_the_result_is_what_the_work_made():
@@ -126,3 +128,42 @@ def test_bad_patents_found_while_parsing_are_reported_after_the_firms(tmp_path: 
         pipeline.ingest(raw, tmp_path / "out")
     assert merged == [1]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
+
+
+EXAMPLES = Path(__file__).parents[1] / "examples" / "raw"
+
+
+def _stages(tmp_path: Path, name: str, memory_limit: int | None) -> dict[str, dict]:
+    timed = Timed()
+    pipeline.ingest(EXAMPLES, tmp_path / name, IngestOptions(memory_limit=memory_limit), progress=timed)
+    timed.close()
+    return {s["stage"]: s for s in timed.stages}
+
+
+def test_the_other_files_are_linked_beside_the_patents_only_with_memory_to_spare(tmp_path: Path):
+    size = (EXAMPLES / "patents.csv").stat().st_size
+    roomy = _stages(tmp_path, "roomy", size * pipeline.BESIDE_BYTES_FACTOR)
+    tight = _stages(tmp_path, "tight", size * pipeline.BESIDE_BYTES_FACTOR - 1)
+    unlimited = _stages(tmp_path, "unlimited", None)
+
+    def after_patents(stages: dict[str, dict]) -> bool:
+        parsed = stages["Parsing patents"]
+        return stages["Indexing firm names"]["start_seconds"] >= parsed["start_seconds"] + parsed["seconds"] - 0.001
+
+    # The examples parse in milliseconds, so "beside" may still start after the parse is done; only
+    # step after step is certain. Where the firms are merged in either case, the outputs are the same.
+    assert after_patents(tight)
+    assert list(roomy) == list(tight) == list(unlimited)
+    outputs = {name: {p.name: p.read_bytes() for p in sorted((tmp_path / name).iterdir())}
+               for name in ("roomy", "tight", "unlimited")}
+    assert outputs["roomy"] == outputs["tight"] == outputs["unlimited"]
+
+
+def test_memory_decides_whether_the_linking_goes_beside_the_patents(tmp_path: Path, monkeypatch):
+    calls: list[bool] = []
+    room = pipeline._room_beside_patents
+    monkeypatch.setattr(pipeline, "_room_beside_patents", lambda *a: calls.append(room(*a)) or calls[-1])
+    size = (EXAMPLES / "patents.csv").stat().st_size
+    for limit in (None, size * pipeline.BESIDE_BYTES_FACTOR, size * pipeline.BESIDE_BYTES_FACTOR - 1):
+        pipeline.ingest(EXAMPLES, tmp_path / str(limit), IngestOptions(memory_limit=limit))
+    assert calls == [True, True, False]

@@ -33,11 +33,11 @@ from ..version import __version__
 from . import schema
 from .city_stats import index_inputs
 from .financing import build_financing
-from .firms import build_firms
+from .firms import FirmsResult, build_firms
 from .hightech import build_hightech
 from .investors import InvestorMatcher
 from .ledger import Ledger
-from .linking import METHODS, UNLINKED_REASONS, Linker, attach_links, read_overrides
+from .linking import METHODS, UNLINKED_REASONS, Linker, Overrides, attach_links, read_overrides
 from .overlap import Background, checked
 from .patents import LINK_COLUMNS, PatentsResult, build_patents
 from .progress import Quiet
@@ -119,9 +119,10 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
     year = options.max_year
     tables = _Tables(write)
     # The patents are parsed on a thread of their own from the moment their header is checked, while
-    # the other files are read, the firms merged and the financing and certificates linked
-    # (ingest/overlap.py); those need nothing of the patents. Each file's records go to a ledger of
-    # its own, taken over in the files' order, so the report and the tables are as step after step.
+    # the other files are read and the firms merged, and, when there is memory for both, the firm
+    # names indexed and the financing and certificates linked (ingest/overlap.py): none of that needs
+    # the patents. Each file's records go to a ledger of its own, taken over in the files' order, so
+    # the report and the tables are as step after step.
     with Background[tuple[PatentsResult, Ledger]]() as parsing:
         def parse(chunks: Iterator[RawTable]) -> None:
             parsing.start(lambda check: _parse_patents(raw_dir, chunks, year, progress, check), "patents")
@@ -139,18 +140,16 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
             tables.add("firms", firms.firms, now=True)
             tables.add("firm_tracks", firms.tracks, now=True)
             firms.firms, firms.tracks = firms.firms.clear(), firms.tracks.clear()
-        with progress.step("Indexing firm names"):
-            linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
-            del firms  # the linker holds what it needs of the indexes
-        investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
-        with progress.step("Financing and certificates"):
-            later_ledger = Ledger()
-            financing, financing_unlinked = build_financing(
-                _take(raw, "financing", later), later_ledger, linker, investors, year)
-            hightech, hightech_unlinked = build_hightech(_take(raw, "hightech", later), later_ledger, linker, year)
+        others = None
+        if _room_beside_patents(raw_dir, options.memory_limit):
+            others = _link_others(raw, later, firms, references, overrides, options, progress)
         patents, patent_ledger = parsing.result()
+    if others is None:
+        others = _link_others(raw, later, firms, references, overrides, options, progress)
+    del firms  # the linker holds what it needs of the indexes
+    linker = others.linker
     ledger.absorb(patent_ledger)
-    ledger.absorb(later_ledger)
+    ledger.absorb(others.ledger)
     tables.add("patents", patents.take_patents(), now=True)  # its integers are freed once written
     with progress.step("Fuzzy-linking applicants") as advance:
         applicants = patents.take_applicants()
@@ -166,16 +165,18 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
             pl.col("applicant").alias("name"), pl.col("applicant_key").alias("name_key"),
             pl.lit("patents").alias("table"), "rows"),
         # A row of financing and hightech names one firm: one row each.
-        financing_unlinked.with_columns(pl.lit("financing").alias("table"), pl.lit(1, dtype=pl.Int64).alias("rows")),
-        hightech_unlinked.with_columns(pl.lit("hightech").alias("table"), pl.lit(1, dtype=pl.Int64).alias("rows")),
+        others.financing_unlinked.with_columns(pl.lit("financing").alias("table"),
+                                               pl.lit(1, dtype=pl.Int64).alias("rows")),
+        others.hightech_unlinked.with_columns(pl.lit("hightech").alias("table"),
+                                              pl.lit(1, dtype=pl.Int64).alias("rows")),
     ])
     # The FIRE index's city statistics and reference tables, only when the raw folder holds one of them
     # (before the quarantine table is made: its bad rows go there).
     index_tables = index_inputs(raw_dir, ledger, references["regions"].frame)
 
-    link_counts.update(financing=_link_counts(financing), hightech=_link_counts(hightech))
-    tables.add("financing", financing)
-    tables.add("hightech", hightech)
+    link_counts.update(financing=_link_counts(others.financing), hightech=_link_counts(others.hightech))
+    tables.add("financing", others.financing)
+    tables.add("hightech", others.hightech)
     tables.add("quarantine", ledger.quarantine_frame())
     cell_issues = ledger.cell_issue_frame()
     tables.add("cell_issues", cell_issues)
@@ -189,6 +190,51 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
         bad = [s for s, f in report["files"].items() if not f["accounted"]]
         raise RuntimeError(f"internal error: rows not accounted for in {', '.join(bad)}")
     return tables.frames, report
+
+
+# Peak memory of an ingest that links the other files while the patents are parsed, per byte of the
+# patents file: 2.7 GB for 0.98 GB at scale 10 (1.8 GB step after step). Beside a memory limit
+# (--memory-limit, 60% of the machine's memory by default) too small for that, the two go one after
+# the other, as the peak of the parse alone is well below it (15.9 GB for 9.8 GB at scale 100).
+BESIDE_BYTES_FACTOR = 3
+
+
+def _room_beside_patents(raw_dir: Path, memory_limit: int | None) -> bool:
+    """Whether the firm names may be indexed and the financing and certificates linked while the
+    patents are parsed (the linker's indexes then exist beside the parse's peak)."""
+    path = find_file(raw_dir, schema.PATENTS.stem)
+    if memory_limit is None or path is None:
+        return True
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    return size * BESIDE_BYTES_FACTOR <= memory_limit
+
+
+@dataclass
+class _Others:
+    """The linker, and what the financing and certificates make, with their ledger."""
+
+    linker: Linker
+    financing: pl.DataFrame
+    financing_unlinked: pl.DataFrame
+    hightech: pl.DataFrame
+    hightech_unlinked: pl.DataFrame
+    ledger: Ledger
+
+
+def _link_others(raw: dict[str, RawTable], later: dict[str, Path], firms: FirmsResult, references: dict,
+                 overrides: Overrides | None, options: IngestOptions, progress) -> _Others:
+    with progress.step("Indexing firm names"):
+        linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
+    investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
+    with progress.step("Financing and certificates"):
+        ledger = Ledger()
+        financing, financing_unlinked = build_financing(
+            _take(raw, "financing", later), ledger, linker, investors, options.max_year)
+        hightech, hightech_unlinked = build_hightech(_take(raw, "hightech", later), ledger, linker, options.max_year)
+    return _Others(linker, financing, financing_unlinked, hightech, hightech_unlinked, ledger)
 
 
 def _take(raw: dict[str, RawTable], stem: str, later: dict[str, Path] | None = None) -> RawTable:
