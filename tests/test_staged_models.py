@@ -93,17 +93,17 @@ def test_a_failure_after_the_first_tables_are_written_leaves_the_previous_output
 
     def fail(*args, **kwargs):
         # Written by a thread while the run goes on (a background write does not wait for the one before):
-        # the tables made before financing reach the staging folder without the run waiting for them.
+        # the tables made before the city statistics reach the staging folder without the run waiting.
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not all(_complete(folder) for folder in tmp_path.glob(".out.new-*")):
             time.sleep(0.01)
         staged.extend(sorted(p.name for p in folder.iterdir()) for folder in tmp_path.glob(".out.new-*"))
-        raise InputError("financing.csv: something wrong")
+        raise InputError("city_stats.csv: something wrong")
 
-    monkeypatch.setattr(pipeline, "build_financing", fail)
-    with pytest.raises(InputError, match="^financing.csv: something wrong$"):
+    monkeypatch.setattr(pipeline, "index_inputs", fail)
+    with pytest.raises(InputError, match="^city_stats.csv: something wrong$"):
         ingest(EXAMPLES, out)
-    # The applicants may still be being written (in the background) while financing runs.
+    # The applicants may still be being written (in the background) while the city statistics are read.
     assert len(staged) == 1
     assert {"firm_tracks.parquet", "firms.parquet", "patents.parquet"} <= set(staged[0])
     assert _snapshot(out) == before

@@ -192,10 +192,11 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
     return tables.frames, report
 
 
-# Peak memory of an ingest that links the other files while the patents are parsed, per byte of the
-# patents file: 2.7 GB for 0.98 GB at scale 10 (1.8 GB step after step). Beside a memory limit
-# (--memory-limit, 60% of the machine's memory by default) too small for that, the two go one after
-# the other, as the peak of the parse alone is well below it (15.9 GB for 9.8 GB at scale 100).
+# What linking the other files beside the parse of the patents costs in memory, per byte of the
+# patents file: at scale 10 (0.98 GB of patents) the ingest peaked at 2.7 GB beside, 1.8 GB step after
+# step. So they go beside only when three times the patents file fits the memory limit (--memory-limit,
+# 60% of the machine's memory by default: patents files up to 4.8 GB on 24 GB, about scale 50); above
+# that, one after the other as before, which keeps scale 100 (9.8 GB of patents, peak 15.9 GB) in 24 GB.
 BESIDE_BYTES_FACTOR = 3
 
 
