@@ -4,6 +4,7 @@ caller as in a run step after step, and a failed ingest leaves no thread behind.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,17 @@ def test_a_failing_caller_stops_the_work_at_its_next_check_and_waits_for_it():
     # Stopped long before the end, and the thread is gone: the caller's error is the one that counts.
     assert 0 < len(drawn) < 1000
     assert not any(t.name == "slow" for t in threading.enumerate())
+
+
+def test_ctrl_c_does_not_wait_for_the_work():
+    release = threading.Event()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), Background[int]() as background:
+        background.start(lambda check: int(release.wait(30)), "unchecking")  # never checks
+        raise KeyboardInterrupt
+    assert time.monotonic() - start < 10
+    assert any(t.name == "unchecking" and t.daemon for t in threading.enumerate())  # dies with the process
+    release.set()
 
 
 def test_checked_stops_before_drawing_and_closes_the_source():

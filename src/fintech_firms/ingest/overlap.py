@@ -27,7 +27,7 @@ class Background(Generic[T]):
     """One piece of work run on its own thread, started once: `result` waits for it and returns what it
     made, or raises what it raised. Used as a context manager: if the caller's block fails (bad input in
     another file, Ctrl-C), the work is told to stop at its next `check` and is waited for, so that no
-    thread is left reading files once the error is reported."""
+    thread is left reading files once the error is reported (but for Ctrl-C: see __exit__)."""
 
     def __init__(self) -> None:
         self._thread: threading.Thread | None = None
@@ -68,6 +68,10 @@ class Background(Generic[T]):
                  traceback: TracebackType | None) -> None:
         if kind is not None and self._thread is not None:
             self._stop.set()
+            if not issubclass(kind, Exception):
+                # Ctrl-C: the process is ending, and the work may be where it does not check for a
+                # while (sorting the applications); it only reads, and dies with the process.
+                return
             self._thread.join()  # its own error, if any, is dropped: the caller's is the one reported
             self._made.clear()
             self._error = None
