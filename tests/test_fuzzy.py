@@ -16,6 +16,7 @@ from fintech_firms.rules.fuzzy import (
     FuzzyOptions,
     FuzzyResult,
     _bit,
+    _count_below,
     _masks,
     _query_rows,
     _tokens,
@@ -295,3 +296,20 @@ def test_tuple_keys_are_equal_for_equal_tuples_and_exact_when_they_fit(tuples):
     assert all(0 <= h < 2**20 for h in hashed)
     for x, y, t, u in zip(hashed, hashed[1:] + hashed[:1], tuples, tuples[1:] + tuples[:1]):
         assert t != u or x == y
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 40), max_size=30),
+    bounds=st.lists(st.tuples(st.integers(-2, 42), st.integers(-2, 42)), min_size=1, max_size=20),
+    look=st.sampled_from([1, 2, 3, 8]),
+)
+def test_count_below_equals_two_binary_searches(values, bounds, look):
+    # What _Tuples.pairs reads of a key's run: the entries from lo's place that are below hi, none when
+    # hi <= lo; read from a few values on, with a binary search only where they are all below hi.
+    packed = np.sort(np.asarray(values, dtype=np.int64))
+    lo = np.asarray([a for a, _ in bounds], dtype=np.int64)
+    hi = np.asarray([b for _, b in bounds], dtype=np.int64)
+    begin = np.searchsorted(packed, lo)
+    expected = np.maximum(np.searchsorted(packed, hi) - begin, 0)
+    assert _count_below(packed, begin, hi, look).tolist() == expected.tolist()
