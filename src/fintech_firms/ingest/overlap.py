@@ -1,11 +1,11 @@
-"""Work on a thread beside the ingest's own: the patents are parsed while the firms are read and merged.
+"""Work on a thread beside the ingest's own: the patents are parsed while the other files are read,
+the firms merged and (memory allowing) the financing and certificates linked.
 
 Parsing the patents is the longest step and leaves about a third of the second core idle (its
-Python between polars calls, the reading of each chunk); reading the certificates' workbook and
-merging the firms need nothing from it, so they fill that core. polars and DuckDB release the GIL
-while they work, so the two threads overlap in fact. What the background work makes is handed over
-only when the caller asks for it, so the order of the tables, the ledger's files and the written
-bytes stay as in a run step after step.
+Python between polars calls, the reading of each chunk); the other steps need nothing from it, so
+they fill that core. polars and DuckDB release the GIL while they work, so the two threads overlap in
+fact. What the background work makes is handed over only when the caller asks for it, so the order of
+the tables, the ledger's files and the written bytes stay as in a run step after step.
 """
 
 from __future__ import annotations
