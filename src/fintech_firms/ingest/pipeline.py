@@ -140,16 +140,17 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
             tables.add("firms", firms.firms, now=True)
             tables.add("firm_tracks", firms.tracks, now=True)
             firms.firms, firms.tracks = firms.firms.clear(), firms.tracks.clear()
-        others = None
+        linker, others = None, None
         if _room_beside_patents(raw_dir, options.memory_limit):
-            others = _link_others(raw, later, firms, references, overrides, options, progress)
+            linker = _index_names(firms, options, overrides, progress)
+            others = _link_others(raw, later, linker, references, options, progress)
         patents, patent_ledger = parsing.result()
-    if others is None:
-        others = _link_others(raw, later, firms, references, overrides, options, progress)
+    # Otherwise after the patents (whose parse is the peak of memory), and the other files after their
+    # applicants, which are then being written and freed.
+    if linker is None:
+        linker = _index_names(firms, options, overrides, progress)
     del firms  # the linker holds what it needs of the indexes
-    linker = others.linker
     ledger.absorb(patent_ledger)
-    ledger.absorb(others.ledger)
     tables.add("patents", patents.take_patents(), now=True)  # its integers are freed once written
     with progress.step("Fuzzy-linking applicants") as advance:
         applicants = patents.take_applicants()
@@ -160,6 +161,9 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
         unlinked_keys = applicants.keys.filter(links["firm_id"].is_null()).select("applicant_key")
         tables.add("patent_applicants", applicants.table(links), now=True)
         del applicants, links  # their integers are freed once written
+    if others is None:
+        others = _link_others(raw, later, linker, references, options, progress)
+    ledger.absorb(others.ledger)
     unlinked = pl.concat([
         patents.applicant_names.join(unlinked_keys, on="applicant_key", how="semi").select(
             pl.col("applicant").alias("name"), pl.col("applicant_key").alias("name_key"),
@@ -192,11 +196,12 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
     return tables.frames, report
 
 
-# What linking the other files beside the parse of the patents costs in memory, per byte of the
-# patents file: at scale 10 (0.98 GB of patents) the ingest peaked at 2.7 GB beside, 1.8 GB step after
-# step. So they go beside only when three times the patents file fits the memory limit (--memory-limit,
-# 60% of the machine's memory by default: patents files up to 4.8 GB on 24 GB, about scale 50); above
-# that, one after the other as before, which keeps scale 100 (9.8 GB of patents, peak 15.9 GB) in 24 GB.
+# What indexing the firm names and linking the other files beside the parse of the patents costs in
+# memory, per byte of the patents file: at scale 10 (0.98 GB of patents) the ingest peaked at 2.7 GB
+# beside, 1.8 GB step after step. So they go beside only when three times the patents file fits the
+# memory limit (--memory-limit, 60% of the machine's memory by default: patents files up to 4.8 GB on
+# 24 GB, about scale 50); above that, after the patents as before, which keeps scale 100 (9.8 GB of
+# patents) within 24 GB.
 BESIDE_BYTES_FACTOR = 3
 
 
@@ -215,9 +220,8 @@ def _room_beside_patents(raw_dir: Path, memory_limit: int | None) -> bool:
 
 @dataclass
 class _Others:
-    """The linker, and what the financing and certificates make, with their ledger."""
+    """What the financing and certificates make, with their ledger."""
 
-    linker: Linker
     financing: pl.DataFrame
     financing_unlinked: pl.DataFrame
     hightech: pl.DataFrame
@@ -225,17 +229,20 @@ class _Others:
     ledger: Ledger
 
 
-def _link_others(raw: dict[str, RawTable], later: dict[str, Path], firms: FirmsResult, references: dict,
-                 overrides: Overrides | None, options: IngestOptions, progress) -> _Others:
+def _index_names(firms: FirmsResult, options: IngestOptions, overrides: Overrides | None, progress) -> Linker:
     with progress.step("Indexing firm names"):
-        linker = Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
+        return Linker(firms.usccs, firms.names, firms.former, options.fuzzy, overrides)
+
+
+def _link_others(raw: dict[str, RawTable], later: dict[str, Path], linker: Linker, references: dict,
+                 options: IngestOptions, progress) -> _Others:
     investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
     with progress.step("Financing and certificates"):
         ledger = Ledger()
         financing, financing_unlinked = build_financing(
             _take(raw, "financing", later), ledger, linker, investors, options.max_year)
         hightech, hightech_unlinked = build_hightech(_take(raw, "hightech", later), ledger, linker, options.max_year)
-    return _Others(linker, financing, financing_unlinked, hightech, hightech_unlinked, ledger)
+    return _Others(financing, financing_unlinked, hightech, hightech_unlinked, ledger)
 
 
 def _take(raw: dict[str, RawTable], stem: str, later: dict[str, Path] | None = None) -> RawTable:
