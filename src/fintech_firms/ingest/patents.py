@@ -280,7 +280,7 @@ def _chunked(pieces: Iterator[RawTable], ledger: Ledger, steps: _Steps, beside: 
     types disagree with their numbers', and the file's account."""
     parts, disagreements = [], 0
     account: FileAccount | None = None
-    held: list[pl.DataFrame] = []  # rows drawn from `chunks` and not yet worked on: fewer than CHUNK_ROWS
+    held: list[pl.DataFrame] = []  # rows drawn from `pieces` and not yet worked on: fewer than CHUNK_ROWS
     for piece in pieces:
         if account is None:
             account = ledger.open(piece)
