@@ -141,7 +141,7 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
             tables.add("firm_tracks", firms.tracks, now=True)
             firms.firms, firms.tracks = firms.firms.clear(), firms.tracks.clear()
         linker, others = None, None
-        if _room_beside_patents(raw_dir, options.memory_limit):
+        if _room_beside_patents(raw_dir / raw["patents"].source, options.memory_limit):
             linker = _index_names(firms, options, overrides, progress)
             others = _link_others(raw, later, linker, references, options, progress)
         patents, patent_ledger = parsing.result()
@@ -205,11 +205,10 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
 BESIDE_BYTES_FACTOR = 3
 
 
-def _room_beside_patents(raw_dir: Path, memory_limit: int | None) -> bool:
+def _room_beside_patents(path: Path, memory_limit: int | None) -> bool:
     """Whether the firm names may be indexed and the financing and certificates linked while the
-    patents are parsed (the linker's indexes then exist beside the parse's peak)."""
-    path = find_file(raw_dir, schema.PATENTS.stem)
-    if memory_limit is None or path is None:
+    patents file at `path` is parsed (the linker's indexes then exist beside the parse's peak)."""
+    if memory_limit is None:
         return True
     try:
         size = path.stat().st_size

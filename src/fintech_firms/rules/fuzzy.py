@@ -455,8 +455,8 @@ def _count_below(packed: np.ndarray, begin: np.ndarray, hi: np.ndarray, look: in
     more than the reading (half the lookups' time at 2.4M names)."""
     if not packed.size:
         return np.zeros(begin.size, dtype=np.int64)
-    at = np.minimum(begin[:, None] + np.arange(look), packed.size - 1)
-    below = (packed[at] < hi[:, None]) & (begin[:, None] + np.arange(look) < packed.size)
+    at = begin[:, None] + np.arange(look)
+    below = (packed[np.minimum(at, packed.size - 1)] < hi[:, None]) & (at < packed.size)
     count = below.sum(axis=1)
     full = np.flatnonzero(count == look)
     if full.size:
