@@ -18,7 +18,7 @@ from fintech_firms.models import runner as model_runner
 EXAMPLES = Path(__file__).parents[1] / "examples" / "raw"
 # In the order they start: the patents are parsed beside the steps that need nothing of them.
 STAGES = ["Reading raw files", "Parsing patents", "Merging firms", "Indexing firm names", "Financing and certificates",
-          "Fuzzy-linking applicants", "Writing Parquet", "Summing patents per firm"]
+          "Linking applicants as parsed", "Fuzzy-linking applicants", "Writing Parquet", "Summing patents per firm"]
 
 
 def _folder_bytes(folder: Path) -> dict[str, bytes]:

@@ -131,7 +131,7 @@ def test_bad_patents_found_while_parsing_are_reported_after_the_firms(tmp_path: 
     merged = []
     build_firms = pipeline.build_firms
 
-    def damaged(chunks, ledger, year):
+    def damaged(chunks, ledger, year, on_keys):
         raise InputError("patents.csv: line 70000001: a NUL byte")
 
     monkeypatch.setattr(pipeline, "build_firms", lambda *a: merged.append(1) or build_firms(*a))
@@ -164,13 +164,15 @@ def test_the_other_files_are_linked_beside_the_patents_only_with_memory_to_spare
 
     # The examples parse in milliseconds, so "beside" may still start after the parse is done; only
     # step after step is certain. Step after step, the applicants are linked before the other files
-    # (while they are written, their memory is freed); beside, the other files come first. The outputs
+    # (while they are written, their memory is freed); beside, the other files come first, then the
+    # applicant keys found so far are linked while the parse goes on. The outputs
     # are the same either way.
     assert after_patents(tight)
     first = ["Reading raw files", "Parsing patents", "Merging firms", "Indexing firm names"]
     last = ["Writing Parquet", "Summing patents per firm"]
     assert list(tight) == [*first, "Fuzzy-linking applicants", "Financing and certificates", *last]
-    assert list(roomy) == list(unlimited) == [*first, "Financing and certificates", "Fuzzy-linking applicants", *last]
+    assert list(roomy) == list(unlimited) == [*first, "Financing and certificates", "Linking applicants as parsed",
+                                              "Fuzzy-linking applicants", *last]
     outputs = {name: {p.name: p.read_bytes() for p in sorted((tmp_path / name).iterdir())}
                for name in ("roomy", "tight", "unlimited")}
     assert outputs["roomy"] == outputs["tight"] == outputs["unlimited"]

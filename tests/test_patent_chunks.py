@@ -109,3 +109,14 @@ def test_tables_made_a_few_rows_at_a_time_are_the_whole_tables(monkeypatch):
         (k, None if key_id[k] == 1 else 10 * key_id[k]) for k in linked["applicant_key"]]
     assert set(linked["applicant_key"]) == {"甲公司", "乙公司", "丙公司", "戊公司"}
     assert result.patents.collect()["patent_type"].to_list() == ["invention", "utility", "design"]
+
+
+def test_the_applicant_keys_are_handed_over_as_they_are_found(monkeypatch):
+    monkeypatch.setattr(patents, "CHUNK_ROWS", 2)
+    parts: list[pl.DataFrame] = []
+    result = patents.build_patents(_table(), Ledger(), 2026, parts.append)
+    # The first chunk's keys come first (after the key of the codes' own placeholder spelling, which
+    # no row names), each key once: together, the result's keys, in order.
+    assert [p["applicant_key"].to_list() for p in parts][1:] == [["丙公司", "丁公司"], ["戊公司"]]
+    assert parts[0]["applicant_key"].to_list()[1:] == ["甲公司", "乙公司"]
+    assert pl.concat(parts).equals(result.applicants.keys)

@@ -1,4 +1,5 @@
-"""`firms ingest` reads financing.csv and hightech.csv when their step comes (after the firms, so that
+"""`firms ingest` reads firms.csv, financing.csv and hightech.csv when their step comes (the firms once
+the patents' parse has started on its thread; financing and certificates after the firms, so that
 their cells are not held while those are merged), with the same output as reading them first; their
 headers are still checked before any work."""
 
@@ -7,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_bad_input import JIA, VALID_USCC, YI, write_csv, write_firms, write_patents
+from test_bad_input import FIRMS_HEADER, FIRMS_ROWS, JIA, VALID_USCC, YI, write_csv, write_firms, write_patents
 
 from fintech_firms.errors import InputError
 from fintech_firms.ingest import pipeline
@@ -34,24 +35,25 @@ def _outputs(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def test_financing_and_certificates_are_read_after_the_firms(tmp_path: Path, monkeypatch) -> None:
+def test_the_firms_are_read_once_the_patents_start_and_the_others_after_the_firms(tmp_path: Path,
+                                                                                 monkeypatch) -> None:
     raw = _raw(tmp_path)
     events: list[str] = []
-    read_input, parse_patents = pipeline._read_input, pipeline._parse_patents
+    read_input, read_chunks = pipeline._read_input, pipeline.read_chunks
 
     def logged_read(path, spec, bytes_path=True):
         events.append(f"read {path.name}")
         return read_input(path, spec, bytes_path)
 
-    def logged_patents(*args):
-        events.append("patents")
-        return parse_patents(*args)
+    def logged_chunks(path, *args):
+        events.append("patents started")  # their header is checked, then the parse starts
+        return read_chunks(path, *args)
 
     with monkeypatch.context() as patch:
         patch.setattr(pipeline, "_read_input", logged_read)
-        patch.setattr(pipeline, "_parse_patents", logged_patents)
+        patch.setattr(pipeline, "read_chunks", logged_chunks)
         later = ingest(raw, tmp_path / "later")
-    assert events == ["read firms.csv", "patents", "read financing.csv", "read hightech.csv"]
+    assert events == ["patents started", "read firms.csv", "read financing.csv", "read hightech.csv"]
     with monkeypatch.context() as patch:
         patch.setattr(pipeline, "LATER", ())  # every file read up front
         first = ingest(raw, tmp_path / "first")
@@ -59,11 +61,11 @@ def test_financing_and_certificates_are_read_after_the_firms(tmp_path: Path, mon
     assert _outputs(tmp_path / "later") == _outputs(tmp_path / "first")
 
 
-@pytest.mark.parametrize(("stem", "column"), [("financing", "date"), ("hightech", "name")])
+@pytest.mark.parametrize(("stem", "column"), [("firms", "city"), ("financing", "date"), ("hightech", "name")])
 def test_a_missing_required_column_is_refused_before_any_work(tmp_path: Path, monkeypatch, stem: str,
                                                               column: str) -> None:
     raw = _raw(tmp_path)
-    header, rows = {"financing": FINANCING, "hightech": HIGHTECH}[stem]
+    header, rows = {"firms": (FIRMS_HEADER, FIRMS_ROWS), "financing": FINANCING, "hightech": HIGHTECH}[stem]
     at = header.index(column)
     write_csv(raw / f"{stem}.csv", header[:at] + header[at + 1:], [row[:at] + row[at + 1:] for row in rows])
 

@@ -52,6 +52,10 @@ class Background(Generic[T]):
         if self._stop.is_set():
             raise Cancelled
 
+    def running(self) -> bool:
+        """Whether the work has started and not yet ended."""
+        return self._thread is not None and self._thread.is_alive()
+
     def result(self) -> T:
         if self._thread is None:
             raise RuntimeError("internal error: background work asked for before it was started")

@@ -12,7 +12,7 @@ become text only a row group at a time, as the files are written.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -142,7 +142,10 @@ class _Cells:
     distinct cell of the whole file would be held for all of it: the distinct cells as a categorical
     take several times what the codes of their applicants do.)"""
 
-    def __init__(self) -> None:
+    def __init__(self, on_keys: Callable[[pl.DataFrame], None] | None = None) -> None:
+        """`on_keys`: called with each chunk's applicant keys not seen before (key_id, applicant_key),
+        in key_id order, as they are found."""
+        self.on_keys = on_keys
         # The applicants as written: far fewer distinct spellings than items (a firm is named in many
         # cells), so each spelling is normalised, and its key coded, once.
         self.spellings = DistinctValues(keep=True)
@@ -163,7 +166,11 @@ class _Cells:
             keys = normalize_names(fresh["value"])
             # A key's code is equal exactly when the keys are: names are deduplicated by an integer.
             self.key_of = pl.concat([self.key_of, keys], rechunk=True)
-            self.key_id_of = pl.concat([self.key_id_of, self.keys.codes(keys)[0]], rechunk=True)
+            key_ids, new_keys = self.keys.codes(keys)
+            self.key_id_of = pl.concat([self.key_id_of, key_ids], rechunk=True)
+            new_keys = new_keys.filter(pl.col("code") > 0)  # code 0 is the mapping's own value
+            if self.on_keys is not None and new_keys.height:
+                self.on_keys(new_keys.select(pl.col("code").alias("key_id"), pl.col("value").alias("applicant_key")))
         items = items.with_columns(spellings.alias("spelling"), self.key_id_of.gather(spellings))
         # A cell naming one firm twice names it once (the first spelling); only a cell of several can.
         several = (pl.col("position") > 1) | (pl.col("position").shift(-1) > 1).fill_null(False)
@@ -212,9 +219,9 @@ def _repeated(counts: pl.Series) -> tuple[pl.Series, pl.Series]:
 class _Steps:
     """What the chunks share: each rule's results by distinct value, and the codes of the cells."""
 
-    def __init__(self, max_year: int) -> None:
+    def __init__(self, max_year: int, on_keys: Callable[[pl.DataFrame], None] | None = None) -> None:
         self.max_year = max_year
-        self.cells = _Cells()
+        self.cells = _Cells(on_keys)
         self.types = DistinctRule(lambda v: (patent_type_from_text(v),), {"text_type": PATENT_TYPES})
         self.dates = DistinctRule(lambda v: parse_date(v, max_year=max_year),
                                   {"date_value": pl.Date, "date_year": pl.Int32, "date_error": pl.Utf8},
@@ -223,10 +230,14 @@ class _Steps:
         self.texts = {c: DistinctValues(keep=True) for c in _TEXTS}
 
 
-def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_year: int) -> PatentsResult:
+def build_patents(chunks: RawTable | Iterable[RawTable], ledger: Ledger, max_year: int,
+                  on_keys: Callable[[pl.DataFrame], None] | None = None) -> PatentsResult:
     """`chunks`: the patents file's rows, one table or a chunk of consecutive rows at a time
-    (tabular.reader.read_chunks), worked on in chunks of CHUNK_ROWS rows whatever their size."""
-    steps = _Steps(max_year)
+    (tabular.reader.read_chunks), worked on in chunks of CHUNK_ROWS rows whatever their size.
+    `on_keys` is handed the applicant keys as they are found, the rows of the result's
+    `applicants.keys` a part at a time (on the thread that runs this), so that they can be linked before the
+    parse is over."""
+    steps = _Steps(max_year, on_keys)
     pieces = iter([chunks] if isinstance(chunks, RawTable) else chunks)
     del chunks  # a whole table is held by `pieces` until it is drawn, and then by _chunked alone
     with ThreadPoolExecutor(1, thread_name_prefix="patents-columns") as beside:

@@ -31,13 +31,14 @@ from ..tabular.reader import (
 )
 from ..version import __version__
 from . import schema
+from .applicant_links import LinksAsParsed
 from .city_stats import index_inputs
 from .financing import build_financing
 from .firms import FirmsResult, build_firms
 from .hightech import build_hightech
 from .investors import InvestorMatcher
 from .ledger import Ledger
-from .linking import METHODS, UNLINKED_REASONS, Linker, Overrides, attach_links, read_overrides
+from .linking import METHODS, UNLINKED_REASONS, Linker, Overrides, read_overrides
 from .overlap import Background, checked
 from .patents import LINK_COLUMNS, PatentsResult, build_patents
 from .progress import Quiet
@@ -123,9 +124,10 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
     # names indexed and the financing and certificates linked (ingest/overlap.py): none of that needs
     # the patents. Each file's records go to a ledger of its own, taken over in the files' order, so
     # the report and the tables are as step after step.
+    found = LinksAsParsed()  # the applicant keys, as the parse finds them
     with Background[tuple[PatentsResult, Ledger]]() as parsing:
         def parse(chunks: Iterator[RawTable]) -> None:
-            parsing.start(lambda check: _parse_patents(raw_dir, chunks, year, progress, check), "patents")
+            parsing.start(lambda check: _parse_patents(raw_dir, chunks, year, progress, check, found), "patents")
 
         with progress.step("Reading raw files"):
             raw, later = _read_inputs(raw_dir, parse)
@@ -134,7 +136,7 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
         with progress.step("Merging firms"):
             cities = CityMatcher(references["regions"].frame)
             tracks = TrackMatcher(references["tracks"].frame, "tracks.csv", options.fuzzy)
-            firms = build_firms(_take(raw, "firms"), ledger, cities, tracks, year)
+            firms = build_firms(_take(raw, "firms", later), ledger, cities, tracks, year)
             not_listed = firms.firms.filter(pl.col("region") == REGION_OTHER)["city"].value_counts()
             unknown_tracks = firms.tracks.filter(pl.col("track").is_null())["track_written"].value_counts()
             tables.add("firms", firms.firms, now=True)
@@ -144,6 +146,13 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
         if _room_beside_patents(raw_dir / raw["patents"].source, options.memory_limit):
             linker = _index_names(firms, options, overrides, progress)
             others = _link_others(raw, later, linker, references, options, progress)
+            with progress.step("Linking applicants as parsed") as advance:
+                # What is left of the parse's time: its applicant keys, as they come.
+                while parsing.running() and not found.over:
+                    found.link_found(linker, advance)
+                    found.wait(timeout=0.5)
+        else:
+            found.close()
         patents, patent_ledger = parsing.result()
     # Otherwise after the patents (whose parse is the peak of memory), and the other files after their
     # applicants, which are then being written and freed.
@@ -154,9 +163,9 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
     tables.add("patents", patents.take_patents(), now=True)  # its integers are freed once written
     with progress.step("Fuzzy-linking applicants") as advance:
         applicants = patents.take_applicants()
-        # Each distinct applicant key once; the rows take their key's link when they are written.
-        links = attach_links(applicants.keys, linker, "applicant_key", None, progress=advance,
-                             on_fuzzy_total=lambda n: advance(0, total=n)).select(*LINK_COLUMNS)
+        # Each distinct applicant key once (those linked as they were parsed are not linked again); the
+        # rows take their key's link when they are written.
+        links = found.links(applicants.keys, linker, advance).select(*LINK_COLUMNS)
         link_counts = {"patents": _link_counts(applicants.link_counts(links))}
         unlinked_keys = applicants.keys.filter(links["firm_id"].is_null()).select("applicant_key")
         tables.add("patent_applicants", applicants.table(links), now=True)
@@ -263,9 +272,11 @@ def _take(raw: dict[str, RawTable], stem: str, later: dict[str, Path] | None = N
 
 # Read a chunk at a time while they are worked on (tabular.reader.read_chunks), not whole with the others.
 STREAMED = ("patents",)
-# Read when their step comes, after the firms, so that their cells (a few times the files' size) are
-# not held while those are merged; their headers are checked up front all the same.
-LATER = ("financing", "hightech")
+# Read when their step comes; their headers are checked up front all the same. The firms, so that the
+# patents (after them in INPUT_FILES) start being parsed on their thread at once, not after the firms
+# file is read (1.9 s at scale 10); financing and certificates, so that their cells (a few times the
+# files' size) are not held while the firms are merged.
+LATER = ("firms", "financing", "hightech")
 
 
 def _read_inputs(raw_dir: Path, parse: Callable[[Iterator[RawTable]], None]
@@ -318,27 +329,31 @@ def _check_required(table: RawTable, spec: schema.FileSpec) -> None:
 
 
 def _parse_patents(raw_dir: Path, chunks: Iterator[RawTable], year: int, progress,
-                   check: Callable[[], None]) -> tuple[PatentsResult, Ledger]:
+                   check: Callable[[], None], found: LinksAsParsed) -> tuple[PatentsResult, Ledger]:
     """build_patents over the file's chunks; if they stop (NotStreamed), over the file read whole; with
     the ledger its records went to (its own: those of a start dropped are dropped). `check` is called
-    before each chunk is read (overlap.Background: it stops the work once the ingest has failed)."""
+    before each chunk is read (overlap.Background: it stops the work once the ingest has failed);
+    `found` is handed the applicant keys as they are found, and told when the parse is over."""
     with progress.step("Parsing patents"):
         own = Ledger()
         result: PatentsResult | None
         try:
-            result = build_patents(checked(chunks, check), own, year)
-        except NotStreamed:
-            result = None  # what the chunks made is freed with the exception, at the end of this block
-        del chunks
-        if result is None:
-            check()
-            spec = schema.PATENTS
-            path = find_file(raw_dir, spec.stem)
-            assert path is not None
-            holder = [_read_input(path, spec, bytes_path=False)]
-            _check_required(holder[0], spec)
-            own = Ledger()
-            result = build_patents(handed(holder), own, year)
+            try:
+                result = build_patents(checked(chunks, check), own, year, found.add)
+            except NotStreamed:
+                result = None  # what the chunks made is freed with the exception, at the end of this block
+            del chunks
+            if result is None:
+                check()
+                spec = schema.PATENTS
+                path = find_file(raw_dir, spec.stem)
+                assert path is not None
+                holder = [_read_input(path, spec, bytes_path=False)]
+                _check_required(holder[0], spec)
+                own = Ledger()
+                result = build_patents(handed(holder), own, year, found.add)
+        finally:
+            found.finished()
         return result, own
 
 
