@@ -396,20 +396,27 @@ def _growth_section(scales: dict[float, dict]) -> list[str]:
 
 
 def _stage_growth(stages: dict[float, list[dict]]) -> list[str]:
-    """Each ingest stage's median time and peak RSS at each scale."""
+    """Each ingest stage's median time and peak RSS at each scale, matched by the stage's name: the
+    stages' order differs where the patents file is too big for the linking to run beside its parse,
+    and a stage that did not run at a scale shows a dash."""
     order = [s for s in sorted(stages) if stages[s]]
     if len(order) < 2:
         return []
     lines = ["`firms ingest` stage by stage across scales (median time, the stage's own peak RSS):", "",
              "| stage | " + " | ".join(f"scale {s:g}" for s in order) + " |",
              "| --- |" + " ---: |" * len(order)]
-    for i, first in enumerate(stages[order[0]]):
+    by_name = {s: {st["stage"]: st for st in stages[s]} for s in order}
+    names = list(dict.fromkeys(st["stage"] for s in order for st in stages[s]))
+    for name in names:
         cells = []
         for s in order:
-            st = stages[s][i]
+            st = by_name[s].get(name)
+            if st is None:
+                cells.append("–")
+                continue
             cells.append(_seconds(st["median_s"])
                          + (f", {st['peak_rss_gb']:.2f} GB" if st["peak_rss_gb"] is not None else ""))
-        lines.append(f"| {first['stage']} | " + " | ".join(cells) + " |")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return [*lines, ""]
 
 

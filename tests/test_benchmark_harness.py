@@ -22,6 +22,7 @@ from run import (  # noqa: E402
     MEASUREMENTS,
     PeerMismatch,
     Stats,
+    _stage_growth,
     check_targets,
     compare_with_peer,
 )
@@ -184,3 +185,19 @@ def test_a_target_whose_measurement_was_not_taken_is_not_checked():
     ten = {"report": _stats(8.0)}
     assert [(t["issue"], t["target"], t["met"]) for t in check_targets({10: ten})] == [("12", "firms report", True)]
     assert [t["met"] for t in check_targets({10: {"report": _stats(10.5)}})] == [False]
+
+
+def test_stage_growth_matches_the_stages_by_name():
+    """Where the linking cannot run beside the parse (scale 100), the stages come in another order and
+    one is missing: each row still shows one stage."""
+    def stage(name: str, seconds: float) -> dict:
+        return {"stage": name, "median_s": seconds, "cpu_s": seconds, "peak_rss_gb": 1.0}
+
+    lines = _stage_growth({
+        10: [stage("Parsing patents", 20.0), stage("Linking applicants as parsed", 3.0),
+             stage("Fuzzy-linking applicants", 0.5)],
+        100: [stage("Parsing patents", 200.0), stage("Fuzzy-linking applicants", 60.0)],
+    })
+    assert lines[4:7] == ["| Parsing patents | 20.00 s, 1.00 GB | 200.00 s, 1.00 GB |",
+                          "| Linking applicants as parsed | 3.00 s, 1.00 GB | – |",
+                          "| Fuzzy-linking applicants | 500 ms, 1.00 GB | 60.00 s, 1.00 GB |"]
