@@ -51,7 +51,8 @@ def test_header_is_read_tables_header(tmp_path: Path, data: bytes) -> None:
     (b"\xef\xbb\xbfname\tcity\r\nA\tB\r\n", True),
     (GB_HEADER + b"\n" + "甲,2020".encode("gb18030") + b"\n", True),
     (b"name,city", True),  # no line end, no rows
-    (b"name,city\nA,B\x00\n", True),  # a NUL byte past the header: the read of the rows refuses it
+    (b"name,city\nA,B\x00\n", False),  # a NUL byte in the first 64 KiB: binary data, as read_table says
+    (b"name,city\n" + b"A,B\n" * 20000 + b"\x00\n", True),  # further on: the read of the rows refuses it
     (b'"name",city\nA,B\n', False),  # quoted: the csv module reads it
     (b"\nname,city\nA,B\n", False),  # below a blank line
     (b"name\rcity\nA\n", False),  # a lone CR ends a record for the csv module

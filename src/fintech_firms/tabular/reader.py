@@ -510,7 +510,8 @@ class NotStreamed(Exception):
 def read_header(path: Path, canonical, known: set[str] | frozenset = frozenset()) -> RawTable:
     """read_table's table without its rows (its headers and the columns they mean), for a file whose
     rows are read later: from the file's first line alone when that line is plain (not blank, no quote
-    character or lone carriage return, no NUL, valid UTF-8 or GB18030, a header line within the limits);
+    character or lone carriage return, valid UTF-8 or GB18030, a header line within the limits) and
+    the file's first 64 KiB hold no NUL (binary data, which read_table names as such);
     any other file is read whole by read_table and its rows dropped, as is a file whose header has an
     error (read_table words it, as it finds it first: a NUL byte further on, say).
 
@@ -535,10 +536,13 @@ def _first_line_header(path: Path, canonical, known) -> RawTable | None:
     try:
         with path.open("rb") as file:
             line = file.readline(_HEADER_LINE_BYTES)
+            sniffed = file.read(max(0, _SNIFF_BYTES - len(line)))
     except OSError:
         return None  # read_table words it
     if len(line) == _HEADER_LINE_BYTES and not line.endswith(b"\n"):
         return None
+    if b"\x00" in sniffed:
+        return None  # binary data, which read_table calls by its name (_load_csv_bytes)
     bom = line.startswith(_BOM)
     written = line[3 if bom else 0:].removesuffix(b"\n").removesuffix(b"\r")
     # What the text path would take differently, or refuse: a workbook, binary data, a quoted header
