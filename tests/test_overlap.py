@@ -122,7 +122,7 @@ def test_bad_input_in_another_file_stops_the_patents_and_leaves_nothing(tmp_path
 
 
 def test_bad_patents_found_while_parsing_are_reported_after_the_firms(tmp_path: Path, monkeypatch):
-    """A problem past the first chunk of patents.csv (the header and first chunk are read before any
+    """A problem past the header of patents.csv (only the header is read before any
     work) is raised on the parsing thread, and reported by the ingest as it would be step after step."""
     raw = tmp_path / "raw"
     raw.mkdir()

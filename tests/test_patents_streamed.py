@@ -35,12 +35,12 @@ def _ingest(raw: Path, out: Path, monkeypatch, *, chunk_bytes: int | None = None
     drawn: list[int] = []
     real = pipeline.build_patents
 
-    def counted(chunks, ledger, year):
+    def counted(chunks, ledger, year, on_keys=None):
         def pieces():
             for piece in ([chunks] if isinstance(chunks, reader.RawTable) else chunks):
                 drawn.append(piece.frame.height)
                 yield piece
-        return real(pieces(), ledger, year)
+        return real(pieces(), ledger, year, on_keys)
 
     with monkeypatch.context() as patch:
         patch.setattr(pipeline, "build_patents", counted)

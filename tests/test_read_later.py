@@ -39,19 +39,20 @@ def test_the_firms_are_read_once_the_patents_start_and_the_others_after_the_firm
                                                                                  monkeypatch) -> None:
     raw = _raw(tmp_path)
     events: list[str] = []
-    read_input, read_chunks = pipeline._read_input, pipeline.read_chunks
+    read_input, first_line_header = pipeline._read_input, pipeline.first_line_header
 
     def logged_read(path, spec, bytes_path=True):
         events.append(f"read {path.name}")
         return read_input(path, spec, bytes_path)
 
-    def logged_chunks(path, *args):
-        events.append("patents started")  # their header is checked, then the parse starts
-        return read_chunks(path, *args)
+    def logged_header(path, *args):
+        if path.name == "patents.csv":
+            events.append("patents started")  # their header is checked, then the parse starts
+        return first_line_header(path, *args)
 
     with monkeypatch.context() as patch:
         patch.setattr(pipeline, "_read_input", logged_read)
-        patch.setattr(pipeline, "read_chunks", logged_chunks)
+        patch.setattr(pipeline, "first_line_header", logged_header)
         later = ingest(raw, tmp_path / "later")
     assert events == ["patents started", "read firms.csv", "read financing.csv", "read hightech.csv"]
     with monkeypatch.context() as patch:
@@ -85,5 +86,15 @@ def test_columns_read_whole_otherwise_than_the_header_are_checked_again(tmp_path
     (raw / "financing.csv").write_bytes(
         "企业名称,融资日期,轮次\n".encode() + b"\xe7\x94\xff\xb2b,2020-01-01,A\n" * 6)
     with pytest.raises(InputError, match=r"^financing\.csv: missing required column .*; found: 浼佷笟鍚嶇О"):
+        ingest(raw, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_patents_read_whole_otherwise_than_the_header_are_checked_again(tmp_path: Path) -> None:
+    """The patents' header is read from the first line alone and their rows on the parse's thread: a
+    damaged file whose first line is UTF-8 but which reads whole as GB18030 is refused there."""
+    raw = _raw(tmp_path)
+    (raw / "patents.csv").write_bytes("申请号,申请人\n".encode() + b"\xe7\x94\xff\xb2b,x\n" * 6)
+    with pytest.raises(InputError, match=r"^patents\.csv: missing required column 'app_no' .*; found: 鐢宠"):
         ingest(raw, tmp_path / "out")
     assert not (tmp_path / "out").exists()

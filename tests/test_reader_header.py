@@ -24,7 +24,7 @@ def outcome(read, path: Path) -> RawTable | str:
 
 
 def from_first_line(path: Path) -> bool:
-    return reader._first_line_header(path, canonical, {"name"}) is not None
+    return reader.first_line_header(path, canonical, {"name"}) is not None
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from ..tabular.reader import (
     NotStreamed,
     RawTable,
     find_file,
+    first_line_header,
     handed,
     headers_shown,
     read_chunks,
@@ -126,7 +128,7 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
     # the report and the tables are as step after step.
     found = LinksAsParsed()  # the applicant keys, as the parse finds them
     with Background[tuple[PatentsResult, Ledger]]() as parsing:
-        def parse(chunks: Iterator[RawTable]) -> None:
+        def parse(chunks: Callable[[], Iterator[RawTable]]) -> None:
             parsing.start(lambda check: _parse_patents(raw_dir, chunks, year, progress, check, found), "patents")
 
         with progress.step("Reading raw files"):
@@ -279,11 +281,11 @@ STREAMED = ("patents",)
 LATER = ("firms", "financing", "hightech")
 
 
-def _read_inputs(raw_dir: Path, parse: Callable[[Iterator[RawTable]], None]
+def _read_inputs(raw_dir: Path, parse: Callable[[Callable[[], Iterator[RawTable]]], None]
                  ) -> tuple[dict[str, RawTable], dict[str, Path]]:
     """The raw tables, each checked to have its required columns; the patents file (the largest by far)
-    only up to its header: its rows, a chunk at a time, are handed to `parse` as soon as the header is
-    checked; the files of LATER read as CSV only up to their header too (read_header: their tables have
+    only up to its header: what opens its rows, a chunk at a time, is handed to `parse` as soon as the
+    header is checked; the files of LATER read as CSV only up to their header too (read_header: their tables have
     no rows here): their paths are returned, for _take to read them whole when their step comes."""
     tables: dict[str, RawTable] = {}
     later: dict[str, Path] = {}
@@ -295,10 +297,17 @@ def _read_inputs(raw_dir: Path, parse: Callable[[Iterator[RawTable]], None]
                 continue
             raise InputError(f"{raw_dir}: missing {spec.stem}.csv (or {spec.stem}.xlsx)")
         if spec.stem in STREAMED:
-            # The header is checked now, before any work; the rows are read as they are worked on.
+            # The header is checked now, before any work; the rows are read as they are worked on, from
+            # the first (on the parse's thread) when the header is read from the first line alone.
+            head = first_line_header(path, _canonical(spec), set(spec.columns))
+            if head is not None:
+                tables[spec.stem] = head
+                _check_required(head, spec)
+                parse(functools.partial(_streamed, path, spec, head))  # bound now: the loop goes on
+                continue
             tables[spec.stem], chunks = read_chunks(path, _canonical(spec), set(spec.columns))
             _check_required(tables[spec.stem], spec)
-            parse(chunks)
+            parse(functools.partial(iter, chunks))
             continue
         elif spec.stem in LATER and path.suffix.lower() != ".xlsx":
             # Only the header is read now (from the first line, when that is plain), to be checked; the
@@ -310,6 +319,21 @@ def _read_inputs(raw_dir: Path, parse: Callable[[Iterator[RawTable]], None]
             tables[spec.stem] = _read_input(path, spec)
         _check_required(tables[spec.stem], spec)
     return tables, later
+
+
+def _streamed(path: Path, spec: schema.FileSpec, head: RawTable) -> Iterator[RawTable]:
+    """The chunks of a file whose header `head` was read from its first line: read whole, a file that is
+    not in one encoding throughout may have other columns; its required columns are checked again."""
+    table, chunks = read_chunks(path, _canonical(spec), set(spec.columns))
+    if table.columns != head.columns:
+        close = getattr(chunks, "close", None)
+        try:
+            _check_required(table, spec)
+        except InputError:
+            if close is not None:
+                close()
+            raise
+    return chunks
 
 
 def _read_input(path: Path, spec: schema.FileSpec, bytes_path: bool = True) -> RawTable:
@@ -328,9 +352,10 @@ def _check_required(table: RawTable, spec: schema.FileSpec) -> None:
                 f"found: {headers_shown(table.headers)}")
 
 
-def _parse_patents(raw_dir: Path, chunks: Iterator[RawTable], year: int, progress,
+def _parse_patents(raw_dir: Path, opened: Callable[[], Iterator[RawTable]], year: int, progress,
                    check: Callable[[], None], found: LinksAsParsed) -> tuple[PatentsResult, Ledger]:
-    """build_patents over the file's chunks; if they stop (NotStreamed), over the file read whole; with
+    """build_patents over the file's chunks (from `opened()`, on this thread); if they stop
+    (NotStreamed), over the file read whole; with
     the ledger its records went to (its own: those of a start dropped are dropped). `check` is called
     before each chunk is read (overlap.Background: it stops the work once the ingest has failed);
     `found` is handed the applicant keys as they are found, and told when the parse is over."""
@@ -338,6 +363,8 @@ def _parse_patents(raw_dir: Path, chunks: Iterator[RawTable], year: int, progres
         own = Ledger()
         result: PatentsResult | None
         try:
+            check()
+            chunks = opened()
             try:
                 result = build_patents(checked(chunks, check), own, year, found.add)
             except NotStreamed:

@@ -519,7 +519,7 @@ def read_header(path: Path, canonical, known: set[str] | frozenset = frozenset()
     UTF-8 file that reads as GB18030 whole, say), read_table may decode it otherwise. A caller that reads
     the rows later takes the columns of that reading (ingest.pipeline._take checks them again then)."""
     if path.suffix.lower() != ".xlsx":
-        head = _first_line_header(path, canonical, known)
+        head = first_line_header(path, canonical, known)
         if head is not None:
             return head
     table = read_table(path, canonical, known)
@@ -531,8 +531,11 @@ def read_header(path: Path, canonical, known: set[str] | frozenset = frozenset()
 _HEADER_LINE_BYTES = 4 * MAX_HEADER_CHARS + 5
 
 
-def _first_line_header(path: Path, canonical, known) -> RawTable | None:
-    """read_header's table from the first line, or None when the line is not one for it."""
+def first_line_header(path: Path, canonical, known: set[str] | frozenset = frozenset()) -> RawTable | None:
+    """read_header's table from the first line, or None when the line is not one for it (a workbook
+    included: the caller then reads the file)."""
+    if path.suffix.lower() == ".xlsx":
+        return None
     try:
         with path.open("rb") as file:
             line = file.readline(_HEADER_LINE_BYTES)
