@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from fintech_firms.cli import app
 from fintech_firms.errors import InputError
-from fintech_firms.ingest import resources
+from fintech_firms.ingest import pipeline, resources
 from fintech_firms.ingest.pipeline import IngestOptions, ingest
 from fintech_firms.ingest.resources import Timed, parse_memory_limit
 from fintech_firms.models import runner as model_runner
@@ -112,6 +112,7 @@ def test_duckdb_gets_the_limit_and_a_spill_folder_beside_the_output(monkeypatch,
     monkeypatch.setattr(model_runner.duckdb, "connect", connect)
     # As when the limit is below what polars would need for the stored models (models/stored.py).
     monkeypatch.setattr(model_runner, "stored_frames", lambda tables, memory_limit: None)
+    monkeypatch.setattr(pipeline, "stored_frames", lambda tables, memory_limit, applicants: None)
     ingest(EXAMPLES, tmp_path / "out", IngestOptions(memory_limit=3 * 2**30))
     assert seen["memory_limit"] in ("3.0 GiB", "3.2 GB")
     assert seen["temp_directory"].parent == tmp_path and seen["temp_directory"].name.startswith(".out.spill-")

@@ -1,6 +1,8 @@
-"""`firms ingest` writes the tables first, then computes the stored models from those Parquet files
-(not from frames held in memory), then replaces the output: the models are the same, and a failure or
-an interrupt while they are computed leaves the previous output as it was."""
+"""`firms ingest` computes the stored models from the patents' Parquet file once it is written, and
+from the applicants' patent and firm ids while their table is written (with memory to spare), or from
+both Parquet files once written (not from frames held in memory); then it replaces the output: the
+models are the same, and a failure or an interrupt while they are computed leaves the previous output
+as it was."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from fintech_firms.errors import InputError
 from fintech_firms.ingest import pipeline
@@ -47,6 +50,8 @@ def test_models_from_parquet_files(tmp_path: Path) -> None:
 
 
 def test_the_models_are_computed_after_the_tables_are_written(tmp_path: Path, monkeypatch) -> None:
+    """Step after step (the patents file too big for the linking to run beside its parse), from the
+    written files."""
     seen: dict[str, list[str]] = {}
     real = pipeline.stored_models
 
@@ -58,12 +63,38 @@ def test_the_models_are_computed_after_the_tables_are_written(tmp_path: Path, mo
         return real(sources, **kwargs)
 
     monkeypatch.setattr(pipeline, "stored_models", spy)
-    report = ingest(EXAMPLES, tmp_path / "out")
+    tight = (EXAMPLES / "patents.csv").stat().st_size * pipeline.BESIDE_BYTES_FACTOR - 1
+    report = ingest(EXAMPLES, tmp_path / "out", pipeline.IngestOptions(memory_limit=tight))
     assert "patents.parquet" in seen["files"] and "patent_applicants.parquet" in seen["files"]
     assert "fct_firm_patent_years.parquet" not in seen["files"] and REPORT_NAME not in seen["files"]
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert "fct_firm_patent_years.parquet" in written and "fct_shared_patents.parquet" in written
     assert "fct_firm_patent_years" not in report["tables"]  # derived, not read: as before
+
+
+def test_with_memory_to_spare_the_models_are_summed_from_the_ids_once_the_patents_are_written(
+        tmp_path: Path, monkeypatch) -> None:
+    seen: dict[str, object] = {}
+    real = pipeline.stored_frames
+
+    def spy(sources, **kwargs):
+        seen["patents written"] = _complete(sources["patents"].parent)
+        seen["ids"] = kwargs["applicants"]
+        return real(sources, **kwargs)
+
+    def never(*args, **kwargs):
+        raise AssertionError("the stored models were computed from the files")
+
+    monkeypatch.setattr(pipeline, "stored_frames", spy)
+    monkeypatch.setattr(pipeline, "stored_models", never)
+    ingest(EXAMPLES, tmp_path / "early")
+    assert seen["patents written"] is True
+    ids = pl.read_parquet(tmp_path / "early" / "patent_applicants.parquet", columns=["patent_id", "firm_id"])
+    assert_frame_equal(seen["ids"], ids)
+    monkeypatch.setattr(pipeline, "stored_models", stored_models)
+    tight = (EXAMPLES / "patents.csv").stat().st_size * pipeline.BESIDE_BYTES_FACTOR - 1
+    ingest(EXAMPLES, tmp_path / "late", pipeline.IngestOptions(memory_limit=tight))
+    assert _snapshot(tmp_path / "early") == _snapshot(tmp_path / "late")
 
 
 @pytest.mark.parametrize("error", [AnalyticsError("SQL model x failed: out of memory"), KeyboardInterrupt()])
@@ -76,6 +107,7 @@ def test_a_failure_while_the_models_run_leaves_the_previous_output(tmp_path: Pat
         raise error
 
     monkeypatch.setattr(pipeline, "stored_models", fail)
+    monkeypatch.setattr(pipeline, "stored_frames", fail)  # on the summing thread: raised in the ingest
     with pytest.raises(type(error)):
         ingest(EXAMPLES, out)
     assert _snapshot(out) == before

@@ -44,10 +44,16 @@ def _applicants(rows: list[tuple[int | None, int | None]]) -> pl.DataFrame:
 def _assert_as_sql(tables: dict[str, Path]) -> dict[str, pl.DataFrame]:
     fast = stored_frames(tables)
     assert fast is not None
+    # From the applicants' columns at hand (ingest, while their file is being written): not read.
+    ids = pl.read_parquet(tables["patent_applicants"], columns=["patent_id", "firm_id"])
+    at_hand = stored_frames({**tables, "patent_applicants": tables["patents"].with_name("absent.parquet")},
+                            applicants=ids)
+    assert at_hand is not None
     by_sql = runner._stored_by_sql(tables)
-    assert list(fast) == list(by_sql)
+    assert list(fast) == list(by_sql) == list(at_hand)
     for name in by_sql:
         assert_frame_equal(fast[name], by_sql[name])
+        assert_frame_equal(at_hand[name], fast[name])
         # The same file as ingest writes it (a frame's chunks become the file's row groups).
         assert _written(fast[name]) == _written(by_sql[name])
     return fast
@@ -137,6 +143,7 @@ def test_a_memory_limit_too_small_for_polars_leaves_the_work_to_duckdb(tmp_path:
     patents = _patents([2020, 2021, 2021], ["invention", None, "design"])
     tables = _write(tmp_path, patents, _applicants([(1, 1), (2, 1), (2, 2), (3, 2)]))
     assert needed_memory(tables) == 3 * 40 + 4 * 72
+    assert needed_memory(tables, _applicants([(1, 1)] * 5)) == 3 * 40 + 5 * 72
     assert stored_frames(tables, memory_limit=3 * 40 + 4 * 72 - 1) is None
     assert stored_frames(tables, memory_limit=3 * 40 + 4 * 72) is not None
     by_sql = runner._stored_by_sql(tables)

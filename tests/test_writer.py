@@ -193,3 +193,27 @@ def test_a_background_write_does_not_wait_for_the_one_before(tmp_path, monkeypat
         staging.finish({"run": 1})
     assert order == ["firms", "patents"]
     assert sorted(p.name for p in out.iterdir()) == ["firms.parquet", REPORT_NAME, "patents.parquet"]
+
+
+def test_wait_for_returns_once_that_table_is_written(tmp_path, monkeypatch) -> None:
+    import threading
+
+    release = threading.Event()
+    write_table = writer.write_table
+
+    def held(name, table, path):
+        if name == "patents":
+            assert release.wait(60)
+        write_table(name, table, path)
+
+    monkeypatch.setattr(writer, "write_table", held)
+    with writer.staged_output(tmp_path / "parquet") as staging:
+        staging.write({"firms": filled("firms", 2)}, background=True)
+        staging.write({"patents": filled("patents", 2)}, background=True)
+        staging.wait_for("firms")
+        assert staging.path("firms").is_file() and not staging.path("patents").exists()
+        staging.wait_for("hightech")  # never handed over: nothing to wait for
+        release.set()
+        staging.wait_for("patents")
+        assert pl.read_parquet(staging.path("patents")).height == 2
+        staging.finish({"run": 1})

@@ -52,6 +52,10 @@ class Background(Generic[T]):
         if self._stop.is_set():
             raise Cancelled
 
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
     def running(self) -> bool:
         """Whether the work has started and not yet ended."""
         return self._thread is not None and self._thread.is_alive()

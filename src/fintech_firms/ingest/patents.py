@@ -84,6 +84,12 @@ class Applicants:
         numbers = app_nos_from_keys(self.patent_keys.slice(first - 1, last - first + 1))
         return numbers.gather(ids - first).alias("app_no")
 
+    def firm_ids(self, links: pl.DataFrame) -> pl.DataFrame:
+        """The table's patent_id and firm_id columns (as `table(links)` has them), without its text."""
+        schema = TABLES["patent_applicants"].schema
+        firm = links["firm_id"].gather(self.spellings.key_id.gather(self.rows["spelling"]) - 1)
+        return pl.DataFrame([self.rows["patent_id"].cast(schema["patent_id"]), firm.cast(schema["firm_id"])])
+
     def link_counts(self, links: pl.DataFrame) -> pl.DataFrame:
         """(link_method, unlinked, rows): how many applicant rows each outcome of `links` has."""
         # Rows per key by counting into an array indexed by key_id (a tenth of a group-by's time over

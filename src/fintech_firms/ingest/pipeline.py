@@ -15,6 +15,7 @@ from ..errors import InputError
 from ..frames import Table
 from ..models.catalog import STORED_READS
 from ..models.runner import stored_models
+from ..models.stored import stored_frames
 from ..reference.geo import CityMatcher
 from ..reference.tables import REGION_OTHER, load
 from ..reference.taxonomy import TrackMatcher
@@ -45,7 +46,7 @@ from .overlap import Background, checked
 from .patents import LINK_COLUMNS, PatentsResult, build_patents
 from .progress import Quiet
 from .resources import default_memory_limit
-from .writer import check_out_dir, output_lock, spill_folder, staged_output
+from .writer import Staging, check_out_dir, output_lock, spill_folder, staged_output
 
 # Cities and tracks the reference tables miss: the most frequent are listed.
 TOP_LISTED = 20
@@ -75,20 +76,38 @@ def ingest(raw_dir: Path, out_dir: Path, options: IngestOptions = IngestOptions(
 def _locked_ingest(raw_dir: Path, out_dir: Path, options: IngestOptions, progress) -> dict:
     with staged_output(out_dir) as staging:
         # The largest tables are written as soon as each is made (see _Tables), the rest here.
+        ids: list[pl.DataFrame] = []
         tables, report = build_tables(raw_dir, options, progress,
-                                      write=lambda made: staging.write(made, background=True))
-        with progress.step("Writing Parquet"):
-            staging.write(tables)  # empties `tables`: the frames are freed as they are written
-        with progress.step("Summing patents per firm"):
-            # From the files just written, not from frames held in memory: DuckDB reads them a part
-            # at a time, within the memory limit. Not in the report's tables: they are derived from the
-            # tables, not read from input.
-            sources = {name: staging.path(name) for name in STORED_READS}
-            models: dict[str, Table] = {**stored_models(sources, memory_limit=options.memory_limit,
-                                                        spill_dir=options.spill_dir)}
-            staging.write(models)
+                                      write=lambda made: staging.write(made, background=True), on_ids=ids.append)
+        # The stored models (not in the report's tables: they are derived from the tables, not read from
+        # input) read the patents' file and the applicants' patent and firm ids. When build_tables
+        # handed those ids over (there was memory to spare), they are summed on a thread as soon as the
+        # patents' file is written, while the applicants' table and the others are; otherwise from the
+        # files once written: DuckDB reads them a part at a time, within the memory limit.
+        sources = {name: staging.path(name) for name in STORED_READS}
+        with Background[dict[str, pl.DataFrame] | None]() as summing:
+            if ids:
+                summing.start(functools.partial(_stored_early, staging, sources, ids.pop(),
+                                                options.memory_limit), "summing")
+            with progress.step("Writing Parquet"):
+                staging.write(tables)  # empties `tables`: the frames are freed as they are written
+            with progress.step("Summing patents per firm"):
+                frames = summing.result() if summing.started else None
+                if frames is None:
+                    frames = stored_models(sources, memory_limit=options.memory_limit, spill_dir=options.spill_dir)
+                models: dict[str, Table] = {**frames}
+                staging.write(models)
         staging.finish(report)
     return report
+
+
+def _stored_early(staging: Staging, sources: dict[str, Path], ids: pl.DataFrame, memory_limit: int | None,
+                  check: Callable[[], None]) -> dict[str, pl.DataFrame] | None:
+    """models.stored.stored_frames from the applicants' ids at hand, once the patents' file is written
+    (None if the work would not fit `memory_limit`, or the tables are not as ingest writes them)."""
+    staging.wait_for("patents")
+    check()
+    return stored_frames(sources, memory_limit=memory_limit, applicants=ids)
 
 
 class _Tables:
@@ -111,10 +130,12 @@ class _Tables:
 
 
 def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
-                 write: Callable[[dict[str, Table]], None] | None = None
-                 ) -> tuple[dict[str, Table], dict]:
+                 write: Callable[[dict[str, Table]], None] | None = None,
+                 on_ids: Callable[[pl.DataFrame], None] | None = None) -> tuple[dict[str, Table], dict]:
     """The tables and the report. With `write`, the firms, patents and their applicants are handed to it
-    as soon as each is made, and are not among the tables returned."""
+    as soon as each is made, and are not among the tables returned. With `on_ids`, patent_applicants'
+    patent_id and firm_id columns are handed to it, when there is memory to spare (the stored models
+    are summed from them while that table is written)."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise InputError(f"{raw_dir}: no such folder (expected the raw files of the data contract)")
@@ -145,7 +166,8 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
             tables.add("firm_tracks", firms.tracks, now=True)
             firms.firms, firms.tracks = firms.firms.clear(), firms.tracks.clear()
         linker, others = None, None
-        if _room_beside_patents(raw_dir / raw["patents"].source, options.memory_limit):
+        beside = _room_beside_patents(raw_dir / raw["patents"].source, options.memory_limit)
+        if beside:
             linker = _index_names(firms, options, overrides, progress)
             others = _link_others(raw, later, linker, references, options, progress)
             with progress.step("Linking applicants as parsed") as advance:
@@ -170,6 +192,8 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
         links = found.links(applicants.keys, linker, advance).select(*LINK_COLUMNS)
         link_counts = {"patents": _link_counts(applicants.link_counts(links))}
         unlinked_keys = applicants.keys.filter(links["firm_id"].is_null()).select("applicant_key")
+        if on_ids is not None and beside:
+            on_ids(applicants.firm_ids(links))
         tables.add("patent_applicants", applicants.table(links), now=True)
         del applicants, links  # their integers are freed once written
     if others is None:

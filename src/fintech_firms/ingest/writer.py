@@ -177,6 +177,7 @@ class Staging:
         self.written: set[str] = set()
         self.finished = False
         self._pending: list[Future[None]] = []  # background writes, in the order they were handed over
+        self._writes: dict[str, Future[None]] = {}  # the background write of each table handed over
         self._pool: ThreadPoolExecutor | None = None
 
     def write(self, tables: dict[str, Table], *, background: bool = False) -> None:
@@ -195,7 +196,9 @@ class Staging:
         if background:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-writer")
-            self._pending.append(self._pool.submit(self._write, dict(tables)))
+            future = self._pool.submit(self._write, dict(tables))
+            self._pending.append(future)
+            self._writes.update(dict.fromkeys(tables, future))
             tables.clear()
         else:
             self.wait()
@@ -207,6 +210,13 @@ class Staging:
                 name = next(iter(tables))
                 write_table(name, tables.pop(name), self.path(name))
                 self.written.add(name)
+
+    def wait_for(self, name: str) -> None:
+        """Until table `name`, handed over to be written in the background, is on disk (any thread); its
+        write's error, if it failed. A table written in the foreground is on disk once `write` returned."""
+        future = self._writes.get(name)
+        if future is not None:
+            future.result()
 
     def wait(self) -> None:
         """Until the background writes are done; the first one's error, if one failed."""

@@ -24,11 +24,15 @@ import polars as pl
 _KEY_LIMIT = 1 << 62
 
 
-def stored_frames(tables: Mapping[str, Path], *, memory_limit: int | None = None) -> dict[str, pl.DataFrame] | None:
+def stored_frames(tables: Mapping[str, Path], *, memory_limit: int | None = None,
+                  applicants: pl.DataFrame | None = None) -> dict[str, pl.DataFrame] | None:
     """fct_firm_patent_years and fct_shared_patents as the SQL models give them, rows sorted on every
     column (nulls last) as runner.stored_models sorts them; None when the tables are not ingest's, or
-    when the work would need more than `memory_limit` bytes (DuckDB, which can spill, then runs the SQL)."""
-    if memory_limit is not None and needed_memory(tables) > memory_limit:
+    when the work would need more than `memory_limit` bytes (DuckDB, which can spill, then runs the SQL).
+
+    `applicants`: patent_applicants' patent_id and firm_id columns, when the caller has them (ingest,
+    while that table's file is still being written): its file is then not read."""
+    if memory_limit is not None and needed_memory(tables, applicants) > memory_limit:
         return None
     patents = pl.read_parquet(tables["patents"], columns=["patent_id", "app_year", "patent_type"])
     count = patents.height
@@ -41,7 +45,9 @@ def stored_frames(tables: Mapping[str, Path], *, memory_limit: int | None = None
     invention = patents.get_column("patent_type").eq("invention").fill_null(False)
     del patents, ids
     # Applicant rows without a firm (the SQL's WHERE) or without an application (its inner join) count nowhere.
-    applicants = pl.read_parquet(tables["patent_applicants"], columns=["patent_id", "firm_id"]).drop_nulls()
+    if applicants is None:
+        applicants = pl.read_parquet(tables["patent_applicants"], columns=["patent_id", "firm_id"])
+    applicants = applicants.select("patent_id", "firm_id").drop_nulls()
     id_type, firm_type = applicants.schema["patent_id"], applicants.schema["firm_id"]
     if not (id_type.is_integer() and firm_type.is_integer()):
         return None
@@ -88,11 +94,15 @@ def stored_frames(tables: Mapping[str, Path], *, memory_limit: int | None = None
 _BYTES_PER_ROW = {"patent_applicants": 72, "patents": 40}
 
 
-def needed_memory(tables: Mapping[str, Path]) -> int:
+def needed_memory(tables: Mapping[str, Path], applicants: pl.DataFrame | None = None) -> int:
     """About the most memory stored_frames takes over these tables, from their row counts (the files'
-    metadata)."""
-    return sum(pl.scan_parquet(tables[name]).select(pl.len()).collect().item() * size
-               for name, size in _BYTES_PER_ROW.items())
+    metadata, or `applicants`' height)."""
+    def rows(name: str) -> int:
+        if name == "patent_applicants" and applicants is not None:
+            return applicants.height
+        return pl.scan_parquet(tables[name]).select(pl.len()).collect().item()
+
+    return sum(rows(name) * size for name, size in _BYTES_PER_ROW.items())
 
 
 def _int(value: object, default: int) -> int:
