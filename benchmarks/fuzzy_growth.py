@@ -12,9 +12,11 @@ exactly the engine's work of the stage "Fuzzy-linking applicants", and nothing e
 
 - from an ingest folder: the `Linker` of the firms' USCCs, names and former names (normalised as
   ingest does, from firms.parquet's lists; its cost is the stage "Indexing firm names", shown apart),
-  then `attach_links` over the distinct applicant keys, as `ingest.pipeline` calls it: `link_frame`'s
+  then `attach_links` over the distinct applicant keys, as the ingest calls it (since 5ddf582 on parts of
+  them while the patents are parsed, ingest.applicant_links; here on all at once): `link_frame`'s
   joins, the residue to `match_best`, whose first call builds the 4-tuples index;
-- from a dump: `ChoiceIndex` of the choices, then `match_best` of the queries.
+- from a dump (or, with --dump, a folder holding both): `ChoiceIndex` of the choices, then
+  `match_best` of the queries.
 
 Per step, the CPU of the process (user + sys) and the wall: "tuples index" (its build on first use),
 "candidates" (steps 1-7 of rules/fuzzy.py, the index's build excluded), "scoring" (scores and
@@ -23,8 +25,8 @@ decisions), "match_best" (all three), "attach_links" (the stage; `match_best` in
 the count filter, then after it), names linked. A markdown table gives each step's median per scale,
 and its growth from one scale to the next divided by the growth of the choices (the names): 1.0 or
 less is linear. --save writes each run's results (match_best's (key, score, ambiguous) per query,
-and attach_links's link columns) as pickles, to compare versions: the last line says whether every
-version gave the same results at every scale.
+and a digest of attach_links's link columns) as pickles, to compare versions; the last line says
+whether every version and round gave the same results (those digests) at every scale.
 
 Scales 10 and 30 must run one at a time on the shared machine: --lock FILE wraps the children of the
 folders labelled --lock-from (10) or more in `flock FILE`.
@@ -113,16 +115,13 @@ def child(folder: Path, save: Path | None, dump: bool = False) -> dict:
     counts = dict.fromkeys(COUNTS, 0)
     batch_pairs = fuzzy.ChoiceIndex._batch_pairs
 
-    def counting(self, queries, cutoff, *given):
-        pair_q, pair_c, found = batch_pairs(self, queries, cutoff, *given)
+    def counting(self, queries, cutoff, *rest):
+        pair_q, pair_c, found = batch_pairs(self, queries, cutoff, *rest)
         counts["found"] += found
         counts["kept"] += int(pair_q.size)
         return pair_q, pair_c, found
 
     fuzzy.ChoiceIndex._batch_pairs = clock.wrap("candidates+", counting)
-    if hasattr(fuzzy.ChoiceIndex, "_tuple_pairs"):
-        # Step 6 for a group of queries at once, outside _batch_pairs (from s7-fuzzy on).
-        fuzzy.ChoiceIndex._tuple_pairs = clock.wrap("candidates+", fuzzy.ChoiceIndex._tuple_pairs)
     fuzzy.ChoiceIndex._tuples = clock.wrap("tuples index", fuzzy.ChoiceIndex._tuples)
     fuzzy._score = clock.wrap("scoring", fuzzy._score)
     seen: list[list] = []
