@@ -313,3 +313,20 @@ def test_count_below_equals_two_binary_searches(values, bounds, look):
     begin = np.searchsorted(packed, lo)
     expected = np.maximum(np.searchsorted(packed, hi) - begin, 0)
     assert _count_below(packed, begin, hi, look).tolist() == expected.tolist()
+
+
+def test_the_index_in_plain_pages_is_the_same_index():
+    # From _PLAIN_PAGES_FROM bytes on (64 MB: scale 10 and more), the tuples' index is written into memory
+    # mapped for it (_fresh_int64); here from 0 bytes on, against numpy's own array.
+    rng = random.Random(7)
+    firms = ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(4, 14))) for _ in range(300)]
+    queries = [f[:-1] + rng.choice(ALPHABET) for f in firms[:60]]
+    plain = ChoiceIndex(firms, list(range(len(firms))), tuples=True, tuple_size=4)
+    with patch.object(fuzzy, "_PLAIN_PAGES_FROM", 0):
+        mapped = ChoiceIndex(firms, list(range(len(firms))), tuples=True, tuple_size=4)
+        assert not mapped._tuples(87.0).packed.flags.owndata  # a view of the mapped memory
+    assert plain._tuples(87.0).packed.flags.owndata
+    assert mapped._tuples(87.0).packed.tolist() == plain._tuples(87.0).packed.tolist()
+    assert mapped._tuples(87.0).packed.size > 0
+    options = FuzzyOptions(workers=1)
+    assert match_best(queries, mapped, options) == match_best(queries, plain, options)

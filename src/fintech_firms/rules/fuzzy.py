@@ -83,6 +83,7 @@ figures.
 from __future__ import annotations
 
 import math
+import mmap
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -103,6 +104,8 @@ _PAIRS_PER_BATCH = 2_000_000
 _EMPTY = np.empty(0, dtype=np.int64)
 # Owners (names) per chunk where rows are reduced to one value per name: see _masks.
 _OWNERS_PER_CHUNK = 1 << 16
+# From this many bytes on, the tuples' index is held in plain pages (_fresh_int64).
+_PLAIN_PAGES_FROM = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -393,7 +396,7 @@ class _Tuples:
         lengths_present, first = np.unique(lengths, return_index=True)
         ends = np.append(first[1:], lengths.size)
         sizes = [math.comb(int(prefix[ln]), k) * int(e - f) for ln, f, e in zip(lengths_present, first, ends)]
-        packed = np.empty(sum(sizes), dtype=np.int64)
+        packed = _fresh_int64(sum(sizes))
         at, row = 0, 0
         for ln, f, e in zip(lengths_present.tolist(), first.tolist(), ends.tolist()):
             for lo in range(f, e, _OWNERS_PER_CHUNK):
@@ -445,6 +448,22 @@ class _Tuples:
         total = int(count.sum())
         at = np.repeat(begin - (np.cumsum(count) - count), count) + np.arange(total)
         return np.repeat(asker, count), self.packed[at] % self.span
+
+
+def _fresh_int64(count: int) -> np.ndarray:
+    """An int64 array of `count` values to be written, in memory mapped for it without huge pages.
+
+    numpy asks the kernel for huge pages for its large arrays (madvise). Where the kernel then compacts
+    memory to make them (transparent huge pages with defrag "madvise", as on the machine measured), a
+    process that has churned through gigabytes, as an ingest has by the time it indexes the firm names,
+    waits on that compaction while it first writes the array: 0.65 CPU-s for the 26M values of the
+    scale-10 demo against 0.18 in plain pages (docs/linking.md#speed)."""
+    size = count * 8
+    if size < _PLAIN_PAGES_FROM or not hasattr(mmap, "MADV_NOHUGEPAGE"):
+        return np.empty(count, dtype=np.int64)
+    memory = mmap.mmap(-1, size)
+    memory.madvise(mmap.MADV_NOHUGEPAGE)
+    return np.frombuffer(memory, dtype=np.int64)
 
 
 def _count_below(packed: np.ndarray, begin: np.ndarray, hi: np.ndarray, look: int = 8) -> np.ndarray:
