@@ -70,3 +70,29 @@ def test_keys_after_close_are_not_kept() -> None:
     found.link_found(linker)
     assert found._found == [] and found._linked == []
     assert found.links(keys, linker).equals(_whole(keys, linker))
+
+
+def test_keys_are_linked_once_as_many_wait_as_are_linked(monkeypatch) -> None:
+    """Each call has a fixed cost: the few new keys of each chunk wait until they are as many as the
+    keys linked already, so that there are a few calls, not one a chunk."""
+    from fintech_firms.ingest import applicant_links
+
+    linker = _linker()
+    keys = _keys(NAMES[:10])
+    calls: list[int] = []
+    real = applicant_links.attach_links
+
+    def counted(frame, *args, **kwargs):
+        calls.append(frame.height)
+        return real(frame, *args, **kwargs)
+
+    monkeypatch.setattr(applicant_links, "attach_links", counted)
+    found = LinksAsParsed()
+    for start, size in [(0, 4), (4, 1), (5, 1), (6, 3)]:
+        found.add(keys.slice(start, size))
+        found.link_found(linker)
+    assert calls == [4, 5]  # 1 and then 2 waiting are fewer than the 4 linked; 1 + 1 + 3 are not
+    links = found.links(keys, linker)
+    assert calls == [4, 5, 1]
+    monkeypatch.setattr(applicant_links, "attach_links", real)
+    assert links.equals(_whole(keys, linker))
