@@ -186,3 +186,15 @@ def test_memory_decides_whether_the_linking_goes_beside_the_patents(tmp_path: Pa
     for limit in (None, size * pipeline.BESIDE_BYTES_FACTOR, size * pipeline.BESIDE_BYTES_FACTOR - 1):
         pipeline.ingest(EXAMPLES, tmp_path / str(limit), IngestOptions(memory_limit=limit))
     assert calls == [True, True, False]
+
+
+def test_join_waits_at_most_its_timeout():
+    release = threading.Event()
+    with Background[int]() as background:
+        background.join(timeout=0.01)  # not started: nothing to wait for
+        background.start(lambda check: int(release.wait(30)), "held")
+        background.join(timeout=0.05)
+        assert background.running()
+        release.set()
+        background.join(timeout=30)
+        assert not background.running() and background.result() == 1

@@ -31,9 +31,7 @@ class LinksAsParsed:
         self._linked: list[pl.DataFrame] = []  # the links of _found[:_taken], by the caller's thread
         self._taken = 0  # parts of _found linked
         self._linked_rows = 0  # keys linked
-        self._news = threading.Event()
         self._closed = False
-        self.over = False  # set by the parse's thread when it is done
         self._queries = 0  # names sent to the fuzzy step in the current progress step
 
     def add(self, keys: pl.DataFrame) -> None:
@@ -41,7 +39,6 @@ class LinksAsParsed:
         with self._lock:
             if not self._closed:
                 self._found.append(keys)
-        self._news.set()
 
     def close(self) -> None:
         """Keep no keys (and drop those kept): they are to be linked all at once, after the parse."""
@@ -50,16 +47,6 @@ class LinksAsParsed:
             self._found.clear()
         self._linked.clear()
         self._taken = self._linked_rows = 0
-
-    def finished(self) -> None:
-        """The parse is over (its thread): wakes a caller waiting for keys."""
-        self.over = True
-        self._news.set()
-
-    def wait(self, timeout: float) -> None:
-        """Until keys are added or the parse is over (at most `timeout` seconds)."""
-        self._news.wait(timeout)
-        self._news.clear()
 
     def link_found(self, linker: Linker, progress: Callable[..., None] | None = None) -> None:
         """Link the keys found so far and not linked yet, in one call, when there are at least as many

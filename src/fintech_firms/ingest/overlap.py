@@ -60,6 +60,11 @@ class Background(Generic[T]):
         """Whether the work has started and not yet ended."""
         return self._thread is not None and self._thread.is_alive()
 
+    def join(self, timeout: float) -> None:
+        """Until the work has ended, at most `timeout` seconds."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
     def result(self) -> T:
         if self._thread is None:
             raise RuntimeError("internal error: background work asked for before it was started")

@@ -172,9 +172,9 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
             others = _link_others(raw, later, linker, references, options, progress)
             with progress.step("Linking applicants as parsed") as advance:
                 # What is left of the parse's time: its applicant keys, as they come.
-                while parsing.running() and not found.over:
+                while parsing.running():
                     found.link_found(linker, advance)
-                    found.wait(timeout=0.5)
+                    parsing.join(timeout=0.5)
         else:
             found.close()
         patents, patent_ledger = parsing.result()
@@ -382,29 +382,26 @@ def _parse_patents(raw_dir: Path, opened: Callable[[], Iterator[RawTable]], year
     (NotStreamed), over the file read whole; with
     the ledger its records went to (its own: those of a start dropped are dropped). `check` is called
     before each chunk is read (overlap.Background: it stops the work once the ingest has failed);
-    `found` is handed the applicant keys as they are found, and told when the parse is over."""
+    `found` is handed the applicant keys as they are found."""
     with progress.step("Parsing patents"):
         own = Ledger()
         result: PatentsResult | None
+        check()
+        chunks = opened()
         try:
+            result = build_patents(checked(chunks, check), own, year, found.add)
+        except NotStreamed:
+            result = None  # what the chunks made is freed with the exception, at the end of this block
+        del chunks
+        if result is None:
             check()
-            chunks = opened()
-            try:
-                result = build_patents(checked(chunks, check), own, year, found.add)
-            except NotStreamed:
-                result = None  # what the chunks made is freed with the exception, at the end of this block
-            del chunks
-            if result is None:
-                check()
-                spec = schema.PATENTS
-                path = find_file(raw_dir, spec.stem)
-                assert path is not None
-                holder = [_read_input(path, spec, bytes_path=False)]
-                _check_required(holder[0], spec)
-                own = Ledger()
-                result = build_patents(handed(holder), own, year, found.add)
-        finally:
-            found.finished()
+            spec = schema.PATENTS
+            path = find_file(raw_dir, spec.stem)
+            assert path is not None
+            holder = [_read_input(path, spec, bytes_path=False)]
+            _check_required(holder[0], spec)
+            own = Ledger()
+            result = build_patents(handed(holder), own, year, found.add)
         return result, own
 
 
