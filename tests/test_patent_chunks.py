@@ -70,6 +70,37 @@ def test_chunks_give_the_same_tables(monkeypatch):
         assert part_ledger.files["patents.csv"].as_dict() == whole_ledger.files["patents.csv"].as_dict()
 
 
+def test_wide_rows_are_worked_on_in_fewer_rows_a_chunk(monkeypatch):
+    rows = pl.DataFrame({"n": pl.int_range(0, 100, dtype=pl.Int64, eager=True)})  # 8 bytes a row
+    assert rows.estimated_size() == 800
+    monkeypatch.setattr(patents, "CHUNK_BYTES", 200)
+    assert patents._rows_per_chunk([rows]) == 25
+    assert patents._rows_per_chunk([rows.slice(0, 10), rows.slice(50, 30)]) == 25  # slices count their rows
+    # CHUNK_ROWS of these rows take 8 * CHUNK_ROWS bytes: at that bound and above, CHUNK_ROWS.
+    monkeypatch.setattr(patents, "CHUNK_BYTES", 8 * patents.CHUNK_ROWS)
+    assert patents._rows_per_chunk([rows]) == patents.CHUNK_ROWS
+    monkeypatch.setattr(patents, "CHUNK_BYTES", 4 * patents.CHUNK_ROWS)
+    assert patents._rows_per_chunk([rows]) == patents.CHUNK_ROWS // 2
+    monkeypatch.setattr(patents, "CHUNK_BYTES", 1)
+    assert patents._rows_per_chunk([rows]) == 1
+    # Text: its bytes count (a slice, its own rows' only).
+    wide = pl.DataFrame({"abstract": ["字" * 333 + "x"] * 100})  # 1,000 bytes a cell
+    monkeypatch.setattr(patents, "CHUNK_BYTES", 25_000)
+    assert 20 <= patents._rows_per_chunk([wide.slice(40, 60)]) <= 25
+
+
+def test_chunks_cut_by_bytes_give_the_same_tables(monkeypatch):
+    whole, whole_ledger = _build(monkeypatch, 1 << 20)
+    row_bytes = _table().frame.estimated_size() / len(ROWS)
+    for rows in (1, 2, 3):
+        monkeypatch.setattr(patents, "CHUNK_BYTES", int(row_bytes * rows))
+        part, part_ledger = _build(monkeypatch, 1 << 20)
+        assert part.patents.equals(whole.patents)
+        assert part.applicants.equals(whole.applicants)
+        assert part_ledger.quarantine_frame().equals(whole_ledger.quarantine_frame())
+        assert part_ledger.files["patents.csv"].as_dict() == whole_ledger.files["patents.csv"].as_dict()
+
+
 def test_codes_are_shared_by_the_chunks():
     values = DistinctValues(keep=True)
     first, new = values.codes(pl.Series(["a", None, "b", "a"]))

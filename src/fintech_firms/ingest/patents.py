@@ -35,6 +35,10 @@ OPTIONAL = ("patent_type", "app_date", "ipc", "grant_date", "legal_status")
 # Rows per chunk: large enough that polars' per-call overhead does not count, small enough that one
 # chunk's intermediates (a few hundred bytes a row) stay a fraction of the rows' own size.
 CHUNK_ROWS = 1 << 20
+# Fewer rows when they are wide: a chunk's raw cells held at once stay about this size. The demo's
+# rows take about 100 bytes (CHUNK_ROWS of them about 100 MB), but an export with an abstract or
+# claims column takes ten or a hundred times more, and a chunk by rows alone would hold gigabytes.
+CHUNK_BYTES = 256 << 20
 
 
 @dataclass
@@ -308,10 +312,10 @@ def _chunked(pieces: Iterator[RawTable], ledger: Ledger, steps: _Steps, beside: 
         table = dataclasses.replace(piece, frame=piece.frame.clear())
         held.append(piece.frame)
         del piece
-        while sum(f.height for f in held) >= CHUNK_ROWS:
+        while sum(f.height for f in held) >= (size := _rows_per_chunk(held)):
             rows = pl.concat(held, rechunk=False) if len(held) > 1 else held[0]
-            held = [rows.slice(CHUNK_ROWS)]
-            part, disagreed = _chunk_rows(rows.slice(0, CHUNK_ROWS), table, ledger, steps, beside)
+            held = [rows.slice(size)]
+            part, disagreed = _chunk_rows(rows.slice(0, size), table, ledger, steps, beside)
             del rows
             parts.append(part)
             disagreements += disagreed
@@ -322,6 +326,16 @@ def _chunked(pieces: Iterator[RawTable], ledger: Ledger, steps: _Steps, beside: 
         parts.append(part)
         disagreements += disagreed
     return parts, disagreements, account
+
+
+def _rows_per_chunk(frames: list[pl.DataFrame]) -> int:
+    """How many rows to work on at once: CHUNK_ROWS, or as many as take about CHUNK_BYTES, judged by
+    the rows of `frames` (at least one)."""
+    height = sum(f.height for f in frames)
+    size = sum(f.estimated_size() for f in frames)
+    if size * CHUNK_ROWS <= CHUNK_BYTES * height:
+        return CHUNK_ROWS
+    return max(1, CHUNK_BYTES * height // size)
 
 
 def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _Steps,
