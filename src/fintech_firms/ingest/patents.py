@@ -332,7 +332,7 @@ def _rows_per_chunk(frames: list[pl.DataFrame]) -> int:
     """How many rows to work on at once: CHUNK_ROWS, or as many as take about CHUNK_BYTES, judged by
     the rows of `frames` (at least one)."""
     height = sum(f.height for f in frames)
-    size = sum(f.estimated_size() for f in frames)
+    size = int(sum(f.estimated_size() for f in frames))  # bytes (typed int | float)
     if size * CHUNK_ROWS <= CHUNK_BYTES * height:
         return CHUNK_ROWS
     return max(1, CHUNK_BYTES * height // size)
