@@ -88,21 +88,26 @@ class Applicants:
         numbers = app_nos_from_keys(self.patent_keys.slice(first - 1, last - first + 1))
         return numbers.gather(ids - first).alias("app_no")
 
-    def firm_ids(self, links: pl.DataFrame) -> pl.DataFrame:
-        """The table's patent_id and firm_id columns (as `table(links)` has them), without its text."""
+    def row_key_ids(self) -> pl.Series:
+        """Each row's key_id (its spelling's), in table order: for link_counts and firm_ids, which a
+        caller of both hands the same Series (a gather over every applicant row)."""
+        return self.spellings.key_id.gather(self.rows["spelling"])
+
+    def firm_ids(self, links: pl.DataFrame, key_ids: pl.Series) -> pl.DataFrame:
+        """The table's patent_id and firm_id columns (as `table(links)` has them), without its text;
+        `key_ids` is row_key_ids()."""
         schema = TABLES["patent_applicants"].schema
-        firm = links["firm_id"].gather(self.spellings.key_id.gather(self.rows["spelling"]) - 1)
+        firm = links["firm_id"].gather(key_ids - 1)
         return pl.DataFrame([self.rows["patent_id"].cast(schema["patent_id"]), firm.cast(schema["firm_id"])])
 
-    def link_counts(self, links: pl.DataFrame) -> pl.DataFrame:
-        """(link_method, unlinked, rows): how many applicant rows each outcome of `links` has."""
+    def link_counts(self, links: pl.DataFrame, key_ids: pl.Series) -> pl.DataFrame:
+        """(link_method, unlinked, rows): how many applicant rows each outcome of `links` has; `key_ids`
+        is row_key_ids()."""
         # Rows per key by counting into an array indexed by key_id (a tenth of a group-by's time over
         # ten million rows): beside `links`, which is by key_id - 1 too.
-        per_key = np.bincount(self.spellings.key_id.gather(self.rows["spelling"]).to_numpy(),
-                              minlength=self.keys.height + 1)[1:]
+        per_key = np.bincount(key_ids.to_numpy(), minlength=self.keys.height + 1)[1:]
         return (links.with_columns(pl.Series("rows", per_key, dtype=pl.Int64)).filter(pl.col("rows") > 0)
                 .group_by("link_method", "unlinked").agg(pl.col("rows").sum()))
-
 
 LINK_COLUMNS = ("firm_id", "link_method", "link_score", "unlinked")
 

@@ -190,10 +190,12 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
         # Each distinct applicant key once (those linked as they were parsed are not linked again); the
         # rows take their key's link when they are written.
         links = found.links(applicants.keys, linker, advance).select(*LINK_COLUMNS)
-        link_counts = {"patents": _link_counts(applicants.link_counts(links))}
+        key_ids = applicants.row_key_ids()
+        link_counts = {"patents": _link_counts(applicants.link_counts(links, key_ids))}
         unlinked_keys = applicants.keys.filter(links["firm_id"].is_null()).select("applicant_key")
         if on_ids is not None and beside:
-            on_ids(applicants.firm_ids(links))
+            on_ids(applicants.firm_ids(links, key_ids))
+        del key_ids
         tables.add("patent_applicants", applicants.table(links), now=True)
         del applicants, links  # their integers are freed once written
     if others is None:
@@ -287,10 +289,7 @@ def _take(raw: dict[str, RawTable], stem: str, later: dict[str, Path] | None = N
     if path is not None:
         spec = next(s for s in schema.INPUT_FILES if s.stem == stem)
         header, raw[stem] = raw[stem], _read_input(path, spec)
-        if raw[stem].columns != header.columns:
-            # read_header decoded the first line on its own; read whole, a file that is not in one
-            # encoding throughout may have read otherwise: its required columns are checked again.
-            _check_required(raw[stem], spec)
+        _check_again(raw[stem], header, spec)
     table = raw[stem]
     raw[stem] = dataclasses.replace(table, frame=table.frame.clear())
     return table
@@ -346,18 +345,24 @@ def _read_inputs(raw_dir: Path, parse: Callable[[Callable[[], Iterator[RawTable]
 
 
 def _streamed(path: Path, spec: schema.FileSpec, head: RawTable) -> Iterator[RawTable]:
-    """The chunks of a file whose header `head` was read from its first line: read whole, a file that is
-    not in one encoding throughout may have other columns; its required columns are checked again."""
+    """The chunks of a file whose header `head` was read from its first line (see _check_again)."""
     table, chunks = read_chunks(path, _canonical(spec), set(spec.columns))
-    if table.columns != head.columns:
+    try:
+        _check_again(table, head, spec)
+    except InputError:
         close = getattr(chunks, "close", None)
-        try:
-            _check_required(table, spec)
-        except InputError:
-            if close is not None:
-                close()
-            raise
+        if close is not None:
+            close()
+        raise
     return chunks
+
+
+def _check_again(table: RawTable, head: RawTable, spec: schema.FileSpec) -> None:
+    """`head` was read from the file's first line alone (reader.first_line_header, read_header); read
+    whole, a file that is not in one encoding throughout may have read otherwise: then `table`'s
+    required columns are checked again."""
+    if table.columns != head.columns:
+        _check_required(table, spec)
 
 
 def _read_input(path: Path, spec: schema.FileSpec, bytes_path: bool = True) -> RawTable:
