@@ -26,7 +26,7 @@ def outcome(path: Path, monkeypatch: pytest.MonkeyPatch, bytes_path: bool) -> Ra
     """read_table's table, or its error message, with the bytes path allowed or not."""
     with monkeypatch.context() as patch:
         if not bytes_path:
-            patch.setattr(reader, "_read_plain_utf8", lambda path: None)
+            patch.setattr(reader, "_read_streamed", lambda path, canonical, known: None)
         try:
             return read_table(path, canonical, {"name"})
         except InputError as exc:
@@ -57,7 +57,7 @@ def check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes, chunks: 
         slow = outcome(path, monkeypatch, bytes_path=False)
         fast = outcome(path, monkeypatch, bytes_path=True)
         assert_same(fast, slow)
-        return fast, reader._read_plain_utf8(path) is not None
+        return fast, reader._read_streamed(path, canonical, {"name"}) is not None
 
 
 # Characters that matter to some test of either path: delimiters, quotes, line ends, white space that
@@ -78,8 +78,11 @@ def files(draw) -> bytes:
     cell = st.lists(PIECES, max_size=3).map(lambda s: "".join(s).replace(delimiter, ""))
     rows = draw(st.lists(st.lists(cell, max_size=5), max_size=6))
     lines = [delimiter.join(header), *(delimiter.join(row) for row in rows)]
-    text = newline.join(lines) + draw(st.sampled_from(["", newline]))
-    data = draw(st.sampled_from([b"", BOM, BOM + BOM])) + text.encode()
+    # UTF-8, GB18030, or each line in one of the two (a file _decode reads line by line)
+    encodings = draw(st.sampled_from([["utf-8"], ["gb18030"], ["utf-8", "gb18030"]]))
+    ends = [newline] * (len(lines) - 1) + [draw(st.sampled_from(["", newline]))]
+    data = draw(st.sampled_from([b"", BOM, BOM + BOM])) + b"".join(
+        (line + end).encode(draw(st.sampled_from(encodings))) for line, end in zip(lines, ends))
     if draw(st.booleans()):
         at = draw(st.integers(0, len(data)))
         data = data[:at] + draw(RAW) + data[at:]
@@ -100,9 +103,17 @@ def test_bytes_path_equals_text_path(tmp_path: Path, monkeypatch: pytest.MonkeyP
         (b"name,city\r\nA,B\r\n\r\nC,\r\n", None),  # a blank line: polars may drop it, then the text path
         (BOM + "name\t城市\n甲\t乙\n".encode(), True),
         (BOM + BOM + b"name\nA\n", False),  # polars would drop the second BOM that the header keeps
-        (b'name,city\n"A,1",B\n', False),  # quotes: the csv module
+        (b'name,city\n"A,1",B\n', True),  # a quoted line: read alone by the csv module, as _read_quoted does
+        (b'name,city\n"A\n1",B\n', False),  # a quoted line break: the csv module, whole
+        (b'"name",city\nA,B\n', False),  # a quoted header
+        ('名称,城市\n"甲,1",乙\n丙,丁\n'.encode("gb18030"), True),
         (b"name,city\nA\rB,C\n", False),  # a lone CR ends a record for the csv module
-        ("name,city\n甲,乙\n".encode("gb18030"), False),  # not UTF-8
+        ("name,city\n甲,乙\n".encode("gb18030"), True),  # GB18030 throughout: transcoded a chunk at a time
+        ("名称,城市\n甲,乙\n".encode("gb18030"), True),
+        ("\ufeff名称,城市\n甲,乙\n".encode("gb18030"), False),  # a BOM in GB18030, which _decode keeps
+        ("名称,城市\n甲,乙\n".encode("gb18030") + "丙,丁\n".encode(), False),  # a UTF-8 line: read line by line
+        ("名称,城市\n甲,乙\n".encode("gb18030") + b"\x81\n", False),  # bad bytes: their row set aside
+        (BOM + "名称,城市\n甲,乙\n".encode("gb18030"), False),  # a BOM says UTF-8
         ("name,city\n甲,乙\n".encode() + b"\xff\n", False),  # damaged UTF-8
         (b"\n\nname,city\nA,B\n", False),  # the header below blank lines
         (b"name,city\nA,B,C\n", False),  # ragged

@@ -86,9 +86,22 @@ def test_rows_numbered_and_counted_across_chunks(tmp_path: Path, monkeypatch: py
     assert [(r.row, r.reason) for r in table.rejected] == [(4, reader.REPEATED_HEADER)]
 
 
-def test_a_quote_past_the_first_chunk_stops_the_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_quoted_line_past_the_first_chunk_is_read_in_its_chunk(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk with quote characters on lines that each read alone as one record is read as
+    _read_quoted reads a text: the same rows, numbers and rows set aside as the file read whole."""
+    data = (HEADER + "A1,甲,x\n" * 20 + 'A2,"乙,丙",y\n' + 'A3,"丁",z,"w"\n' + "A4,戊,\n").encode()
+    table, count = check(tmp_path, monkeypatch, data, chunk=40)
+    assert count > 1 and isinstance(table, RawTable)
+    assert table.frame.filter(pl.col("app_no") == "A2").rows() == [("A2", "乙,丙", "y", 21)]
+    assert [(r.row, r.reason) for r in table.rejected] == [(22, "row has 4 fields but the header has 3")]
+    assert (table.rows_read, table.frame.height) == (23, 22)
+
+
+def test_a_quoted_line_break_past_the_first_chunk_stops_the_chunks(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "t.csv"
-    path.write_bytes((HEADER + "A1,甲,x\n" * 20 + 'A2,"乙,丙",y\n').encode())
+    path.write_bytes((HEADER + "A1,甲,x\n" * 20 + 'A2,"乙\n丙",y\n').encode())
     monkeypatch.setattr(reader, "_CHUNK", 40)
     monkeypatch.setattr(reader, "_SNIFF_BYTES", 2)
     head, chunks = read_chunks(path, canonical)
@@ -98,7 +111,7 @@ def test_a_quote_past_the_first_chunk_stops_the_chunks(tmp_path: Path, monkeypat
     with pytest.raises(NotStreamed):
         list(chunks)
     table, count = check(tmp_path, monkeypatch, path.read_bytes(), chunk=40)
-    assert count == -1 and isinstance(table, RawTable) and table.frame[-1, "applicants"] == "乙,丙"
+    assert count == -1 and isinstance(table, RawTable) and table.frame[-1, "applicants"] == "乙\n丙"
 
 
 @pytest.mark.parametrize(("tail", "rows", "rejected"), [
@@ -144,3 +157,26 @@ def test_chunks_dropped_unread_close_the_file(tmp_path: Path) -> None:
         del chunks
         gc.collect()
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_gb18030_file_streams_a_chunk_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GB18030 file is transcoded a chunk of lines at a time: the same table as read whole."""
+    lines = ["企业名称,城市,备注", *(f"甲乙{i}科技有限公司,苏州, 第{i}号 " for i in range(30)), "企业名称,城市,备注"]
+    table, count = check(tmp_path, monkeypatch, ("\n".join(lines) + "\n").encode("gb18030"), chunk=40)
+    assert isinstance(table, RawTable) and count > 5
+    assert table.encoding == "gb18030"
+    assert table.frame.row(0) == ("甲乙0科技有限公司", "苏州", "第0号", 1)
+    assert (table.rows_read, table.frame.height) == (31, 30)
+    assert [(r.row, r.reason) for r in table.rejected] == [(31, reader.REPEATED_HEADER)]
+
+
+@pytest.mark.parametrize("tail", [
+    "乙,丙,丁\n".encode(),  # a UTF-8 line: the whole file is read line by line in two encodings
+    b"\x81\x20,x,y\n",  # bytes GB18030 does not read: their row is set aside
+    '"乙\n丙",丁,戊\n'.encode("gb18030"),  # a quoted line break: the csv module, whole
+])
+def test_gb18030_rows_past_the_first_chunk_stop_the_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           tail: bytes) -> None:
+    data = ("名称,城市,备注\n" + "甲,乙,丙\n" * 20).encode("gb18030") + tail
+    table, count = check(tmp_path, monkeypatch, data, chunk=40)
+    assert count == -1 and isinstance(table, RawTable) and table.rows_read == 21

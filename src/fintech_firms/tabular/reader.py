@@ -14,7 +14,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,11 +103,9 @@ def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset(),
             return _from_xlsx_frame(path.name, *fast, canonical, known)
         headers, rows, encoding = _read_xlsx(path)
         return _build(path.name, headers, rows, encoding, False, canonical, known)
-    utf8 = _read_plain_utf8(path) if bytes_path else None
-    if utf8 is not None:
-        # Handed over (a call's arguments belong to the callee): no local here keeps the read cells
-        # while _from_frame trims and filters them into new ones.
-        return _from_frame(path.name, utf8.pop(0), utf8.pop(0), canonical, known)
+    streamed = _read_streamed(path, canonical, known) if bytes_path else None
+    if streamed is not None:
+        return streamed
     data = _load_csv_bytes(path)
     text, encoding, damaged, mixed = _decode_csv(data, path)
     del data
@@ -367,40 +365,43 @@ _BOM = b"\xef\xbb\xbf"
 _CHUNK = 64 * 2**20
 
 
-def _read_plain_utf8(path: Path) -> list | None:
-    """[frame, encoding]: what _read_plain reads of the text _decode makes of the file, for a file in
-    UTF-8 throughout, read by polars from the file's bytes a chunk of lines at a time: neither the
-    file's bytes nor a str of them (each more than the file's size; the str a second per 100 MB to
-    decode, and then encoded back) are ever whole in memory. None when the file is not so, or not
-    cheaply told so; the text path then reads it, and words any error.
+def _read_streamed(path: Path, canonical, known) -> RawTable | None:
+    """read_table's table, for a file in UTF-8 or in GB18030 throughout that the bytes path reads
+    (read_chunks's chunks, joined): polars reads the file's bytes a chunk of lines at a time (a
+    GB18030 chunk transcoded to UTF-8 first, once; a chunk with quote characters read as
+    _read_quoted reads a text), so neither the file's bytes nor a str of them (each more than the
+    file's size; the str a second per 100 MB to decode, and then encoded back) are ever whole in
+    memory. None when the file is not so, or not cheaply told so; the text path then reads it, and
+    words any error.
 
     The text of valid UTF-8 encodes back to these very bytes (less a BOM, which polars drops too), so
     _read_plain's tests read the same on the bytes: b'"' and b"\r" are only ever those characters,
     and lines end at b"\n"; a chunk ends after a b"\n", so no test straddles two chunks. polars
-    refuses bytes that are not UTF-8, which tells whether the file is.
+    refuses bytes that are not UTF-8, which tells whether the file is. GB18030 never puts b"\n" inside
+    a character, so a chunk of its lines decodes as it does within the whole file (_as_utf8).
     """
+    started = _start_chunks(path, canonical, known)
+    if started is None:
+        return None
+    head, chunks = started
     try:
-        with path.open("rb") as file:
-            frames, encoding = _plain_utf8_chunks(file)
-    except (OSError, _NotPlain):
+        pieces = list(chunks)
+    except NotStreamed:
         return None
     # Not rechunked: one read of the whole file gives a frame of many chunks as well.
-    frame = pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0]
-    frames.clear()
-    return [frame, encoding]
+    frame = pl.concat([p.frame for p in pieces], rechunk=False) if len(pieces) > 1 else pieces[0].frame
+    return RawTable(head.source, head.encoding, head.headers, head.columns, frame,
+                    [r for p in pieces for r in p.rejected], sum(p.rows_read for p in pieces),
+                    sum(p.blank_rows for p in pieces))
 
 
 class _NotPlain(Exception):
     """The file is not one for the bytes path."""
 
 
-def _plain_utf8_chunks(file) -> tuple[list[pl.DataFrame], str]:
-    data, delimiter, encoding = _plain_utf8_head(file)
-    return list(_plain_utf8_frames(file, data, delimiter)), encoding
-
-
-def _plain_utf8_head(file) -> tuple[bytes, str, str]:
-    """The first chunk's bytes, the delimiter and the encoding, for a file the bytes path may read."""
+def _plain_head(file) -> tuple[bytes, str, str, str]:
+    """The first chunk's bytes, the delimiter, the encoding and the header line (decoded, with its
+    line end), for a file the bytes path may read."""
     # The first chunk holds the whole first line and what the delimiter sniffer reads.
     data = _read_lines(file, max(_CHUNK, 4 * _SNIFF_BYTES + 3))
     if data[:_SNIFF_BYTES].startswith(b"PK\x03\x04") or b"\x00" in data:
@@ -411,51 +412,111 @@ def _plain_utf8_head(file) -> tuple[bytes, str, str]:
             raise _NotPlain  # polars would drop this BOM too; _decode leaves it in the header
         start = 3
     end = data.find(b"\n", start)
-    end = len(data) if end == -1 else end
-    if end - start > 4 * MAX_HEADER_CHARS:
+    if (len(data) if end == -1 else end) - start > 4 * MAX_HEADER_CHARS:
         raise _NotPlain  # too long a header line at any width of character: the text path says so
+    end = len(data) if end == -1 else end + 1  # past the line's end
+    # Not UTF-8 as a whole when a line is not: GB18030 then, the other encoding _decode reads, if
+    # every chunk is (_decoded).
+    encoding = "utf-8-sig" if start else "utf-8" if _reads_as_utf8(data) else "gb18030"
+    codec = "utf-8" if start else encoding
     try:
-        first = data[start:end].decode("utf-8")
+        line = data[start:end].decode(codec)
         # decoded up to a character that the cut splits; at least the characters the sniffer reads
-        head = codecs.utf_8_decode(data[start:start + 4 * _SNIFF_BYTES], "strict", False)[0]
+        head = codecs.getincrementaldecoder(codec)().decode(data[start:start + 4 * _SNIFF_BYTES])
     except UnicodeDecodeError:
         raise _NotPlain from None
-    if not first.strip():
-        raise _NotPlain  # the header below blank lines: for the csv module
+    first = line.removesuffix("\n").removesuffix("\r")
+    if not first.strip() or first.startswith("\ufeff"):
+        raise _NotPlain  # the header below blank lines: for the csv module; a GB18030 BOM: _decode keeps it
     delimiter = _sniff_delimiter(head)
     try:
         # the header is the first line, the one _check_header_line finds in the whole text
         _check_header_line(first, delimiter, "")
     except InputError:
         raise _NotPlain from None
-    return data, delimiter, "utf-8-sig" if start else "utf-8"
+    return data, delimiter, encoding, line
 
 
-def _plain_utf8_frames(file, data: bytes, delimiter: str) -> Iterator[pl.DataFrame]:
+_NON_ASCII_BYTE = re.compile(rb"[\x80-\xff]")
+
+
+def _reads_as_utf8(data: bytes) -> bool:
+    """Whether the first line of `data` with a byte past ASCII is UTF-8 (or there is none): in a file
+    in one encoding throughout, that tells UTF-8 from GB18030, whose Chinese text is hardly ever valid
+    UTF-8. Either way every chunk is checked in the encoding chosen (by polars, or by _decoded)."""
+    found = _NON_ASCII_BYTE.search(data)
+    if found is None:
+        return True
+    at = found.start()
+    end = data.find(b"\n", at)
+    try:
+        data[data.rfind(b"\n", 0, at) + 1:len(data) if end == -1 else end].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decoded(data: bytes, encoding: str) -> str:
+    """A chunk of lines of a GB18030 file as _decode's text of the whole file holds them: only when
+    the chunk is GB18030 throughout and has no line that _mixed takes for UTF-8 (the whole file
+    would then be read line by line in two encodings); else _NotPlain."""
+    if _has_utf8_looking_line(data):
+        raise _NotPlain
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise _NotPlain from None  # bad bytes: the text path keeps them and sets their rows aside
+
+
+def _plain_frames(file, data: bytes, delimiter: str, encoding: str, schema: pl.Schema
+                  ) -> Iterator[pl.DataFrame | str]:
     """Each chunk of lines parsed by polars (the header line the first row of the first), starting
-    with `data`, the first chunk's bytes; raises _NotPlain at a chunk that is not for the bytes path
-    (a cell longer than MAX_CELL_CHARS included)."""
-    schema = None
+    with `data`, the first chunk's bytes, and the later ones parsed to `schema`, the header line's;
+    a chunk of a GB18030 file is decoded (_decoded) and encoded in UTF-8 for polars. A chunk with a
+    quote character comes as its text, for _read_quoted. Raises _NotPlain at a chunk that is not for
+    the bytes path (a cell longer than MAX_CELL_CHARS included)."""
+    first = True
+    utf8 = encoding.startswith("utf-8")
     while data:
-        if (b'"' in data or b"\x00" in data or (schema and data.startswith(_BOM))
-                or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n"))):
-            raise _NotPlain  # a BOM starting a later chunk: polars would drop it
-        try:
-            frame = pl.read_csv(
-                data, has_header=False, separator=delimiter, quote_char=None, infer_schema=False,
-                raise_if_empty=True, schema=schema,
-            )
-        except (pl.exceptions.PolarsError, ValueError):
-            raise _NotPlain from None  # not UTF-8, or a ragged row
-        if frame.height != data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
+        text = None if utf8 else _decoded(data, encoding)
+        # A BOM starting a later chunk: polars would drop it (the first chunk's is the file's).
+        if (_not_plain(data, b"\x00", b"\r", b"\r\n", _BOM, first) if text is None
+                else _not_plain(text, "\x00", "\r", "\r\n", "\ufeff", first)):
             raise _NotPlain
-        if _longest_cell(frame) > MAX_CELL_CHARS:
-            raise _NotPlain  # the text path words the error
-        schema = frame.schema
-        del data  # not held while the caller works on the frame
-        yield frame
-        del frame
+        piece: pl.DataFrame | str
+        if text is not None and '"' in text:
+            piece = text
+        elif text is None and b'"' in data:
+            try:
+                piece = data.decode("utf-8-sig" if first else "utf-8")
+            except UnicodeDecodeError:
+                raise _NotPlain from None
+        else:
+            if text is not None:
+                data, text = text.encode("utf-8"), None
+            try:
+                piece = pl.read_csv(
+                    data, has_header=False, separator=delimiter, quote_char=None, infer_schema=False,
+                    raise_if_empty=True, schema=None if first else schema,
+                )
+            except (pl.exceptions.PolarsError, ValueError):
+                raise _NotPlain from None  # not UTF-8, or a ragged row
+            if piece.height != data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
+                raise _NotPlain
+            if _longest_cell(piece) > MAX_CELL_CHARS:
+                raise _NotPlain  # the text path words the error
+        first = False
+        del data, text  # not held while the caller works on the frame
+        yield piece
+        del piece
         data = _read_lines(file, _CHUNK)
+
+
+def _not_plain(chunk, nul, cr, crlf, bom, first: bool) -> bool:
+    """Whether a chunk (bytes or text, with the characters to look for in its kind) holds a NUL or a
+    lone carriage return, or starts with a BOM when it is not the file's first."""
+    return (nul in chunk or (not first and chunk.startswith(bom))
+            or (cr in chunk and chunk.count(cr) != chunk.count(crlf)))
 
 
 def _read_lines(file, size: int) -> bytes:
@@ -608,15 +669,18 @@ def _start_chunks(path: Path, canonical, known) -> tuple[RawTable, Iterator[RawT
     except OSError:
         return None
     try:
-        data, delimiter, encoding = _plain_utf8_head(file)
-        frames = _plain_utf8_frames(file, data, delimiter)
+        data, delimiter, encoding, line = _plain_head(file)
+        # The header line parsed alone is the first row of the first chunk parsed (polars splits an
+        # unquoted line at each delimiter), and gives the columns of every later one.
+        header_row = pl.read_csv(line.encode("utf-8"), has_header=False, separator=delimiter,
+                                 quote_char=None, infer_schema=False, raise_if_empty=True)
+        pieces = _plain_frames(file, data, delimiter, encoding, header_row.schema)
         del data
-        first = next(frames)
-    except (OSError, _NotPlain):
+        first = next(pieces)
+    except (OSError, _NotPlain, pl.exceptions.PolarsError, ValueError):
         file.close()
         return None
-    header = [v or "" for v in first.row(0)]
-    written = _written(header)
+    header = [v or "" for v in header_row.row(0)]
     try:
         headers, columns = _columns(path.name, header, encoding, canonical, known)
     except InputError:
@@ -624,25 +688,68 @@ def _start_chunks(path: Path, canonical, known) -> tuple[RawTable, Iterator[RawT
         return None  # read_table words the error, as it finds it first (a NUL byte further on, say)
     head = RawTable(path.name, encoding, headers, columns,
                     pl.DataFrame(schema={**{c: pl.Utf8 for c in columns}, ROW: pl.Int64}))
-    chunks = _chunks(file, frames, first, head, written)
-    next(chunks)  # started: the file is closed whenever the iterator is, or is dropped unfinished
+    layout = _Layout(head, _written(header), dict(zip(header_row.columns, columns)),
+                     line, delimiter, canonical, known)
+    chunks = _chunks(file, pieces, first, layout)
+    try:
+        next(chunks)  # started: the file is closed whenever the iterator is, or is dropped unfinished
+    except _NotPlain:
+        return None  # the first chunk, quoted, is not one _read_quoted reads
     return head, cast(Iterator[RawTable], chunks)
 
 
-def _chunks(file, frames: Iterator[pl.DataFrame], first: pl.DataFrame, head: RawTable,
-            written: list[str]) -> Iterator[RawTable | None]:
+@dataclass(frozen=True)
+class _Layout:
+    """What a chunk of a file needs to be made a table of its rows: the file's header as read."""
+
+    head: RawTable
+    written: list[str]
+    names: dict[str, str]  # the columns polars names by position → the columns they mean
+    header_line: str  # the header line, with its line end
+    delimiter: str
+    canonical: Callable[[str], str]
+    known: set[str] | frozenset
+
+    def table(self, piece: pl.DataFrame | str, rows_before: int, first: bool = False) -> RawTable:
+        """The table of a chunk's rows (the `first` chunk holds the header line), the first of them the
+        file's data row `rows_before + 1`; _NotPlain when a quoted chunk is not one _read_quoted reads."""
+        head = self.head
+        if not isinstance(piece, str):
+            body = piece.rename(self.names)
+            if first:
+                body = body.slice(1)
+            return _from_body(head.source, head.encoding, head.headers, head.columns, self.written, body,
+                              rows_before)
+        # The chunk's lines under the header line: _read_quoted reads them as the file's text (each
+        # line, and each quoted one on its own, reads alone as it reads in the whole text).
+        text = piece if first else self.header_line + piece
+        del piece
+        try:
+            _check_long_lines(text, self.delimiter, head.source)
+        except InputError:
+            raise _NotPlain from None  # the text path words it, with the line's number in the file
+        table = _read_quoted(text, self.delimiter, head.source, head.encoding, self.canonical, self.known)
+        if table is None or table.columns != head.columns:
+            raise _NotPlain
+        if rows_before:
+            table.frame = table.frame.with_columns(pl.col(ROW) + rows_before)
+            table.rejected = [dataclasses.replace(r, row=r.row + rows_before) for r in table.rejected]
+        return table
+
+
+def _chunks(file, pieces: Iterator[pl.DataFrame | str], first: pl.DataFrame | str,
+            layout: _Layout) -> Iterator[RawTable | None]:
     with file, ThreadPoolExecutor(1, thread_name_prefix="read-ahead") as ahead:
-        names = dict(zip(first.columns, head.columns))
-        body = first.slice(1).rename(names)
+        opening = layout.table(first, 0, first=True)
         del first
-        table: RawTable | None = _from_body(head.source, head.encoding, head.headers, head.columns, written, body, 0)
-        rows_before = body.height
-        del body
+        rows_before = opening.rows_read
+        table: RawTable | None = opening
+        del opening
         # The next chunk is read and made a table while the caller works on this one (and, for the
         # second, while the other files are read and the firms merged): polars parses without the GIL,
         # and the caller's work is mostly Python (at ten million patents, 3 s of parsing overlapped).
         # The read-ahead holds one chunk more, and only one.
-        upcoming = ahead.submit(_next_table, frames, names, head, written, rows_before)
+        upcoming = ahead.submit(_next_table, pieces, layout, rows_before)
         yield None
         while table is not None:
             yield table
@@ -650,21 +757,19 @@ def _chunks(file, frames: Iterator[pl.DataFrame], first: pl.DataFrame, head: Raw
             try:
                 table = upcoming.result()
             except (OSError, _NotPlain):
-                raise NotStreamed(head.source) from None
+                raise NotStreamed(layout.head.source) from None
             if table is not None:
                 rows_before += table.rows_read
-                upcoming = ahead.submit(_next_table, frames, names, head, written, rows_before)
+                upcoming = ahead.submit(_next_table, pieces, layout, rows_before)
 
 
-def _next_table(frames: Iterator[pl.DataFrame], names: dict[str, str], head: RawTable, written: list[str],
-                rows_before: int) -> RawTable | None:
+def _next_table(pieces: Iterator[pl.DataFrame | str], layout: _Layout, rows_before: int) -> RawTable | None:
     """_chunks's table of the next chunk of lines, None after the last; raises _NotPlain at a chunk that
     is not for the bytes path."""
-    frame = next(frames, None)
-    if frame is None:
+    piece = next(pieces, None)
+    if piece is None:
         return None
-    return _from_body(head.source, head.encoding, head.headers, head.columns, written, frame.rename(names),
-                      rows_before)
+    return layout.table(piece, rows_before)
 
 
 def _from_xlsx_frame(
@@ -959,6 +1064,14 @@ _UTF8_LINE_AFTER_LF = re.compile(rb"(?m)\n" + _UTF8_LINE.pattern.removeprefix(rb
 def _has_utf8_line(data: bytes) -> bool:
     """Whether _UTF8_LINE.search(data) finds a line."""
     return _UTF8_LINE.match(data) is not None or _UTF8_LINE_AFTER_LF.search(data) is not None
+
+
+def _has_utf8_looking_line(data: bytes) -> bool:
+    """Whether a line of `data` (lines ending with LF or CRLF) is one that _mixed's first pass takes
+    for UTF-8: _UTF8_LINE finds every such line (and more, which _looks_utf8 then turns down)."""
+    first = _UTF8_LINE.match(data)
+    found = ([first] if first is not None else []) + list(_UTF8_LINE_AFTER_LF.finditer(data))
+    return any(_looks_utf8(match.group().strip(b"\r\n")) for match in found)
 
 
 def _mixed(data: bytes, only: str | None = None) -> tuple[str, str, frozenset[int]] | None:
