@@ -105,7 +105,7 @@ def test_bytes_path_equals_text_path(tmp_path: Path, monkeypatch: pytest.MonkeyP
         (BOM + BOM + b"name\nA\n", False),  # polars would drop the second BOM that the header keeps
         (b'name,city\n"A,1",B\n', True),  # a quoted line: read alone by the csv module, as _read_quoted does
         (b'name,city\n"A\n1",B\n', False),  # a quoted line break: the csv module, whole
-        (b'"name",city\nA,B\n', False),  # a quoted header
+        (b'"name",city\nA,B\n', True),  # a header quoted whole: polars reads the quotes too
         ('名称,城市\n"甲,1",乙\n丙,丁\n'.encode("gb18030"), True),
         (b"name,city\nA\rB,C\n", False),  # a lone CR ends a record for the csv module
         ("name,city\n甲,乙\n".encode("gb18030"), True),  # GB18030 throughout: transcoded a chunk at a time
@@ -172,10 +172,17 @@ def test_trimmed_equals_trimming_every_column(cells: list[str | None]) -> None:
     assert_frame_equal(reader._trimmed(frame, ["a", "b"]), every)
 
 
-def outcome_quoted(path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool) -> RawTable | str:
+def outcome_quoted(path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool, chunk: int | None = None
+                   ) -> RawTable | str:
+    """read_table's table (or error); not `fast`: quoted text read by the csv module alone. `chunk`: the
+    bytes path reads that many bytes at a time (and the sniffer two characters)."""
     with monkeypatch.context() as patch:
         if not fast:
             patch.setattr(reader, "_read_quoted", lambda *args: None)
+            patch.setattr(reader, "_read_all_quoted", lambda *args: None)
+        if chunk is not None:
+            patch.setattr(reader, "_CHUNK", chunk)
+            patch.setattr(reader, "_SNIFF_BYTES", 2)
         try:
             return read_table(path, canonical, {"name"})
         except InputError as exc:
@@ -198,7 +205,12 @@ def quoted_files(draw) -> bytes:
     plain_cell = st.lists(st.sampled_from(["a", "甲", " ", "\x1c", "\u3000", "b" * 4]), max_size=3).map("".join)
     quoted_cell = st.lists(QUOTED_PIECES, max_size=4).map(lambda p: '"' + "".join(p).replace('"', '""') + '"')
     odd_cell = st.lists(QUOTED_PIECES, max_size=3).map("".join)  # a stray quote, a line break…
-    cell = st.one_of(plain_cell, plain_cell, quoted_cell, odd_cell)
+    # The odd quoted cell, or every cell quoted (header too) but for the odd one
+    if draw(st.booleans()):
+        cell = st.one_of(plain_cell, plain_cell, quoted_cell, odd_cell)
+    else:
+        header = ['"' + h.replace('"', '""') + '"' for h in header]
+        cell = st.one_of(*[quoted_cell] * 6, plain_cell, odd_cell)
     rows = draw(st.lists(st.lists(cell, max_size=4), max_size=7))
     text = newline.join([delimiter.join(header), *(delimiter.join(r) for r in rows)])
     text += draw(st.sampled_from(["", newline]))
@@ -206,12 +218,12 @@ def quoted_files(draw) -> bytes:
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=quoted_files())
+@given(data=quoted_files(), chunk=st.sampled_from([None, 1, 13]))
 def test_quoted_lines_path_equals_csv_module_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  data: bytes) -> None:
+                                                  data: bytes, chunk: int | None) -> None:
     path = tmp_path / "q.csv"
     path.write_bytes(data)
-    assert_same(outcome_quoted(path, monkeypatch, True), outcome_quoted(path, monkeypatch, False))
+    assert_same(outcome_quoted(path, monkeypatch, True, chunk), outcome_quoted(path, monkeypatch, False, chunk))
 
 
 @pytest.mark.parametrize(
@@ -238,9 +250,28 @@ def test_quoted_lines_cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tex
         assert ran is taken
 
 
-def test_every_field_quoted_is_left_to_the_csv_module() -> None:
-    text = "name,city\n" + "".join(f'"a{i}","b"\n' for i in range(100))
-    assert reader._read_quoted(text, ",", "q.csv", "utf-8", canonical, set()) is None
+@pytest.mark.parametrize(
+    "text, taken",
+    [
+        ('"name","city"\n' + "".join(f'"a{i}","b,""c"""\n' for i in range(100)), True),
+        ('"name","city"\r\n"a",\r\n\r\n" ","\x1c"\r\n"name","city"\r\n"d","e"', True),  # blank rows, header again
+        ('name,city\n"a","b"\n"c"\n', True),  # a short row: padded
+        ('name,city\n"a","b","c"\n', False),  # a row wider than the header: the csv module sets it aside
+        ('name,city\n"a\nb","c"\n', False),  # a line break inside quotes
+        ('name,city\n"a"b,c\n', False),  # a quote closed inside the field
+        ('name,city\na"b,c\n', False),  # a quote inside an unquoted field
+        ('name,city\n "a",c\n', False),  # a space before the quote: the csv module reads it as written
+    ],
+)
+def test_every_field_quoted_cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, taken: bool) -> None:
+    """An export that quotes every field (more quoted lines than _read_quoted takes) is read by polars
+    whole, quotes included, when every quote belongs to a field quoted whole on one line."""
+    ran = reader._read_all_quoted(text, ",", "q.csv", "utf-8", canonical, {"name"}) is not None
+    assert ran is taken
+    path = tmp_path / "q.csv"
+    path.write_bytes(text.encode())
+    for chunk in (None, 1, 9):
+        assert_same(outcome_quoted(path, monkeypatch, True, chunk), outcome_quoted(path, monkeypatch, False, chunk))
 
 
 @settings(max_examples=500, deadline=None)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from test_reader_bytes import canonical, files
+from test_reader_bytes import canonical, files, quoted_files
 
 from fintech_firms.errors import InputError
 from fintech_firms.tabular import reader
@@ -28,7 +28,7 @@ def from_first_line(path: Path) -> bool:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=files())
+@given(data=files() | quoted_files())
 def test_header_is_read_tables_header(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(data)
@@ -53,7 +53,10 @@ def test_header_is_read_tables_header(tmp_path: Path, data: bytes) -> None:
     (b"name,city", True),  # no line end, no rows
     (b"name,city\nA,B\x00\n", False),  # a NUL byte in the first 64 KiB: binary data, as read_table says
     (b"name,city\n" + b"A,B\n" * 20000 + b"\x00\n", True),  # further on: the read of the rows refuses it
-    (b'"name",city\nA,B\n', False),  # quoted: the csv module reads it
+    (b'"name",city\nA,B\n', True),  # a field quoted whole: read alike by the csv module and polars
+    (b'"na""me","city"\nA,B\n', True),
+    (b'"name\ncity"\nA,B\n', False),  # a quoted line break: the csv module reads it
+    (b'"name"x,city\nA,B\n', False),
     (b"\nname,city\nA,B\n", False),  # below a blank line
     (b"name\rcity\nA\n", False),  # a lone CR ends a record for the csv module
     (b"name,name\nA,B\n", False),  # two headers mean one column: read_table words it

@@ -117,9 +117,10 @@ def read_table(path: Path, canonical, known: set[str] | frozenset = frozenset(),
         return _from_frame(path.name, plain, encoding, canonical, known)
     # Only here: polars read no row wider than the header (it refuses a ragged file).
     _check_long_lines(text, delimiter, path.name)
-    quoted = None if damaged else _read_quoted(text, delimiter, path.name, encoding, canonical, known)
-    if quoted is not None:
-        return quoted
+    for read_quoted in (() if damaged else (_read_quoted, _read_all_quoted)):
+        quoted = read_quoted(text, delimiter, path.name, encoding, canonical, known)
+        if quoted is not None:
+            return quoted
     headers, rows = _csv_rows(text, delimiter, path.name, mixed)
     return _build(path.name, headers, rows, encoding, damaged, canonical, known)
 
@@ -346,6 +347,50 @@ def _read_quoted(text: str, delimiter: str, source: str, encoding: str, canonica
     return _without_repeated_header(table, written)
 
 
+def _quoted_fields(delimiter: str) -> re.Pattern[str]:
+    """Lines whose every quote character is part of a field quoted whole (from a delimiter or the line's
+    start to a delimiter or its end, inner quotes doubled, no line break inside): fields the csv module
+    and polars read alike."""
+    d = re.escape(delimiter)
+    field = f'(?:"(?:[^"\\r\\n]++|"")*+"|[^"{d}\\r\\n]*+)'
+    line = f"{field}(?:{d}{field})*+"
+    return re.compile(f"(?:{line}\\r?\\n)*+(?:{line})?")
+
+
+_QUOTED_FIELDS = {delimiter: _quoted_fields(delimiter) for delimiter in (",", "\t")}
+
+
+def _read_all_quoted(text: str, delimiter: str, source: str, encoding: str, canonical, known) -> RawTable | None:
+    """What _build makes of the csv module's rows of `text`, for a text whose quote characters all
+    belong to fields quoted whole, one line each (_quoted_fields), like an export that quotes every
+    field: polars reads it all, quotes included. None when that is not so, or polars reads it
+    otherwise (a row wider than the header, a blank line dropped)."""
+    from .xlsx_fast import _has_text  # str.strip()'s white space, as _build's blank rows use it
+
+    if text.startswith("\ufeff") or not _QUOTED_FIELDS[delimiter].fullmatch(text):
+        return None  # a BOM left in the text: polars would drop it
+    records = text.count("\n") + (0 if text.endswith("\n") else 1)
+    try:
+        frame = pl.read_csv(text.encode("utf-8"), has_header=False, separator=delimiter, quote_char='"',
+                            infer_schema=False, raise_if_empty=True)
+    except (pl.exceptions.PolarsError, ValueError):
+        return None  # a ragged row: the csv module sets it aside
+    if frame.height != records or _longest_cell(frame) > MAX_CELL_CHARS:
+        return None
+    header = [v or "" for v in frame.row(0)]
+    if not any(h.strip() for h in header):
+        return None
+    written = _written(header)
+    headers, columns = _columns(source, header, encoding, canonical, known)
+    body = frame.slice(1).rename(dict(zip(frame.columns, columns)))
+    del frame
+    body = body.with_columns(pl.int_range(1, body.height + 1, dtype=pl.Int64).alias(ROW))
+    body = body.filter(pl.any_horizontal(_has_text(pl.col(c)) for c in columns))
+    table = RawTable(source, encoding, headers, columns, _trimmed(body, columns), [], records - 1,
+                     records - 1 - body.height)
+    return _without_repeated_header(table, written)
+
+
 def _put_in_place(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
     """`frame` with the few `rows` put in their places by ROW (both sorted by it, no number in both):
     slices of the two joined without a copy, where a sort or a merge copies every column of the file."""
@@ -477,6 +522,10 @@ def _plain_frames(file, data: bytes, delimiter: str, encoding: str, schema: pl.S
     the bytes path (a cell longer than MAX_CELL_CHARS included)."""
     first = True
     utf8 = encoding.startswith("utf-8")
+    # A row of \x1c-\x1f alone (str.strip() strips them, polars' strip_chars() does not) is blank for
+    # _read_quoted and the csv module but not for a chunk polars reads: in a file that has both kinds
+    # of chunk, the text path would read some chunks otherwise.
+    quoted = separators = False
     while data:
         text = None if utf8 else _decoded(data, encoding)
         # A BOM starting a later chunk: polars would drop it (the first chunk's is the file's).
@@ -492,6 +541,7 @@ def _plain_frames(file, data: bytes, delimiter: str, encoding: str, schema: pl.S
             except UnicodeDecodeError:
                 raise _NotPlain from None
         else:
+            separators = separators or _has_separators(data if text is None else text)
             if text is not None:
                 data, text = text.encode("utf-8"), None
             try:
@@ -505,11 +555,21 @@ def _plain_frames(file, data: bytes, delimiter: str, encoding: str, schema: pl.S
                 raise _NotPlain
             if _longest_cell(piece) > MAX_CELL_CHARS:
                 raise _NotPlain  # the text path words the error
+        quoted = quoted or isinstance(piece, str)
+        if quoted and separators:
+            raise _NotPlain
         first = False
         del data, text  # not held while the caller works on the frame
         yield piece
         del piece
         data = _read_lines(file, _CHUNK)
+
+
+def _has_separators(chunk: bytes | str) -> bool:
+    """Whether the chunk holds an information separator (\x1c-\x1f)."""
+    if isinstance(chunk, str):
+        return any(c in chunk for c in "\x1c\x1d\x1e\x1f")
+    return any(c in chunk for c in (b"\x1c", b"\x1d", b"\x1e", b"\x1f"))
 
 
 def _not_plain(chunk, nul, cr, crlf, bom, first: bool) -> bool:
@@ -608,9 +668,9 @@ def first_line_header(path: Path, canonical, known: set[str] | frozenset = froze
         return None  # binary data, which read_table calls by its name (_load_csv_bytes)
     bom = line.startswith(_BOM)
     written = line[3 if bom else 0:].removesuffix(b"\n").removesuffix(b"\r")
-    # What the text path would take differently, or refuse: a workbook, binary data, a quoted header
-    # (the csv module may read it across lines), a carriage return that ends a record for the csv module.
-    if line.startswith(b"PK\x03\x04") or b"\x00" in written or b'"' in written or b"\r" in written:
+    # What the text path would take differently, or refuse: a workbook, binary data, a carriage return
+    # that ends a record for the csv module.
+    if line.startswith(b"PK\x03\x04") or b"\x00" in written or b"\r" in written:
         return None
     # A BOM says UTF-8 (_decode); else the encodings _decode tries, UTF-8 first.
     for encoding in ("utf-8",) if bom else ("utf-8", "gb18030"):
@@ -624,8 +684,14 @@ def first_line_header(path: Path, canonical, known: set[str] | frozenset = froze
     if not text.strip():
         return None  # the header below blank lines: read_table finds it
     delimiter = _sniff_delimiter(text)  # the first non-blank line, as it sniffs the whole text
-    # The csv module, and polars on the bytes path, split an unquoted line at each delimiter.
-    cells = text.split(delimiter)
+    # The csv module, and polars on the bytes path, split an unquoted line at each delimiter, and read
+    # a line of fields quoted whole alike; other quotes (a quoted line break, say) are the csv module's.
+    if '"' not in text:
+        cells = text.split(delimiter)
+    elif _QUOTED_FIELDS[delimiter].fullmatch(text):
+        cells = next(csv.reader([text], delimiter=delimiter, strict=True))
+    else:
+        return None
     if not any(cell.strip() for cell in cells):
         return None  # a line of blank cells: the csv module takes the next line as the header
     try:
@@ -672,8 +738,11 @@ def _start_chunks(path: Path, canonical, known) -> tuple[RawTable, Iterator[RawT
         data, delimiter, encoding, line = _plain_head(file)
         # The header line parsed alone is the first row of the first chunk parsed (polars splits an
         # unquoted line at each delimiter), and gives the columns of every later one.
+        quoted = '"' in line
+        if quoted and not _QUOTED_FIELDS[delimiter].fullmatch(line):
+            raise _NotPlain  # a quoted line break, say: the csv module
         header_row = pl.read_csv(line.encode("utf-8"), has_header=False, separator=delimiter,
-                                 quote_char=None, infer_schema=False, raise_if_empty=True)
+                                 quote_char='"' if quoted else None, infer_schema=False, raise_if_empty=True)
         pieces = _plain_frames(file, data, delimiter, encoding, header_row.schema)
         del data
         first = next(pieces)
@@ -728,7 +797,9 @@ class _Layout:
             _check_long_lines(text, self.delimiter, head.source)
         except InputError:
             raise _NotPlain from None  # the text path words it, with the line's number in the file
-        table = _read_quoted(text, self.delimiter, head.source, head.encoding, self.canonical, self.known)
+        args = (text, self.delimiter, head.source, head.encoding, self.canonical, self.known)
+        table = _read_quoted(*args) or _read_all_quoted(*args)
+        del text, args
         if table is None or table.columns != head.columns:
             raise _NotPlain
         if rows_before:
