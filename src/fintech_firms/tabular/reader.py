@@ -710,10 +710,11 @@ def read_chunks(path: Path, canonical, known: set[str] | frozenset = frozenset()
     set aside among them and their counts (read, blank); row numbers (ROW) are the file's. Together
     the chunks are read_table's table: the same rows, numbers and counts, the same checks of every row.
 
-    A UTF-8 CSV that the bytes path reads (a plain export) is read here up to its first chunk of lines
-    (64 MiB), which gives the header, and then a chunk at a time as the iterator is drawn from: the whole
-    table never exists. If a later chunk is not for the bytes path the iterator raises NotStreamed.
-    Any other file is read whole here and handed over as one chunk.
+    A CSV that the bytes path reads (UTF-8 or GB18030 throughout, its quotes, if any, on lines that
+    each hold one record: _read_streamed) is read here up to its first chunk of lines (64 MiB), which
+    gives the header, and then a chunk at a time as the iterator is drawn from: the whole table never
+    exists. If a later chunk is not for the bytes path the iterator raises NotStreamed. Any other file
+    is read whole here and handed over as one chunk.
     """
     if path.suffix.lower() != ".xlsx":
         started = _start_chunks(path, canonical, known)
