@@ -104,7 +104,8 @@ def test_bytes_path_equals_text_path(tmp_path: Path, monkeypatch: pytest.MonkeyP
         (BOM + "name\t城市\n甲\t乙\n".encode(), True),
         (BOM + BOM + b"name\nA\n", False),  # polars would drop the second BOM that the header keeps
         (b'name,city\n"A,1",B\n', True),  # a quoted line: read alone by the csv module, as _read_quoted does
-        (b'name,city\n"A\n1",B\n', False),  # a quoted line break: the csv module, whole
+        (b'name,city\n"A\n1",B\n', True),  # a quoted line break: the chunk goes on to the record's end
+        (b'name,city\n"A\n1,B\n', False),  # a quote never closed: the csv module words the error
         (b'"name",city\nA,B\n', True),  # a header quoted whole: polars reads the quotes too
         ('名称,城市\n"甲,1",乙\n丙,丁\n'.encode("gb18030"), True),
         (b"name,city\nA\rB,C\n", False),  # a lone CR ends a record for the csv module
@@ -257,7 +258,9 @@ def test_quoted_lines_cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tex
         ('"name","city"\r\n"a",\r\n\r\n" ","\x1c"\r\n"name","city"\r\n"d","e"', True),  # blank rows, header again
         ('name,city\n"a","b"\n"c"\n', True),  # a short row: padded
         ('name,city\n"a","b","c"\n', False),  # a row wider than the header: the csv module sets it aside
-        ('name,city\n"a\nb","c"\n', False),  # a line break inside quotes
+        ('name,city\n"a\nb","c"\r\n"d\r\n\ne"\n', True),  # line breaks inside quotes, kept as written
+        ('name,city\n"a\n\nb","c"\n\n"d",\n', True),  # a blank line, inside quotes and out
+        ('name,city\n"a\nb,"c"\n', False),  # a quote never closed
         ('name,city\n"a"b,c\n', False),  # a quote closed inside the field
         ('name,city\na"b,c\n', False),  # a quote inside an unquoted field
         ('name,city\n "a",c\n', False),  # a space before the quote: the csv module reads it as written

@@ -348,11 +348,11 @@ def _read_quoted(text: str, delimiter: str, source: str, encoding: str, canonica
 
 
 def _quoted_fields(delimiter: str) -> re.Pattern[str]:
-    """Lines whose every quote character is part of a field quoted whole (from a delimiter or the line's
-    start to a delimiter or its end, inner quotes doubled, no line break inside): fields the csv module
-    and polars read alike."""
+    """Records whose every quote character is part of a field quoted whole (from a delimiter or the
+    line's start to a delimiter or its end, inner quotes doubled, line breaks inside kept as written):
+    fields the csv module and polars read alike."""
     d = re.escape(delimiter)
-    field = f'(?:"(?:[^"\\r\\n]++|"")*+"|[^"{d}\\r\\n]*+)'
+    field = f'(?:"(?:[^"]++|"")*+"|[^"{d}\\r\\n]*+)'
     line = f"{field}(?:{d}{field})*+"
     return re.compile(f"(?:{line}\\r?\\n)*+(?:{line})?")
 
@@ -362,9 +362,9 @@ _QUOTED_FIELDS = {delimiter: _quoted_fields(delimiter) for delimiter in (",", "\
 
 def _read_all_quoted(text: str, delimiter: str, source: str, encoding: str, canonical, known) -> RawTable | None:
     """What _build makes of the csv module's rows of `text`, for a text whose quote characters all
-    belong to fields quoted whole, one line each (_quoted_fields), like an export that quotes every
-    field: polars reads it all, quotes included. None when that is not so, or polars reads it
-    otherwise (a row wider than the header, a blank line dropped)."""
+    belong to fields quoted whole (_quoted_fields), like an export that quotes every field, or whose
+    quoted cells hold line breaks: polars reads it all, quotes included. None when that is not so, or
+    polars reads it otherwise (a row wider than the header, a blank line dropped)."""
     from .xlsx_fast import _has_text  # str.strip()'s white space, as _build's blank rows use it
 
     if text.startswith("\ufeff") or not _QUOTED_FIELDS[delimiter].fullmatch(text):
@@ -375,6 +375,9 @@ def _read_all_quoted(text: str, delimiter: str, source: str, encoding: str, cano
                             infer_schema=False, raise_if_empty=True)
     except (pl.exceptions.PolarsError, ValueError):
         return None  # a ragged row: the csv module sets it aside
+    if frame.height != records:
+        # A record per line but for the line breaks inside quoted cells (unquoted ones hold none).
+        records -= frame.select(pl.sum_horizontal(pl.all().str.count_matches("\n", literal=True).sum())).item()
     if frame.height != records or _longest_cell(frame) > MAX_CELL_CHARS:
         return None
     header = [v or "" for v in frame.row(0)]
@@ -527,6 +530,8 @@ def _plain_frames(file, data: bytes, delimiter: str, encoding: str, schema: pl.S
     # of chunk, the text path would read some chunks otherwise.
     quoted = separators = False
     while data:
+        if b'"' in data:
+            data = _whole_records(file, data)
         text = None if utf8 else _decoded(data, encoding)
         # A BOM starting a later chunk: polars would drop it (the first chunk's is the file's).
         if (_not_plain(data, b"\x00", b"\r", b"\r\n", _BOM, first) if text is None
@@ -563,6 +568,30 @@ def _plain_frames(file, data: bytes, delimiter: str, encoding: str, schema: pl.S
         yield piece
         del piece
         data = _read_lines(file, _CHUNK)
+
+
+# A chunk ends inside a quoted cell (an odd number of quote characters) at most this many bytes before
+# the line that closes it; past that, the file is read whole.
+_MAX_RECORD_BYTES = 16 * 2**20
+
+
+def _whole_records(file, data: bytes) -> bytes:
+    """`data`, a chunk of lines, and when an odd number of quote characters leaves a quoted cell open at
+    its end, the lines after it up to the one that closes it (as the csv module counts quotes: a doubled
+    one twice; and so in GB18030, which never puts b'"' inside a character). _NotPlain past
+    _MAX_RECORD_BYTES, and at the end of the file with the cell still open (the text path words it)."""
+    if data.count(b'"') % 2 == 0:
+        return data
+    more: list[bytes] = []
+    size, open_cell = 0, True
+    while open_cell:
+        line = file.readline(_MAX_RECORD_BYTES + 1)
+        size += len(line)
+        if not line or size > _MAX_RECORD_BYTES:
+            raise _NotPlain
+        more.append(line)
+        open_cell = line.count(b'"') % 2 == 0
+    return data + b"".join(more)
 
 
 def _has_separators(chunk: bytes | str) -> bool:
