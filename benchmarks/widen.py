@@ -1,6 +1,7 @@
 """A wide export from a demo raw folder: the same files, the patents with columns the contract does not use.
 
     python benchmarks/widen.py SRC DEST [--abstract-chars 250] [--seed 1]
+    python benchmarks/widen.py SRC DEST --firms-scope 300 [--seed 1]
 
 Real patent exports carry a title, an abstract, inventors and more beside the columns ingest reads;
 the demo's patents.csv has only those. DEST gets SRC's files, and a patents.csv whose rows are SRC's
@@ -9,11 +10,19 @@ with five more columns after them: title (25 characters), abstract (--abstract-c
 give the same bytes. Ingest reads and checks every column (a quarantined row keeps its whole
 record), so such a file costs more to read; `firms ingest --timings` on both folders shows how much
 (docs/ingest.md, Performance).
+
+With --firms-scope N the firms are widened instead, and only they are written: DEST/firms.csv is SRC's
+in UTF-8 as a plain export (no quoted cell: a comma inside a cell, which the demo writes in quotes, is
+written as the full-width "，"), with a business scope (经营范围, a column the contract does not use)
+of N common Chinese characters after its columns (0: none; the header again, where a row repeats it);
+SRC's other files are linked (symlinks), not copied. Ingest reads such a file a chunk at a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import shutil
 import sys
 from pathlib import Path
@@ -55,14 +64,56 @@ def widen(src: Path, dest: Path, abstract_chars: int = 250, seed: int = 1) -> Pa
     return out
 
 
+SCOPE = "经营范围"
+# The scopes are cut from one random text of this many characters, at random places: as random as
+# drawing each, without an array of every character of every row.
+_SCOPE_POOL = 1 << 20
+
+
+def widen_firms(src: Path, dest: Path, scope_chars: int = 300, seed: int = 1) -> Path:
+    """Write DEST/firms.csv (see --firms-scope) and link SRC's other files; returns the firms file."""
+    from fintech_firms.tabular.reader import decode  # the demo's firms are GB18030: decoded as ingest does
+
+    source = src / "firms.csv"
+    if not source.is_file():
+        raise SystemExit(f"{src}: no firms.csv (a demo raw folder, from `firms demo-data`)")
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in sorted(src.iterdir()):
+        if path.is_file() and path.name != "firms.csv" and not (dest / path.name).exists():
+            (dest / path.name).symlink_to(path.resolve())
+    text = decode(source.read_bytes())[0]
+    rng = np.random.default_rng(seed)
+    pool = "".join(np.array(list(CHARACTERS))[rng.integers(0, len(CHARACTERS), _SCOPE_POOL)])
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = next(rows)
+    out = dest / "firms.csv"
+    with out.open("w", encoding="utf-8", newline="\n") as file:
+        file.write(",".join([*header, SCOPE] if scope_chars else header) + "\n")
+        for row in rows:
+            if any('"' in cell or "\n" in cell or "\r" in cell for cell in row):
+                raise SystemExit(f"{source}: a cell with a quote or a line break; not written as plain CSV")
+            cells = [cell.replace(",", "，") for cell in row]
+            if scope_chars and row:  # a row of blank cells stays blank
+                start = int(rng.integers(0, _SCOPE_POOL - scope_chars))
+                filled = any(cell.strip() for cell in row)
+                cells.append(SCOPE if row == header else pool[start:start + scope_chars] if filled else "")
+            file.write(",".join(cells) + "\n")
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("src", type=Path)
     parser.add_argument("dest", type=Path)
     parser.add_argument("--abstract-chars", type=int, default=250)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--firms-scope", type=int, default=None, metavar="N",
+                        help="widen the firms instead: UTF-8, plain, with a business scope of N characters")
     args = parser.parse_args(argv)
-    out = widen(args.src, args.dest, args.abstract_chars, args.seed)
+    if args.firms_scope is not None:
+        out = widen_firms(args.src, args.dest, args.firms_scope, args.seed)
+    else:
+        out = widen(args.src, args.dest, args.abstract_chars, args.seed)
     print(f"{out}: {out.stat().st_size / 1e6:,.0f} MB")
 
 

@@ -39,11 +39,16 @@ def test_the_firms_are_read_once_the_patents_start_and_the_others_after_the_firm
                                                                                  monkeypatch) -> None:
     raw = _raw(tmp_path)
     events: list[str] = []
-    read_input, first_line_header = pipeline._read_input, pipeline.first_line_header
+    read_input, first_line_header, read_chunks = pipeline._read_input, pipeline.first_line_header, pipeline.read_chunks
 
     def logged_read(path, spec, bytes_path=True):
         events.append(f"read {path.name}")
         return read_input(path, spec, bytes_path)
+
+    def logged_chunks(path, *args):
+        if path.name != "patents.csv":  # the firms, a chunk at a time (the patents: on their thread)
+            events.append(f"read {path.name}")
+        return read_chunks(path, *args)
 
     def logged_header(path, *args):
         if path.name == "patents.csv":
@@ -53,6 +58,7 @@ def test_the_firms_are_read_once_the_patents_start_and_the_others_after_the_firm
     with monkeypatch.context() as patch:
         patch.setattr(pipeline, "_read_input", logged_read)
         patch.setattr(pipeline, "first_line_header", logged_header)
+        patch.setattr(pipeline, "read_chunks", logged_chunks)
         later = ingest(raw, tmp_path / "later")
     assert events == ["patents started", "read firms.csv", "read financing.csv", "read hightech.csv"]
     with monkeypatch.context() as patch:

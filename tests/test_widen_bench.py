@@ -14,6 +14,7 @@ import pytest
 from fintech_firms.demo import folder as demo
 from fintech_firms.ingest import patents
 from fintech_firms.ingest.pipeline import ingest
+from fintech_firms.tabular.reader import read_table
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
@@ -63,3 +64,22 @@ def test_a_wide_export_gives_the_same_tables_in_chunks_of_any_size(folders, tmp_
     assert wide_q.select("source", "row", "reason").equals(narrow_q.select("source", "row", "reason"))
     patent_records = wide_q.filter(pl.col("source") == "patents.csv")["record"].to_list()
     assert patent_records and all(set(json.loads(r)) >= {"title", "abstract", "country"} for r in patent_records)
+
+
+def test_widened_firms_are_a_plain_utf8_export_with_a_business_scope(folders, tmp_path):
+    narrow, _ = folders
+    widen.main([str(narrow), str(tmp_path / "firms_wide"), "--firms-scope", "30"])
+    widen.main([str(narrow), str(tmp_path / "firms_narrow"), "--firms-scope", "0"])
+    data = (tmp_path / "firms_wide" / "firms.csv").read_bytes()
+    assert b'"' not in data and data.decode("utf-8")  # plain: the reader's chunked path takes it
+    before = read_table(narrow / "firms.csv", str)
+    wide = read_table(tmp_path / "firms_wide" / "firms.csv", str)
+    plain = read_table(tmp_path / "firms_narrow" / "firms.csv", str)
+    assert wide.columns == [*before.columns, "经营范围"] and plain.columns == before.columns
+    assert wide.frame["经营范围"].str.len_chars().unique().to_list() == [30]
+    # The same rows, a comma within a cell written as the full-width one.
+    expected = before.frame.with_columns(pl.col(c).str.replace_all(",", "，") for c in before.columns)
+    assert wide.frame.drop("经营范围").equals(expected) and plain.frame.equals(expected)
+    assert (tmp_path / "firms_wide" / "patents.csv").resolve() == (narrow / "patents.csv").resolve()
+    widen.main([str(narrow), str(tmp_path / "again"), "--firms-scope", "30"])
+    assert (tmp_path / "again" / "firms.csv").read_bytes() == data

@@ -9,6 +9,7 @@ definitions, as rules.patents.parse_app_numbers does with parse_app_no.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import polars as pl
@@ -40,8 +41,11 @@ class FirmsResult:
 
 
 def build_firms(
-    table: RawTable, ledger: Ledger, cities: CityMatcher, tracks: TrackMatcher, max_year: int
+    chunks: RawTable | Iterable[RawTable], ledger: Ledger, cities: CityMatcher, tracks: TrackMatcher, max_year: int
 ) -> FirmsResult:
+    """The firms of the firms file, given whole or as its chunks (tabular.reader.read_chunks): each
+    chunk is prepared on its own and only the columns the merge reads are kept of its usable rows, so
+    that a wide export's other columns (a business scope, say) never exist for the whole file."""
     rules = (
         Rule("uscc", {"uscc_ok": pl.Utf8, "uscc_error": pl.Utf8}, issue="uscc_error",
              distinct=lambda values: parse_usccs(values).rename({"uscc": "uscc_ok", "error": "uscc_error"})),
@@ -53,15 +57,14 @@ def build_firms(
                  {"date": "founded_date", "year": "founded_year", "error": "founded_error"}),
              issue="founded_error"),
     )
+    # Only the columns the merge reads (the rules' written values and errors are done with once their
+    # cell issues are taken), so that the copies the merge makes are of those alone.
     account, frame = prepare(
-        table, ledger,
+        chunks, ledger,
         ("firm_id", "uscc", "former_names", "province", "tracks", "rd_staff", "has_patent_transfer", "founded"),
-        rules, pl.when(pl.col("name").is_null()).then(pl.lit("missing name")))
-    del table  # its cells: `frame` has what the merge needs
+        rules, pl.when(pl.col("name").is_null()).then(pl.lit("missing name")), keep=(ROW, *_MERGED))
+    del chunks  # a whole table's cells: `frame` has what the merge needs
     height = frame.height
-    # Only the columns the merge reads (the rules' written values and errors are done with), so that
-    # the copies the merge makes are of those alone.
-    frame = frame.select(ROW, *_MERGED)
     if not frame[ROW].is_sorted():
         frame = frame.sort(ROW)
     held = [_firm_of_records(frame)]

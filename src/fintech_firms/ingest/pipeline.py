@@ -159,7 +159,9 @@ def build_tables(raw_dir: Path, options: IngestOptions, progress=Quiet(),
         with progress.step("Merging firms"):
             cities = CityMatcher(references["regions"].frame)
             tracks = TrackMatcher(references["tracks"].frame, "tracks.csv", options.fuzzy)
-            firms = build_firms(_take(raw, "firms", later), ledger, cities, tracks, year)
+            firms, firms_ledger = _build_firms(raw, later, cities, tracks, year)
+            ledger.absorb(firms_ledger)  # the first file: `ledger` holds nothing yet
+            del firms_ledger
             not_listed = firms.firms.filter(pl.col("region") == REGION_OTHER)["city"].value_counts()
             unknown_tracks = firms.tracks.filter(pl.col("track").is_null())["track_written"].value_counts()
             tables.add("firms", firms.firms, now=True)
@@ -279,6 +281,41 @@ def _link_others(raw: dict[str, RawTable], later: dict[str, Path], linker: Linke
             _take(raw, "financing", later), ledger, linker, investors, options.max_year)
         hightech, hightech_unlinked = build_hightech(_take(raw, "hightech", later), ledger, linker, options.max_year)
     return _Others(financing, financing_unlinked, hightech, hightech_unlinked, ledger)
+
+
+def _build_firms(raw: dict[str, RawTable], later: dict[str, Path], cities: CityMatcher, tracks: TrackMatcher,
+                 year: int) -> tuple[FirmsResult, Ledger]:
+    """build_firms over the firms file's chunks (read_chunks: a UTF-8 export a chunk at a time, so that
+    its columns the merge does not read never exist for the whole file); if they stop (NotStreamed),
+    over the file read whole, as _parse_patents does; with the ledger its records went to (its own:
+    those of a start dropped are dropped). A workbook, read up front, is one table."""
+    path = later.pop("firms", None)
+    if path is None:
+        own = Ledger()
+        return build_firms(_take(raw, "firms"), own, cities, tracks, year), own
+    spec = schema.FIRMS
+    head, chunks = read_chunks(path, _canonical(spec), set(spec.columns))
+    written, raw["firms"] = raw["firms"], head  # the report needs the file's name alone
+    try:
+        _check_again(head, written, spec)
+    except InputError:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+        raise
+    own = Ledger()
+    result: FirmsResult | None
+    try:
+        result = build_firms(chunks, own, cities, tracks, year)
+    except NotStreamed:
+        result = None  # what the chunks made is freed with the exception, at the end of this block
+    del chunks
+    if result is None:
+        holder = [_read_input(path, spec, bytes_path=False)]
+        _check_again(holder[0], written, spec)
+        own = Ledger()
+        result = build_firms(handed(holder), own, cities, tracks, year)
+    return result, own
 
 
 def _take(raw: dict[str, RawTable], stem: str, later: dict[str, Path] | None = None) -> RawTable:

@@ -12,7 +12,8 @@ of the kept rows held; its own merge of an application's records; `settle`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -71,11 +72,50 @@ class Staged:
     unlinked: pl.DataFrame  # input rows whose firm was not found, as (name, name_key)
 
 
-def prepare(table: RawTable, ledger: Ledger, optional: Sequence[str], rules: Sequence[Rule],
-            reason: pl.Expr | None, made: Sequence[pl.Expr] = ()) -> tuple[FileAccount, pl.DataFrame]:
+def prepare(chunks: RawTable | Iterable[RawTable], ledger: Ledger, optional: Sequence[str], rules: Sequence[Rule],
+            reason: pl.Expr | None, made: Sequence[pl.Expr] = (), keep: Sequence[str] | None = None
+            ) -> tuple[FileAccount, pl.DataFrame]:
     """Read, apply the rules, quarantine: the file's account and its usable rows, with the rules'
-    fields (and `made` from them), their cell issues recorded."""
-    account = ledger.open(table)
+    fields (and `made` from them), their cell issues recorded; only the columns `keep` (None: all).
+
+    `chunks` is the file as one table or as its chunks (tabular.reader.read_chunks), worked on one at a
+    time: a quarantined row keeps its whole record, and of the others only `keep` is held, so that a
+    wide file never exists whole beside what is made of it. The usable rows come out as one frame of one
+    chunk, and the cell issues go to the ledger rule by rule, each rule's from all chunks at once: as
+    the file read whole gives them."""
+    if isinstance(chunks, RawTable):
+        chunks = [chunks]
+    account: FileAccount | None = None
+    parts: list[pl.DataFrame] = []
+    issues: list[list[pl.DataFrame]] = [[] for _ in rules]
+    header: RawTable | None = None  # the file's name and headers, for the cell issues
+    for table in chunks:
+        if account is None:
+            account = ledger.open(table)
+        else:
+            ledger.read_more(account, table)
+        header = dataclasses.replace(table, frame=table.frame.clear(), rejected=[])
+        frame = _prepare_chunk(table, ledger, optional, rules, reason, made)
+        del table  # its cells: the chunk's usable rows are in `frame`
+        for rule, found in zip(rules, issues):
+            if rule.issue is not None:
+                found.append(frame.select(ROW, rule.column, rule.issue).filter(pl.col(rule.issue).is_not_null()))
+        parts.append(frame if keep is None else frame.select(keep))
+        del frame
+    if account is None or header is None:
+        raise RuntimeError("internal error: a file without a chunk")
+    # One chunk, as the file read whole gives it (and so the tables made of it, and their Parquet files).
+    frame = parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=True)
+    del parts
+    for rule, found in zip(rules, issues):
+        if rule.issue is not None:
+            ledger.cell_issues(header, rule.column, found[0] if len(found) == 1 else pl.concat(found), rule.issue)
+    return account, frame
+
+
+def _prepare_chunk(table: RawTable, ledger: Ledger, optional: Sequence[str], rules: Sequence[Rule],
+                   reason: pl.Expr | None, made: Sequence[pl.Expr]) -> pl.DataFrame:
+    """prepare's steps over one chunk, up to the cell issues: its usable rows, all columns."""
     frame = table.frame.with_columns(column_or_null(table.frame, c) for c in optional)
     for rule in rules:
         frame = rule.apply(frame)
@@ -83,10 +123,7 @@ def prepare(table: RawTable, ledger: Ledger, optional: Sequence[str], rules: Seq
         frame = frame.with_columns(made)
     if reason is not None:
         frame = quarantine(table, ledger, frame.with_columns(reason.alias(REASON)))
-    for rule in rules:
-        if rule.issue is not None:
-            ledger.cell_issues(table, rule.column, frame.filter(pl.col(rule.issue).is_not_null()), rule.issue)
-    return account, frame
+    return frame
 
 
 def quarantine(table: RawTable, ledger: Ledger, frame: pl.DataFrame) -> pl.DataFrame:
