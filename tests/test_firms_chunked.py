@@ -54,12 +54,18 @@ def _row(i: int) -> list[str]:
     return [name, uscc, CITY_NAMES[i % 5], TRACK_NAMES[i % 5], rd, transfer, founded, f"{SCOPE}{i}"]
 
 
-def _firms_file(path: Path, *, quote_at: int | None = None) -> Path:
+def _firms_file(path: Path, *, quote_at: int | None = None, bad_byte_at: int | None = None) -> Path:
     rows = [_row(i) for i in range(ROWS)]
     rows[REPEATED_HEADER_ROW - 1] = list(HEADER)
     if quote_at is not None:
         rows[quote_at - 1][3] = "大数据,云计算"  # written in quotes by the csv module
-    return write_csv(path, HEADER, rows)
+    write_csv(path, HEADER, rows)
+    if bad_byte_at is not None:  # a byte that is not UTF-8 at the end of that row's scope
+        scope = f",{SCOPE}{bad_byte_at - 1}".encode()
+        data = path.read_bytes()
+        assert data.count(scope + b"\n") == 1
+        path.write_bytes(data.replace(scope + b"\n", scope + b"\xff\n"))
+    return path
 
 
 def _built(path: Path, monkeypatch, *, chunk_bytes: int | None) -> tuple[FirmsResult, Ledger, list[int]]:
@@ -131,15 +137,24 @@ def test_chunks_give_what_the_whole_file_gives(tmp_path: Path, monkeypatch) -> N
         _assert_same(chunked[:2], whole[:2])
 
 
-def test_a_quote_past_the_first_chunk_reads_the_file_again_whole(tmp_path: Path, monkeypatch) -> None:
+def test_a_quote_past_the_first_chunk_is_read_in_its_chunk(tmp_path: Path, monkeypatch) -> None:
     path = _firms_file(tmp_path / "firms.csv", quote_at=ROWS - 10)
     whole = _built(path, monkeypatch, chunk_bytes=None)
     chunked = _built(path, monkeypatch, chunk_bytes=4096)
-    # Some chunks, then the whole file in one.
-    assert len(chunked[2]) > 2 and chunked[2][-1] == ROWS - 1 and sum(chunked[2][:-1]) < ROWS - 1
+    assert len(chunked[2]) > 2 and sum(chunked[2]) == ROWS - 1
     _assert_same(chunked[:2], whole[:2])
     tracks = whole[0].tracks.filter(pl.col("track_written") == "云计算")
     assert tracks.height > 0  # the quoted cell read as one: its tracks split as written
+
+
+def test_bad_bytes_past_the_first_chunk_read_the_file_again_whole(tmp_path: Path, monkeypatch) -> None:
+    path = _firms_file(tmp_path / "firms.csv", bad_byte_at=ROWS - 10)
+    whole = _built(path, monkeypatch, chunk_bytes=None)
+    chunked = _built(path, monkeypatch, chunk_bytes=4096)
+    # Some chunks, then the whole file in one.
+    assert len(chunked[2]) > 2 and chunked[2][-1] == ROWS - 2 and sum(chunked[2][:-1]) < ROWS - 2
+    _assert_same(chunked[:2], whole[:2])
+    assert (ROWS - 10, "invalid bytes for encoding utf-8") in whole[1].quarantine_frame().select("row", "reason").rows()
 
 
 def test_a_chunk_with_a_missing_required_column_is_refused(tmp_path: Path, monkeypatch) -> None:
