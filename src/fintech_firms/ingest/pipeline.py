@@ -294,15 +294,8 @@ def _build_firms(raw: dict[str, RawTable], later: dict[str, Path], cities: CityM
         own = Ledger()
         return build_firms(_take(raw, "firms"), own, cities, tracks, year), own
     spec = schema.FIRMS
-    head, chunks = read_chunks(path, _canonical(spec), set(spec.columns))
-    written, raw["firms"] = raw["firms"], head  # the report needs the file's name alone
-    try:
-        _check_again(head, written, spec)
-    except InputError:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
-        raise
+    written = raw["firms"]
+    raw["firms"], chunks = _checked_chunks(path, spec, written)  # the report needs the file's name alone
     own = Ledger()
     result: FirmsResult | None
     try:
@@ -383,6 +376,11 @@ def _read_inputs(raw_dir: Path, parse: Callable[[Callable[[], Iterator[RawTable]
 
 def _streamed(path: Path, spec: schema.FileSpec, head: RawTable) -> Iterator[RawTable]:
     """The chunks of a file whose header `head` was read from its first line (see _check_again)."""
+    return _checked_chunks(path, spec, head)[1]
+
+
+def _checked_chunks(path: Path, spec: schema.FileSpec, head: RawTable) -> tuple[RawTable, Iterator[RawTable]]:
+    """read_chunks of a file whose header `head` was read before (see _check_again)."""
     table, chunks = read_chunks(path, _canonical(spec), set(spec.columns))
     try:
         _check_again(table, head, spec)
@@ -391,7 +389,7 @@ def _streamed(path: Path, spec: schema.FileSpec, head: RawTable) -> Iterator[Raw
         if close is not None:
             close()
         raise
-    return chunks
+    return table, chunks
 
 
 def _check_again(table: RawTable, head: RawTable, spec: schema.FileSpec) -> None:

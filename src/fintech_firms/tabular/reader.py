@@ -319,16 +319,11 @@ def _read_quoted(text: str, delimiter: str, source: str, encoding: str, canonica
     except (pl.exceptions.PolarsError, ValueError):
         return None  # a ragged row: the csv module sets it aside
     del pieces
-    if frame.height != records or _longest_cell(frame) > MAX_CELL_CHARS:
-        return None
-    header = [v or "" for v in frame.row(0)]
-    if not any(h.strip() for h in header):
-        return None
-    written = _written(header)
-    headers, columns = _columns(source, header, encoding, canonical, known)
-    body = frame.slice(1).rename(dict(zip(frame.columns, columns)))
+    read = _header_and_body(frame, records, source, encoding, canonical, known)
     del frame
-    body = body.with_columns(pl.int_range(1, body.height + 1, dtype=pl.Int64).alias(ROW))
+    if read is None:
+        return None
+    headers, columns, written, body = read
     filled = pl.any_horizontal(_has_text(pl.col(c)) for c in columns)
     body = body.filter(filled & ~pl.col(ROW).is_in([row for row, _ in quoted_rows]))
     blank = records - 1 - len(quoted_rows) - body.height
@@ -345,6 +340,24 @@ def _read_quoted(text: str, delimiter: str, source: str, encoding: str, canonica
     table = RawTable(source, encoding, headers, columns, frame, checked.rejected, records - 1,
                      blank + checked.blank)
     return _without_repeated_header(table, written)
+
+
+def _header_and_body(frame: pl.DataFrame, records: int, source: str, encoding: str, canonical, known
+                     ) -> tuple[list[str], list[str], list[str], pl.DataFrame] | None:
+    """For a frame of the `records` records polars read (the header first): the headers, their
+    columns, the header as a data row repeating it reads, and the data rows named and numbered (ROW).
+    None when polars read another number of records (it dropped a blank line, say), a cell is over the
+    size limit (the csv module sets its row aside) or the first record is blank (the csv module would
+    take a later one for the header)."""
+    if frame.height != records or _longest_cell(frame) > MAX_CELL_CHARS:
+        return None
+    header = [v or "" for v in frame.row(0)]
+    if not any(h.strip() for h in header):
+        return None
+    headers, columns = _columns(source, header, encoding, canonical, known)
+    body = frame.slice(1).rename(dict(zip(frame.columns, columns)))
+    body = body.with_columns(pl.int_range(1, body.height + 1, dtype=pl.Int64).alias(ROW))
+    return headers, columns, _written(header), body
 
 
 def _quoted_fields(delimiter: str) -> re.Pattern[str]:
@@ -378,16 +391,11 @@ def _read_all_quoted(text: str, delimiter: str, source: str, encoding: str, cano
     if frame.height != records:
         # A record per line but for the line breaks inside quoted cells (unquoted ones hold none).
         records -= frame.select(pl.sum_horizontal(pl.all().str.count_matches("\n", literal=True).sum())).item()
-    if frame.height != records or _longest_cell(frame) > MAX_CELL_CHARS:
-        return None
-    header = [v or "" for v in frame.row(0)]
-    if not any(h.strip() for h in header):
-        return None
-    written = _written(header)
-    headers, columns = _columns(source, header, encoding, canonical, known)
-    body = frame.slice(1).rename(dict(zip(frame.columns, columns)))
+    read = _header_and_body(frame, records, source, encoding, canonical, known)
     del frame
-    body = body.with_columns(pl.int_range(1, body.height + 1, dtype=pl.Int64).alias(ROW))
+    if read is None:
+        return None
+    headers, columns, written, body = read
     body = body.filter(pl.any_horizontal(_has_text(pl.col(c)) for c in columns))
     table = RawTable(source, encoding, headers, columns, _trimmed(body, columns), [], records - 1,
                      records - 1 - body.height)
