@@ -285,7 +285,7 @@ def _link_others(raw: dict[str, RawTable], later: dict[str, Path], linker: Linke
 
 def _build_firms(raw: dict[str, RawTable], later: dict[str, Path], cities: CityMatcher, tracks: TrackMatcher,
                  year: int) -> tuple[FirmsResult, Ledger]:
-    """build_firms over the firms file's chunks (read_chunks: a UTF-8 export a chunk at a time, so that
+    """build_firms over the firms file's chunks (read_chunks: a CSV it streams a chunk at a time, so that
     its columns the merge does not read never exist for the whole file); if they stop (NotStreamed),
     over the file read whole, as _parse_patents does; with the ledger its records went to (its own:
     those of a start dropped are dropped). A workbook, read up front, is one table."""

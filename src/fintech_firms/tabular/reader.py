@@ -434,7 +434,7 @@ def _read_streamed(path: Path, canonical, known) -> RawTable | None:
     _read_plain's tests read the same on the bytes: b'"' and b"\r" are only ever those characters,
     and lines end at b"\n"; a chunk ends after a b"\n", so no test straddles two chunks. polars
     refuses bytes that are not UTF-8, which tells whether the file is. GB18030 never puts b"\n" inside
-    a character, so a chunk of its lines decodes as it does within the whole file (_as_utf8).
+    a character, so a chunk of its lines decodes as it does within the whole file (_decoded).
     """
     started = _start_chunks(path, canonical, known)
     if started is None:
@@ -512,16 +512,19 @@ def _reads_as_utf8(data: bytes) -> bool:
     return True
 
 
-def _decoded(data: bytes, encoding: str) -> str:
-    """A chunk of lines of a GB18030 file as _decode's text of the whole file holds them: only when
-    the chunk is GB18030 throughout and has no line that _mixed takes for UTF-8 (the whole file
-    would then be read line by line in two encodings); else _NotPlain."""
-    if _has_utf8_looking_line(data):
+def _decoded(data: bytes, encoding: str, first: bool) -> str:
+    """A chunk of lines (the file's `first`, or a later one) as _decode's text of the whole file holds
+    them; _NotPlain when it is not so: bytes invalid in `encoding` (the text path keeps them and sets
+    their rows aside), or, in GB18030, a line that _mixed takes for UTF-8 (the whole file would then be
+    read line by line in two encodings)."""
+    if encoding.startswith("utf-8"):
+        encoding = "utf-8-sig" if first else "utf-8"  # the file's BOM, which _decode drops
+    elif _has_utf8_looking_line(data):
         raise _NotPlain
     try:
         return data.decode(encoding)
     except UnicodeDecodeError:
-        raise _NotPlain from None  # bad bytes: the text path keeps them and sets their rows aside
+        raise _NotPlain from None
 
 
 def _plain_frames(file, data: bytes, delimiter: str, encoding: str, schema: pl.Schema
@@ -530,9 +533,13 @@ def _plain_frames(file, data: bytes, delimiter: str, encoding: str, schema: pl.S
     with `data`, the first chunk's bytes, and the later ones parsed to `schema`, the header line's;
     a chunk of a GB18030 file is decoded (_decoded) and encoded in UTF-8 for polars. A chunk with a
     quote character comes as its text, for _read_quoted. Raises _NotPlain at a chunk that is not for
-    the bytes path (a cell longer than MAX_CELL_CHARS included)."""
+    the bytes path (a cell longer than MAX_CELL_CHARS included).
+
+    GB18030 never puts a byte below 0x30 inside a character, so the checks for quotes, NULs, carriage
+    returns and information separators read its bytes as they read UTF-8's."""
     first = True
     utf8 = encoding.startswith("utf-8")
+    bom = _BOM if utf8 else "\ufeff".encode(encoding)
     # A row of \x1c-\x1f alone (str.strip() strips them, polars' strip_chars() does not) is blank for
     # _read_quoted and the csv module but not for a chunk polars reads: in a file that has both kinds
     # of chunk, the text path would read some chunks otherwise.
@@ -540,23 +547,17 @@ def _plain_frames(file, data: bytes, delimiter: str, encoding: str, schema: pl.S
     while data:
         if b'"' in data:
             data = _whole_records(file, data)
-        text = None if utf8 else _decoded(data, encoding)
-        # A BOM starting a later chunk: polars would drop it (the first chunk's is the file's).
-        if (_not_plain(data, b"\x00", b"\r", b"\r\n", _BOM, first) if text is None
-                else _not_plain(text, "\x00", "\r", "\r\n", "\ufeff", first)):
-            raise _NotPlain
+        if (b"\x00" in data or (not first and data.startswith(bom))
+                or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n"))):
+            raise _NotPlain  # a BOM starting a later chunk: polars would drop it
         piece: pl.DataFrame | str
-        if text is not None and '"' in text:
-            piece = text
-        elif text is None and b'"' in data:
-            try:
-                piece = data.decode("utf-8-sig" if first else "utf-8")
-            except UnicodeDecodeError:
-                raise _NotPlain from None
+        if b'"' in data:
+            quoted = True
+            piece = _decoded(data, encoding, first)
         else:
-            separators = separators or _has_separators(data if text is None else text)
-            if text is not None:
-                data, text = text.encode("utf-8"), None
+            separators = separators or any(c in data for c in b"\x1c\x1d\x1e\x1f")
+            if not utf8:
+                data = _decoded(data, encoding, first).encode("utf-8")
             try:
                 piece = pl.read_csv(
                     data, has_header=False, separator=delimiter, quote_char=None, infer_schema=False,
@@ -568,11 +569,10 @@ def _plain_frames(file, data: bytes, delimiter: str, encoding: str, schema: pl.S
                 raise _NotPlain
             if _longest_cell(piece) > MAX_CELL_CHARS:
                 raise _NotPlain  # the text path words the error
-        quoted = quoted or isinstance(piece, str)
         if quoted and separators:
             raise _NotPlain
         first = False
-        del data, text  # not held while the caller works on the frame
+        del data  # not held while the caller works on the frame
         yield piece
         del piece
         data = _read_lines(file, _CHUNK)
@@ -600,20 +600,6 @@ def _whole_records(file, data: bytes) -> bytes:
         more.append(line)
         open_cell = line.count(b'"') % 2 == 0
     return data + b"".join(more)
-
-
-def _has_separators(chunk: bytes | str) -> bool:
-    """Whether the chunk holds an information separator (\x1c-\x1f)."""
-    if isinstance(chunk, str):
-        return any(c in chunk for c in "\x1c\x1d\x1e\x1f")
-    return any(c in chunk for c in (b"\x1c", b"\x1d", b"\x1e", b"\x1f"))
-
-
-def _not_plain(chunk, nul, cr, crlf, bom, first: bool) -> bool:
-    """Whether a chunk (bytes or text, with the characters to look for in its kind) holds a NUL or a
-    lone carriage return, or starts with a BOM when it is not the file's first."""
-    return (nul in chunk or (not first and chunk.startswith(bom))
-            or (cr in chunk and chunk.count(cr) != chunk.count(crlf)))
 
 
 def _read_lines(file, size: int) -> bytes:
