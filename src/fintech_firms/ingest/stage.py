@@ -90,10 +90,7 @@ def prepare(chunks: RawTable | Iterable[RawTable], ledger: Ledger, optional: Seq
     issues: list[list[pl.DataFrame]] = [[] for _ in rules]
     header: RawTable | None = None  # the file's name and headers, for the cell issues
     for table in chunks:
-        if account is None:
-            account = ledger.open(table)
-        else:
-            ledger.read_more(account, table)
+        account = ledger.read_chunk(account, table)
         header = dataclasses.replace(table, frame=table.frame.clear(), rejected=[])
         frame = _prepare_chunk(table, ledger, optional, rules, reason, made)
         del table  # its cells: the chunk's usable rows are in `frame`
