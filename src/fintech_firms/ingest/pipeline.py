@@ -289,6 +289,13 @@ def _link_others(raw: dict[str, RawTable], later: dict[str, Path], linker: Linke
     return _Others(financing, financing_unlinked, hightech, hightech_unlinked, ledger)
 
 
+_Built = TypeVar("_Built")  # what a step builds from a file's chunks
+
+
+def _nothing() -> None:
+    pass
+
+
 def _build_firms(raw: dict[str, RawTable], later: dict[str, Path], cities: CityMatcher, tracks: TrackMatcher,
                  year: int) -> tuple[FirmsResult, Ledger]:
     """build_firms over the firms file's chunks (_build_later: a CSV that read_chunks streams goes a
@@ -319,13 +326,6 @@ def _build_later(raw: dict[str, RawTable], later: dict[str, Path], stem: str,
         return table
 
     return _chunked_or_whole(opened, build, whole)
-
-
-_Built = TypeVar("_Built")
-
-
-def _nothing() -> None:
-    pass
 
 
 def _chunked_or_whole(opened: Callable[[], Iterator[RawTable]], build: Callable[[Iterator[RawTable], Ledger], _Built],
