@@ -2,6 +2,7 @@
 
     python benchmarks/widen.py SRC DEST [--abstract-chars 250] [--seed 1]
     python benchmarks/widen.py SRC DEST --firms-scope 300 [--seed 1]
+    python benchmarks/widen.py SRC DEST --financing-scope 500 [--seed 1]
 
 Real patent exports carry a title, an abstract, inventors and more beside the columns ingest reads;
 the demo's patents.csv has only those. DEST gets SRC's files, and a patents.csv whose rows are SRC's
@@ -16,6 +17,8 @@ in UTF-8 as a plain export (no quoted cell: a comma inside a cell, which the dem
 written as the full-width "，"), with a business scope (经营范围, a column the contract does not use)
 of N common Chinese characters after its columns (0: none; the header again, where a row repeats it);
 SRC's other files are linked (symlinks), not copied. Ingest reads such a file a chunk at a time.
+With --financing-scope N the same is done to financing.csv, with a description (项目介绍) of N
+characters.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ def widen(src: Path, dest: Path, abstract_chars: int = 250, seed: int = 1) -> Pa
 
 
 SCOPE = "经营范围"
+DESCRIPTION = "项目介绍"  # a financing export's description of the firm or the round
 # The scopes are cut from one random text of this many characters, at random places: as random as
 # drawing each, without an array of every character of every row.
 _SCOPE_POOL = 1 << 20
@@ -72,31 +76,42 @@ _SCOPE_POOL = 1 << 20
 
 def widen_firms(src: Path, dest: Path, scope_chars: int = 300, seed: int = 1) -> Path:
     """Write DEST/firms.csv (see --firms-scope) and link SRC's other files; returns the firms file."""
+    return _widen_file(src, dest, "firms", SCOPE, scope_chars, seed)
+
+
+def widen_financing(src: Path, dest: Path, description_chars: int = 500, seed: int = 1) -> Path:
+    """Write DEST/financing.csv (see --financing-scope) and link SRC's other files; returns it."""
+    return _widen_file(src, dest, "financing", DESCRIPTION, description_chars, seed)
+
+
+def _widen_file(src: Path, dest: Path, stem: str, column: str, chars: int, seed: int) -> Path:
+    """DEST/{stem}.csv: SRC's in UTF-8 as a plain export, with `column` of `chars` common characters
+    after its columns (0: none); SRC's other files linked."""
     from fintech_firms.tabular.reader import decode  # the demo's firms are GB18030: decoded as ingest does
 
-    source = src / "firms.csv"
+    source = src / f"{stem}.csv"
     if not source.is_file():
-        raise SystemExit(f"{src}: no firms.csv (a demo raw folder, from `firms demo-data`)")
+        raise SystemExit(f"{src}: no {stem}.csv (a demo raw folder, from `firms demo-data`)")
     dest.mkdir(parents=True, exist_ok=True)
     for path in sorted(src.iterdir()):
-        if path.is_file() and path.name != "firms.csv" and not (dest / path.name).exists():
+        if path.is_file() and path.name != source.name and not (dest / path.name).exists():
             (dest / path.name).symlink_to(path.resolve())
     text = decode(source.read_bytes())[0]
     rng = np.random.default_rng(seed)
     pool = "".join(np.array(list(CHARACTERS))[rng.integers(0, len(CHARACTERS), _SCOPE_POOL)])
     rows = csv.reader(io.StringIO(text, newline=""))
     header = next(rows)
-    out = dest / "firms.csv"
+    out = dest / source.name
     with out.open("w", encoding="utf-8", newline="\n") as file:
-        file.write(",".join([*header, SCOPE] if scope_chars else header) + "\n")
+        file.write(",".join([*header, column] if chars else header) + "\n")
         for row in rows:
             if any('"' in cell or "\n" in cell or "\r" in cell for cell in row):
                 raise SystemExit(f"{source}: a cell with a quote or a line break; not written as plain CSV")
             cells = [cell.replace(",", "，") for cell in row]
-            if scope_chars and row:  # a row of blank cells stays blank
-                start = int(rng.integers(0, _SCOPE_POOL - scope_chars))
+            if chars and row:  # a row of blank cells stays blank
+                start = int(rng.integers(0, _SCOPE_POOL - chars))
                 filled = any(cell.strip() for cell in row)
-                cells.append(SCOPE if row == header else pool[start:start + scope_chars] if filled else "")
+                cells.append(column if row == header else pool[start:start + chars] if filled else "")
             file.write(",".join(cells) + "\n")
     return out
 
@@ -109,9 +124,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--firms-scope", type=int, default=None, metavar="N",
                         help="widen the firms instead: UTF-8, plain, with a business scope of N characters")
+    parser.add_argument("--financing-scope", type=int, default=None, metavar="N",
+                        help="widen the financing instead: UTF-8, plain, with a description of N characters")
     args = parser.parse_args(argv)
+    if args.firms_scope is not None and args.financing_scope is not None:
+        parser.error("--firms-scope and --financing-scope widen one file each: give one")
     if args.firms_scope is not None:
         out = widen_firms(args.src, args.dest, args.firms_scope, args.seed)
+    elif args.financing_scope is not None:
+        out = widen_financing(args.src, args.dest, args.financing_scope, args.seed)
     else:
         out = widen(args.src, args.dest, args.abstract_chars, args.seed)
     print(f"{out}: {out.stat().st_size / 1e6:,.0f} MB")

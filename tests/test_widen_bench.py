@@ -83,3 +83,29 @@ def test_widened_firms_are_a_plain_utf8_export_with_a_business_scope(folders, tm
     assert (tmp_path / "firms_wide" / "patents.csv").resolve() == (narrow / "patents.csv").resolve()
     widen.main([str(narrow), str(tmp_path / "again"), "--firms-scope", "30"])
     assert (tmp_path / "again" / "firms.csv").read_bytes() == data
+
+
+def test_widened_financing_is_a_plain_utf8_export_with_a_description(folders, tmp_path):
+    narrow, _ = folders
+    widen.main([str(narrow), str(tmp_path / "wide"), "--financing-scope", "40"])
+    data = (tmp_path / "wide" / "financing.csv").read_bytes()
+    assert b'"' not in data and data.decode("utf-8")  # plain: the reader's chunked path takes it
+    before = read_table(narrow / "financing.csv", str)
+    wide = read_table(tmp_path / "wide" / "financing.csv", str)
+    assert wide.columns == [*before.columns, "项目介绍"]
+    assert wide.frame["项目介绍"].str.len_chars().unique().to_list() == [40]
+    expected = before.frame.with_columns(pl.col(c).str.replace_all(",", "，") for c in before.columns)
+    assert wide.frame.drop("项目介绍").equals(expected)
+    assert (tmp_path / "wide" / "firms.csv").resolve() == (narrow / "firms.csv").resolve()
+    # The description changes no table (no financing row is quarantined at this scale).
+    ingest(narrow, tmp_path / "narrow_out")
+    ingest(tmp_path / "wide", tmp_path / "wide_out")
+    for name in ("financing", "hightech", "firms", "quarantine", "cell_issues"):
+        file = f"{name}.parquet"
+        assert (tmp_path / "wide_out" / file).read_bytes() == (tmp_path / "narrow_out" / file).read_bytes(), name
+
+
+def test_widen_takes_one_file_to_widen(folders, tmp_path):
+    narrow, _ = folders
+    with pytest.raises(SystemExit):
+        widen.main([str(narrow), str(tmp_path / "x"), "--firms-scope", "3", "--financing-scope", "3"])

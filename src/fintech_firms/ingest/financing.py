@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import polars as pl
 
 from ..rules.names import normalize_names, split_lists
@@ -42,10 +44,11 @@ def _stage(max_year: int) -> Stage:
 
 
 def build_financing(
-    table: RawTable, ledger: Ledger, linker: Linker, investors: InvestorMatcher, max_year: int
+    chunks: RawTable | Iterable[RawTable], ledger: Ledger, linker: Linker, investors: InvestorMatcher, max_year: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The deduplicated table, and the input rows left unlinked (for the report)."""
-    staged = run_stage(table, ledger, linker, _stage(max_year))
+    """The deduplicated table, and the input rows left unlinked (for the report). `chunks`: the file
+    whole or as its chunks (tabular.reader.read_chunks; stage.run_stage)."""
+    staged = run_stage(chunks, ledger, linker, _stage(max_year))
     events = staged.events
 
     lead_names = _names(events, "lead_investors")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import polars as pl
 
 from ..rules.certs import cert_years
@@ -41,10 +43,11 @@ def _stage(max_year: int) -> Stage:
 
 
 def build_hightech(
-    table: RawTable, ledger: Ledger, linker: Linker, max_year: int
+    chunks: RawTable | Iterable[RawTable], ledger: Ledger, linker: Linker, max_year: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The deduplicated table, and the input rows left unlinked (for the report)."""
-    staged = run_stage(table, ledger, linker, _stage(max_year))
+    """The deduplicated table, and the input rows left unlinked (for the report). `chunks`: the file
+    whole or as its chunks (tabular.reader.read_chunks; stage.run_stage)."""
+    staged = run_stage(chunks, ledger, linker, _stage(max_year))
     deduplicated = staged.events.select(
         "firm_id", "name", pl.col("uscc_key").alias("uscc"), "cert_no",
         pl.col("date_value").alias("issue_date"), "issue_year",

@@ -73,6 +73,14 @@ class Ledger:
             ))
             account.quarantined.update(r.reason for r in table.rejected)
 
+    def read_chunk(self, account: FileAccount | None, table: RawTable) -> FileAccount:
+        """The file's account with `table`, the next of its chunks, counted: opened on the first chunk
+        (`account` None), read_more on the others."""
+        if account is None:
+            return self.open(table)
+        self.read_more(account, table)
+        return account
+
     def absorb(self, other: Ledger) -> None:
         """Take over what `other` recorded: a file worked on in a ledger of its own, so that its
         records can be dropped if the work on it starts over (see tabular.reader.NotStreamed)."""

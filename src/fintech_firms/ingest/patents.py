@@ -308,10 +308,7 @@ def _chunked(pieces: Iterator[RawTable], ledger: Ledger, steps: _Steps, beside: 
     account: FileAccount | None = None
     held: list[pl.DataFrame] = []  # rows drawn from `pieces` and not yet worked on: fewer than CHUNK_ROWS
     for piece in pieces:
-        if account is None:
-            account = ledger.open(piece)
-        else:
-            ledger.read_more(account, piece)
+        account = ledger.read_chunk(account, piece)
         # The ledger needs the table's name and headers, not its cells: the raw cells are held only
         # by `held`, and go once they are worked on.
         table = dataclasses.replace(piece, frame=piece.frame.clear())

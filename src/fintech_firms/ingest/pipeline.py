@@ -8,6 +8,7 @@ import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -275,51 +276,90 @@ def _index_names(firms: FirmsResult, options: IngestOptions, overrides: Override
 def _link_others(raw: dict[str, RawTable], later: dict[str, Path], linker: Linker, references: dict,
                  options: IngestOptions, progress) -> _Others:
     investors = InvestorMatcher(references["top_vc"].frame, options.fuzzy)
+    year = options.max_year
     with progress.step("Financing and certificates"):
         ledger = Ledger()
-        financing, financing_unlinked = build_financing(
-            _take(raw, "financing", later), ledger, linker, investors, options.max_year)
-        hightech, hightech_unlinked = build_hightech(_take(raw, "hightech", later), ledger, linker, options.max_year)
+        (financing, financing_unlinked), own = _build_later(
+            raw, later, "financing", lambda chunks, own: build_financing(chunks, own, linker, investors, year))
+        ledger.absorb(own)  # the first file of `ledger`: as if its records had gone there
+        (hightech, hightech_unlinked), own = _build_later(
+            raw, later, "hightech", lambda chunks, own: build_hightech(chunks, own, linker, year))
+        ledger.absorb(own)
+        del own
     return _Others(financing, financing_unlinked, hightech, hightech_unlinked, ledger)
+
+
+_Built = TypeVar("_Built")  # what a step builds from a file's chunks
+
+
+def _nothing() -> None:
+    pass
 
 
 def _build_firms(raw: dict[str, RawTable], later: dict[str, Path], cities: CityMatcher, tracks: TrackMatcher,
                  year: int) -> tuple[FirmsResult, Ledger]:
-    """build_firms over the firms file's chunks (read_chunks: a CSV it streams a chunk at a time, so that
-    its columns the merge does not read never exist for the whole file); if they stop (NotStreamed),
-    over the file read whole, as _parse_patents does; with the ledger its records went to (its own:
-    those of a start dropped are dropped). A workbook, read up front, is one table."""
-    path = later.pop("firms", None)
+    """build_firms over the firms file's chunks (_build_later: a CSV that read_chunks streams goes a
+    chunk at a time, so that its columns the merge does not read never exist for the whole file)."""
+    return _build_later(raw, later, "firms", lambda chunks, own: build_firms(chunks, own, cities, tracks, year))
+
+
+def _build_later(raw: dict[str, RawTable], later: dict[str, Path], stem: str,
+                 build: Callable[[Iterator[RawTable], Ledger], _Built]) -> tuple[_Built, Ledger]:
+    """`build(chunks, ledger)` over the chunks of the file `stem` of LATER, read when its step comes
+    (read_chunks: a CSV it streams a chunk at a time; if they stop, the file read whole, _chunked_or_whole);
+    with the ledger its records went to (its own). A file not in `later` (a workbook, read up front;
+    a file not provided) is one table, taken from `raw` (_take)."""
+    path = later.pop(stem, None)
     if path is None:
         own = Ledger()
-        return build_firms(_take(raw, "firms"), own, cities, tracks, year), own
-    spec = schema.FIRMS
-    written = raw["firms"]
-    raw["firms"], chunks = _checked_chunks(path, spec, written)  # the report needs the file's name alone
+        return build(handed([_take(raw, stem)]), own), own
+    spec = next(s for s in schema.INPUT_FILES if s.stem == stem)
+    written = raw[stem]
+
+    def opened() -> Iterator[RawTable]:
+        raw[stem], chunks = _checked_chunks(path, spec, written)  # the report needs the file's name alone
+        return chunks
+
+    def whole() -> RawTable:
+        table = _read_input(path, spec, bytes_path=False)
+        _check_again(table, written, spec)
+        return table
+
+    return _chunked_or_whole(opened, build, whole)
+
+
+def _chunked_or_whole(opened: Callable[[], Iterator[RawTable]], build: Callable[[Iterator[RawTable], Ledger], _Built],
+                      whole: Callable[[], RawTable], check: Callable[[], None] = _nothing) -> tuple[_Built, Ledger]:
+    """`build(chunks, ledger)` over a file's chunks (from `opened()`: tabular.reader.read_chunks); if
+    they stop (NotStreamed), over the file read whole (`whole()`, on the text path), into a fresh
+    ledger: the records of the start dropped are dropped. Returns the result and the ledger its records
+    went to. `check` is called before the chunks are opened and before the file is read whole
+    (overlap.Background: it stops the work once the ingest has failed).
+
+    Memory: the chunks are opened here and held here alone (the caller hands what opens them, not
+    them), so that they, and what was made of them, are freed before the file is read whole; the
+    whole table is held by `build` alone once drawn (reader.handed)."""
     own = Ledger()
-    result: FirmsResult | None
+    result: _Built | None
+    check()
+    chunks = opened()
     try:
-        result = build_firms(chunks, own, cities, tracks, year)
+        result = build(chunks, own)
     except NotStreamed:
         result = None  # what the chunks made is freed with the exception, at the end of this block
     del chunks
     if result is None:
-        holder = [_read_input(path, spec, bytes_path=False)]
-        _check_again(holder[0], written, spec)
+        check()
+        holder = [whole()]
         own = Ledger()
-        result = build_firms(handed(holder), own, cities, tracks, year)
+        result = build(handed(holder), own)
     return result, own
 
 
-def _take(raw: dict[str, RawTable], stem: str, later: dict[str, Path] | None = None) -> RawTable:
-    """The table for the step that builds from it (read now if it is one of `later`). `raw` keeps a
-    copy without the cells (the report needs only the file's name and counts), so that the raw cells,
-    gigabytes at ten million patent rows, are freed as soon as that step is done with them."""
-    path = later.pop(stem, None) if later else None
-    if path is not None:
-        spec = next(s for s in schema.INPUT_FILES if s.stem == stem)
-        header, raw[stem] = raw[stem], _read_input(path, spec)
-        _check_again(raw[stem], header, spec)
+def _take(raw: dict[str, RawTable], stem: str) -> RawTable:
+    """The table for the step that builds from it. `raw` keeps a copy without the cells (the report
+    needs only the file's name and counts), so that the raw cells are freed as soon as that step is
+    done with them."""
     table = raw[stem]
     raw[stem] = dataclasses.replace(table, frame=table.frame.clear())
     return table
@@ -327,10 +367,10 @@ def _take(raw: dict[str, RawTable], stem: str, later: dict[str, Path] | None = N
 
 # Read a chunk at a time while they are worked on (tabular.reader.read_chunks), not whole with the others.
 STREAMED = ("patents",)
-# Read when their step comes; their headers are checked up front all the same. The firms, so that the
-# patents (after them in INPUT_FILES) start being parsed on their thread at once, not after the firms
-# file is read (1.9 s at scale 10); financing and certificates, so that their cells (a few times the
-# files' size) are not held while the firms are merged.
+# Read when their step comes, a chunk at a time as well (_build_later); their headers are checked up
+# front all the same. The firms, so that the patents (after them in INPUT_FILES) start being parsed on
+# their thread at once, not after the firms file is read (1.9 s at scale 10); financing and
+# certificates, so that their cells are not held while the firms are merged.
 LATER = ("firms", "financing", "hightech")
 
 
@@ -339,7 +379,7 @@ def _read_inputs(raw_dir: Path, parse: Callable[[Callable[[], Iterator[RawTable]
     """The raw tables, each checked to have its required columns; the patents file (the largest by far)
     only up to its header: what opens its rows, a chunk at a time, is handed to `parse` as soon as the
     header is checked; the files of LATER read as CSV only up to their header too (read_header: their tables have
-    no rows here): their paths are returned, for _take to read them whole when their step comes."""
+    no rows here): their paths are returned, for _build_later to read them when their step comes."""
     tables: dict[str, RawTable] = {}
     later: dict[str, Path] = {}
     for spec in schema.INPUT_FILES:
@@ -364,8 +404,8 @@ def _read_inputs(raw_dir: Path, parse: Callable[[Callable[[], Iterator[RawTable]
             continue
         elif spec.stem in LATER and path.suffix.lower() != ".xlsx":
             # Only the header is read now (from the first line, when that is plain), to be checked; the
-            # file is read whole when its step comes. Not a workbook: reading its sheet costs seconds,
-            # so it is read once, now.
+            # rows when its step comes. Not a workbook: reading its sheet costs seconds, so it is read
+            # once, now.
             tables[spec.stem] = read_header(path, _canonical(spec), set(spec.columns))
             later[spec.stem] = path
         else:
@@ -419,30 +459,22 @@ def _check_required(table: RawTable, spec: schema.FileSpec) -> None:
 def _parse_patents(raw_dir: Path, opened: Callable[[], Iterator[RawTable]], year: int, progress,
                    check: Callable[[], None], found: LinksAsParsed) -> tuple[PatentsResult, Ledger]:
     """build_patents over the file's chunks (from `opened()`, on this thread); if they stop
-    (NotStreamed), over the file read whole; with
-    the ledger its records went to (its own: those of a start dropped are dropped). `check` is called
-    before each chunk is read (overlap.Background: it stops the work once the ingest has failed);
-    `found` is handed the applicant keys as they are found."""
+    (NotStreamed), over the file read whole (_chunked_or_whole); with the ledger its records went to
+    (its own: those of a start dropped are dropped). `check` is called before each chunk is read
+    (overlap.Background: it stops the work once the ingest has failed); `found` is handed the
+    applicant keys as they are found."""
+    spec = schema.PATENTS
+
+    def whole() -> RawTable:
+        path = find_file(raw_dir, spec.stem)
+        assert path is not None
+        table = _read_input(path, spec, bytes_path=False)
+        _check_required(table, spec)
+        return table
+
     with progress.step("Parsing patents"):
-        own = Ledger()
-        result: PatentsResult | None
-        check()
-        chunks = opened()
-        try:
-            result = build_patents(checked(chunks, check), own, year, found.add)
-        except NotStreamed:
-            result = None  # what the chunks made is freed with the exception, at the end of this block
-        del chunks
-        if result is None:
-            check()
-            spec = schema.PATENTS
-            path = find_file(raw_dir, spec.stem)
-            assert path is not None
-            holder = [_read_input(path, spec, bytes_path=False)]
-            _check_required(holder[0], spec)
-            own = Ledger()
-            result = build_patents(handed(holder), own, year, found.add)
-        return result, own
+        return _chunked_or_whole(lambda: checked(opened(), check),
+                                 lambda chunks, own: build_patents(chunks, own, year, found.add), whole, check)
 
 
 def _report(raw_dir, options, references, ledger: Ledger, heights: dict[str, int], links: dict[str, dict],

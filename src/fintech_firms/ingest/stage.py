@@ -13,13 +13,13 @@ of the kept rows held; its own merge of an application's records; `settle`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
 from ..frames import DType
-from ..tabular.reader import ROW, RawTable
+from ..tabular.reader import ROW, RawTable, handed
 from .columns import beside, column_or_null, map_distinct
 from .ledger import FileAccount, Ledger
 from .linking import Linker, attach_links, firm_identity, unlinked_rows, with_name_keys
@@ -90,10 +90,7 @@ def prepare(chunks: RawTable | Iterable[RawTable], ledger: Ledger, optional: Seq
     issues: list[list[pl.DataFrame]] = [[] for _ in rules]
     header: RawTable | None = None  # the file's name and headers, for the cell issues
     for table in chunks:
-        if account is None:
-            account = ledger.open(table)
-        else:
-            ledger.read_more(account, table)
+        account = ledger.read_chunk(account, table)
         header = dataclasses.replace(table, frame=table.frame.clear(), rejected=[])
         frame = _prepare_chunk(table, ledger, optional, rules, reason, made)
         del table  # its cells: the chunk's usable rows are in `frame`
@@ -146,10 +143,17 @@ def settle(account: FileAccount, rows: int, kept: int) -> None:
     account.merged_duplicates = rows - kept
 
 
-def run_stage(table: RawTable, ledger: Ledger, linker: Linker, stage: Stage) -> Staged:
-    """The file's events, deduplicated, and its unlinked rows; every row accounted for in `ledger`."""
-    account, frame = prepare(table, ledger, stage.optional, stage.rules, stage.reason, stage.made)
-    frame = link(table, ledger, frame, linker, stage.name)
+def run_stage(chunks: RawTable | Iterable[RawTable], ledger: Ledger, linker: Linker, stage: Stage) -> Staged:
+    """The file's events, deduplicated, and its unlinked rows; every row accounted for in `ledger`.
+    `chunks`: the file as one table or as its chunks (tabular.reader.read_chunks): of each chunk's
+    usable rows only the columns the later steps read are held (prepare's `keep`)."""
+    header: list[RawTable] = []  # the file's name and headers, for the cell issues of `link`
+    pieces = _headed(chunks, header)
+    del chunks  # a whole table is held by `pieces` until it is drawn, and then by prepare alone
+    account, frame = prepare(pieces, ledger, stage.optional, stage.rules, stage.reason, stage.made,
+                             keep=_carried(stage))
+    del pieces
+    frame = link(header[0], ledger, frame, linker, stage.name)
     frame = frame.with_columns(firm_identity().alias("who"), *stage.derived).sort(ROW)
     events = frame.group_by(*stage.keys, maintain_order=True).agg(
         *(pl.col(c).drop_nulls().first() for c in stage.first),
@@ -159,3 +163,27 @@ def run_stage(table: RawTable, ledger: Ledger, linker: Linker, stage: Stage) -> 
     )
     settle(account, frame.height, events.height)
     return Staged(events, unlinked_rows(frame, stage.name))
+
+
+def _headed(chunks: RawTable | Iterable[RawTable], header: list[RawTable]) -> Iterator[RawTable]:
+    """The chunks, each handed on and not held; `header` gets the first's name and headers (no cells)."""
+    pieces = handed([chunks]) if isinstance(chunks, RawTable) else iter(chunks)
+    del chunks
+    for table in pieces:
+        if not header:
+            header.append(dataclasses.replace(table, frame=table.frame.clear(), rejected=[]))
+        held = [table]
+        del table
+        yield held.pop()  # held by the caller alone from here, as reader.handed hands them
+
+
+def _carried(stage: Stage) -> tuple[str, ...]:
+    """The columns of the prepared rows that link, the derived columns, the keys, `first` and `lists`
+    read: the others (a file's columns the contract does not use, a written date once parsed, the
+    rules' errors once the reason is made) are dropped chunk by chunk. What prepare makes: the row
+    number, the optional columns, the rules' columns and fields, `made`."""
+    read = {stage.name, "uscc", *stage.keys, *stage.first, *stage.lists}
+    read.update(name for expr in stage.derived for name in expr.meta.root_names())
+    prepared = [*stage.optional, *(r.column for r in stage.rules), *(f for r in stage.rules for f in r.fields),
+                *(expr.meta.output_name() for expr in stage.made)]
+    return (ROW, *(c for c in dict.fromkeys(prepared) if c in read))

@@ -661,7 +661,7 @@ def read_header(path: Path, canonical, known: set[str] | frozenset = frozenset()
 
     The first line is decoded on its own: in a file that is not in one encoding throughout (a damaged
     UTF-8 file that reads as GB18030 whole, say), read_table may decode it otherwise. A caller that reads
-    the rows later takes the columns of that reading (ingest.pipeline._take checks them again then)."""
+    the rows later takes the columns of that reading (ingest.pipeline._check_again checks them then)."""
     head = first_line_header(path, canonical, known)
     if head is not None:
         return head
