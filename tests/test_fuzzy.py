@@ -55,8 +55,9 @@ def brute_force(queries, choices, keys, options):
 # of 4 whose keys are hashed into 6 bits (collisions by the dozen: they may only add candidates). The
 # tuples' index is searched through a sample of every _SAMPLE_STEP-th entry (_search): "blocks of 2"
 # makes its blocks as small as they go, so that a key's run spans many blocks and lookups land at
-# every place of a block and on its edges, here with colliding keys too; "one block" makes the whole
-# index one block (a sample of one entry), as a small index is.
+# every place of a block and on its edges, here with colliding keys too, and a batch's lookups are
+# made 3 at a time (_PIECE); "one block" makes the whole index one block (a sample of one entry), as a
+# small index is.
 WAYS = ["characters", "triples", "quadruples", "quintuples", "hashed", "hashed, blocks of 2", "one block"]
 STEPS = {"hashed, blocks of 2": 2, "one block": 2**16}
 
@@ -70,7 +71,8 @@ def _hashed_key(ranks, vocab, bits):
 def _way(way):
     """The way's key function and sample step, while its index is built (on first use) and read."""
     with patch.object(fuzzy, "_tuple_key", _hashed_key if way.startswith("hashed") else _tuple_key), \
-            patch.object(fuzzy, "_SAMPLE_STEP", STEPS.get(way, fuzzy._SAMPLE_STEP)):
+            patch.object(fuzzy, "_SAMPLE_STEP", STEPS.get(way, fuzzy._SAMPLE_STEP)), \
+            patch.object(fuzzy, "_PIECE", 3 if way == "hashed, blocks of 2" else fuzzy._PIECE):
         yield
 
 

@@ -110,6 +110,8 @@ _PLAIN_PAGES_FROM = 64 << 20
 # key's holders counted from the first _LOOK (_count_below).
 _SAMPLE_STEP = 256
 _LOOK = 8
+# Lookups made at once (_Tuples.pairs).
+_PIECE = 2048
 # madvise: fault every page of a mapping in at once (Linux 5.14; mmap does not name it before Python 3.13).
 _MADV_POPULATE_WRITE = 23
 
@@ -461,8 +463,13 @@ class _Tuples:
         # Sorted first: numpy's binary search then starts each value where the last one ended.
         by_lo = np.argsort(lo)
         lo, hi, asker = lo[by_lo], hi[by_lo], asker[by_lo]
-        begin = self.search(lo)
-        count = _count_below(self._padded, begin, hi, search=self.search)
+        # In pieces: the temporaries of a piece (a few arrays of _PIECE values, _LOOK times more in
+        # _count_below) stay in the caches, where a batch's 100k lookups at once spill them.
+        begin, count = np.empty_like(lo), np.empty_like(lo)
+        for first in range(0, lo.size, _PIECE):
+            part = slice(first, first + _PIECE)
+            begin[part] = self.search(lo[part])
+            count[part] = _count_below(self._padded, begin[part], hi[part], search=self.search)
         # The holders of each wanted key, self.packed[begin:begin + count] % span, all at once.
         total = int(count.sum())
         at = np.repeat(begin - (np.cumsum(count) - count), count) + np.arange(total)
