@@ -57,7 +57,7 @@ def brute_force(queries, choices, keys, options):
 # makes its blocks as small as they go, so that a key's run spans many blocks and lookups land at
 # every place of a block and on its edges, here with colliding keys too, and a batch's lookups are
 # made 3 at a time (_PIECE); "one block" makes the whole index one block (a sample of one entry), as a
-# small index is.
+# small index is, and puts the pairs through step 7 5 at a time (_PAIRS_PIECE).
 WAYS = ["characters", "triples", "quadruples", "quintuples", "hashed", "hashed, blocks of 2", "one block"]
 STEPS = {"hashed, blocks of 2": 2, "one block": 2**16}
 
@@ -72,7 +72,8 @@ def _way(way):
     """The way's key function and sample step, while its index is built (on first use) and read."""
     with patch.object(fuzzy, "_tuple_key", _hashed_key if way.startswith("hashed") else _tuple_key), \
             patch.object(fuzzy, "_SAMPLE_STEP", STEPS.get(way, fuzzy._SAMPLE_STEP)), \
-            patch.object(fuzzy, "_PIECE", 3 if way == "hashed, blocks of 2" else fuzzy._PIECE):
+            patch.object(fuzzy, "_PIECE", 3 if way == "hashed, blocks of 2" else fuzzy._PIECE), \
+            patch.object(fuzzy, "_PAIRS_PIECE", 5 if way == "one block" else fuzzy._PAIRS_PIECE):
         yield
 
 

@@ -39,7 +39,9 @@ cannot lose a pair scoring at or above the cut-off c (c > 0; c <= 0 keeps every 
    which (n - m(l) + k never grows with l) are the window's lengths up to some L_j. The index holds
    (tuple key, choice) pairs as single integers, sorted, so the holders of a key are a run ascending
    by choice, that is by length: a query reads, for each tuple, only its holders of lengths first..L_j
-   (two binary searches). Reading more (a superset) adds candidates, never loses one.
+   (a search for the run's first holder at length `first`, then a count of those before L_j; the
+   search goes through a sample of every 256th entry, `_search`). Reading more (a superset) adds
+   candidates, never loses one.
    A tuple's key is its k ranks as digits in base V (the number of tokens) when V**k fits the key's
    bits, else a hash of them: equal tuples have equal keys either way, and two tuples sharing a
    hashed key only make a choice a candidate it need not be. k is 4 at the cut-offs ingest and review
@@ -112,6 +114,8 @@ _SAMPLE_STEP = 256
 _LOOK = 8
 # Lookups made at once (_Tuples.pairs).
 _PIECE = 2048
+# Candidate pairs put through step 7 at once (_batch_pairs): a few arrays of that many stay in the caches.
+_PAIRS_PIECE = 16384
 # madvise: fault every page of a mapping in at once (Linux 5.14; mmap does not name it before Python 3.13).
 _MADV_POPULATE_WRITE = 23
 
@@ -240,9 +244,15 @@ class ChoiceIndex:
         found = pair_q.size
         if cutoff > 0:
             masks = _masks(rows.owner, rows.code, rows.chars, len(queries))
-            keep = _may_share_enough(
-                np.asarray(sizes, dtype=np.int64)[pair_q], self.lengths[pair_c], cutoff,
-                masks[0][pair_q], masks[1][pair_q], self.masks[0][pair_c], self.masks[1][pair_c])
+            n = np.asarray(sizes, dtype=np.int64)
+            # In pieces (_PAIRS_PIECE), as the lookups: a batch's pairs run to hundreds of thousands, and
+            # the dozen temporaries of step 7 over all of them at once spill the caches.
+            keep = np.empty(found, dtype=bool)
+            for piece in range(0, found, _PAIRS_PIECE):
+                part = slice(piece, piece + _PAIRS_PIECE)
+                q, c = pair_q[part], pair_c[part]
+                keep[part] = _may_share_enough(
+                    n[q], self.lengths[c], cutoff, masks[0][q], masks[1][q], self.masks[0][c], self.masks[1][c])
             pair_q, pair_c = pair_q[keep], pair_c[keep]
         # One sort of single integers orders the pairs and drops those found twice (by two tuples).
         span = self.size
