@@ -1,6 +1,8 @@
 """The blocked fuzzy matcher must give exactly what scoring every pair would give."""
 
+import mmap
 import random
+from contextlib import contextmanager
 from unittest.mock import patch
 
 import numpy as np
@@ -19,6 +21,7 @@ from fintech_firms.rules.fuzzy import (
     _count_below,
     _masks,
     _query_rows,
+    _search,
     _tokens,
     _tuple_key,
     match_best,
@@ -49,8 +52,14 @@ def brute_force(queries, choices, keys, options):
 
 
 # The ways candidates are found: characters (steps 4-5), tuples of 3, 4 or 5 tokens (step 6), and tuples
-# of 4 whose keys are hashed into 6 bits (collisions by the dozen: they may only add candidates).
-WAYS = ["characters", "triples", "quadruples", "quintuples", "hashed"]
+# of 4 whose keys are hashed into 6 bits (collisions by the dozen: they may only add candidates). The
+# tuples' index is searched through a sample of every _SAMPLE_STEP-th entry (_search): "blocks of 2"
+# makes its blocks as small as they go, so that a key's run spans many blocks and lookups land at
+# every place of a block and on its edges, here with colliding keys too, and a batch's lookups are
+# made 3 at a time (_PIECE); "one block" makes the whole index one block (a sample of one entry), as a
+# small index is, and puts the pairs through step 7 5 at a time (_PAIRS_PIECE).
+WAYS = ["characters", "triples", "quadruples", "quintuples", "hashed", "hashed, blocks of 2", "one block"]
+STEPS = {"hashed, blocks of 2": 2, "one block": 2**16}
 
 
 def _hashed_key(ranks, vocab, bits):
@@ -58,26 +67,36 @@ def _hashed_key(ranks, vocab, bits):
     return _tuple_key(ranks, 2**40, 6)
 
 
+@contextmanager
+def _way(way):
+    """The way's key function and sample step, while its index is built (on first use) and read."""
+    with patch.object(fuzzy, "_tuple_key", _hashed_key if way.startswith("hashed") else _tuple_key), \
+            patch.object(fuzzy, "_SAMPLE_STEP", STEPS.get(way, fuzzy._SAMPLE_STEP)), \
+            patch.object(fuzzy, "_PIECE", 3 if way == "hashed, blocks of 2" else fuzzy._PIECE), \
+            patch.object(fuzzy, "_PAIRS_PIECE", 5 if way == "one block" else fuzzy._PAIRS_PIECE):
+        yield
+
+
 def make_index(way, choices, keys):
-    with patch.object(fuzzy, "_tuple_key", _hashed_key if way == "hashed" else _tuple_key):
+    with _way(way):
         if way == "characters":
             return ChoiceIndex(choices, keys, tuples=False)
-        k = {"triples": 3, "quadruples": 4, "quintuples": 5, "hashed": 4}[way]
+        k = {"triples": 3, "quintuples": 5}.get(way, 4)
         return ChoiceIndex(choices, keys, tuples=True, tuple_size=k)
 
 
 def candidate_pairs(way, index, queries, cutoff):
-    with patch.object(fuzzy, "_tuple_key", _hashed_key if way == "hashed" else _tuple_key):
+    with _way(way):
         return [(int(q), int(c)) for pq, pc in index.candidate_pairs(queries, cutoff) for q, c in zip(pq, pc)]
 
 
 def candidates(way, index, query, cutoff):
-    with patch.object(fuzzy, "_tuple_key", _hashed_key if way == "hashed" else _tuple_key):
+    with _way(way):
         return index.candidates(query, cutoff).tolist()
 
 
 def matched(way, queries, index, options):
-    with patch.object(fuzzy, "_tuple_key", _hashed_key if way == "hashed" else _tuple_key):
+    with _way(way):
         return match_best(queries, index, options)
 
 
@@ -307,12 +326,49 @@ def test_tuple_keys_are_equal_for_equal_tuples_and_exact_when_they_fit(tuples):
 def test_count_below_equals_two_binary_searches(values, bounds, look):
     # What _Tuples.pairs reads of a key's run: the entries from lo's place that are below hi, none when
     # hi <= lo; read from a few values on, with a binary search only where they are all below hi.
+    # The index is followed by `look` values above every bound (its padding).
     packed = np.sort(np.asarray(values, dtype=np.int64))
+    padded = np.concatenate([packed, np.full(look, np.iinfo(np.int64).max)])
     lo = np.asarray([a for a, _ in bounds], dtype=np.int64)
     hi = np.asarray([b for _, b in bounds], dtype=np.int64)
     begin = np.searchsorted(packed, lo)
     expected = np.maximum(np.searchsorted(packed, hi) - begin, 0)
-    assert _count_below(packed, begin, hi, look).tolist() == expected.tolist()
+    assert _count_below(padded, begin, hi, look).tolist() == expected.tolist()
+    # The same with the binary search in two levels, as the index makes it.
+    sample = packed[::2]
+    assert _count_below(padded, begin, hi, look, lambda v: _search(padded, sample, 2, v)).tolist() == \
+        expected.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.integers(0, 60), max_size=80),
+    needles=st.lists(st.integers(-2, 62), min_size=1, max_size=40),
+    shift=st.integers(0, 7),
+)
+def test_the_two_level_search_equals_a_binary_search(values, needles, shift):
+    # _search finds a value's place through every step-th entry, then by halving in one block: the same
+    # place as a binary search over the whole array, whether the index is empty, shorter than a block,
+    # a run of equal values crosses blocks, or a value is below or above every entry.
+    step = 2**shift
+    packed = np.sort(np.asarray(values, dtype=np.int64))
+    padded = np.concatenate([packed, np.full(step, np.iinfo(np.int64).max)])
+    x = np.asarray(needles, dtype=np.int64)
+    assert _search(padded, packed[::step].copy(), step, x).tolist() == np.searchsorted(packed, x).tolist()
+
+
+def test_the_index_is_searched_in_two_levels():
+    # A key's holders are found through the sample: the index's own searches equal binary searches over
+    # it, at sample steps from 1 (every entry) to one step larger than the index.
+    rng = random.Random(3)
+    firms = ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(6, 14))) for _ in range(400)]
+    for step in (1, 4, 256, 2**20):
+        with patch.object(fuzzy, "_SAMPLE_STEP", step):
+            tuples = ChoiceIndex(firms, list(range(len(firms))), tuples=True, tuple_size=4)._tuples(87.0)
+        packed = tuples.packed
+        assert packed.size > 1000 and tuples._sample.size == -(-packed.size // step)
+        x = np.concatenate([packed[::7], packed[::5] + 1, packed[::3] - 1, [-1, 0, packed[-1] + 5]])
+        assert tuples.search(x).tolist() == np.searchsorted(packed, x).tolist()
 
 
 def test_the_index_in_plain_pages_is_the_same_index():
@@ -324,8 +380,8 @@ def test_the_index_in_plain_pages_is_the_same_index():
     plain = ChoiceIndex(firms, list(range(len(firms))), tuples=True, tuple_size=4)
     with patch.object(fuzzy, "_PLAIN_PAGES_FROM", 0):
         mapped = ChoiceIndex(firms, list(range(len(firms))), tuples=True, tuple_size=4)
-        assert not mapped._tuples(87.0).packed.flags.owndata  # a view of the mapped memory
-    assert plain._tuples(87.0).packed.flags.owndata
+        assert isinstance(mapped._tuples(87.0)._padded.base.obj, mmap.mmap)  # a view of the mapped memory
+    assert plain._tuples(87.0)._padded.flags.owndata
     assert mapped._tuples(87.0).packed.tolist() == plain._tuples(87.0).packed.tolist()
     assert mapped._tuples(87.0).packed.size > 0
     options = FuzzyOptions(workers=1)

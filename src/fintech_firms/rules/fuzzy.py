@@ -39,7 +39,9 @@ cannot lose a pair scoring at or above the cut-off c (c > 0; c <= 0 keeps every 
    which (n - m(l) + k never grows with l) are the window's lengths up to some L_j. The index holds
    (tuple key, choice) pairs as single integers, sorted, so the holders of a key are a run ascending
    by choice, that is by length: a query reads, for each tuple, only its holders of lengths first..L_j
-   (two binary searches). Reading more (a superset) adds candidates, never loses one.
+   (a search for the run's first holder at length `first`, then a count of those before L_j; the
+   search goes through a sample of every 256th entry, `_search`). Reading more (a superset) adds
+   candidates, never loses one.
    A tuple's key is its k ranks as digits in base V (the number of tokens) when V**k fits the key's
    bits, else a hash of them: equal tuples have equal keys either way, and two tuples sharing a
    hashed key only make a choice a candidate it need not be. k is 4 at the cut-offs ingest and review
@@ -106,6 +108,16 @@ _EMPTY = np.empty(0, dtype=np.int64)
 _OWNERS_PER_CHUNK = 1 << 16
 # From this many bytes on, the tuples' index is held in plain pages (_fresh_int64).
 _PLAIN_PAGES_FROM = 64 << 20
+# The tuples' index is searched through every _SAMPLE_STEP-th entry (a power of 2; _search), and a
+# key's holders counted from the first _LOOK (_count_below).
+_SAMPLE_STEP = 256
+_LOOK = 8
+# Lookups made at once (_Tuples.pairs).
+_PIECE = 2048
+# Candidate pairs put through step 7 at once (_batch_pairs): a few arrays of that many stay in the caches.
+_PAIRS_PIECE = 16384
+# madvise: fault every page of a mapping in at once (Linux 5.14; mmap does not name it before Python 3.13).
+_MADV_POPULATE_WRITE = 23
 
 
 @dataclass(frozen=True)
@@ -232,9 +244,15 @@ class ChoiceIndex:
         found = pair_q.size
         if cutoff > 0:
             masks = _masks(rows.owner, rows.code, rows.chars, len(queries))
-            keep = _may_share_enough(
-                np.asarray(sizes, dtype=np.int64)[pair_q], self.lengths[pair_c], cutoff,
-                masks[0][pair_q], masks[1][pair_q], self.masks[0][pair_c], self.masks[1][pair_c])
+            n = np.asarray(sizes, dtype=np.int64)
+            # In pieces (_PAIRS_PIECE), as the lookups: a batch's pairs run to hundreds of thousands, and
+            # the dozen temporaries of step 7 over all of them at once spill the caches.
+            keep = np.empty(found, dtype=bool)
+            for piece in range(0, found, _PAIRS_PIECE):
+                part = slice(piece, piece + _PAIRS_PIECE)
+                q, c = pair_q[part], pair_c[part]
+                keep[part] = _may_share_enough(
+                    n[q], self.lengths[c], cutoff, masks[0][q], masks[1][q], self.masks[0][c], self.masks[1][c])
             pair_q, pair_c = pair_q[keep], pair_c[keep]
         # One sort of single integers orders the pairs and drops those found twice (by two tuples).
         span = self.size
@@ -396,7 +414,13 @@ class _Tuples:
         lengths_present, first = np.unique(lengths, return_index=True)
         ends = np.append(first[1:], lengths.size)
         sizes = [math.comb(int(prefix[ln]), k) * int(e - f) for ln, f, e in zip(lengths_present, first, ends)]
-        packed = _fresh_int64(sum(sizes))
+        total = sum(sizes)
+        # After the index, values above every entry, which the lookups may read past its end (_search
+        # reads up to a step - 1 places past the block it searches; _count_below, _LOOK places from a run).
+        self._step = _SAMPLE_STEP
+        padded = _fresh_int64(total + max(self._step, _LOOK))
+        padded[total:] = np.iinfo(np.int64).max
+        packed = padded[:total]
         at, row = 0, 0
         for ln, f, e in zip(lengths_present.tolist(), first.tolist(), ends.tolist()):
             for lo in range(f, e, _OWNERS_PER_CHUNK):
@@ -416,6 +440,13 @@ class _Tuples:
         # of lengths by two binary searches.
         packed.sort()
         self.packed = packed
+        self._padded = padded
+        # Every step-th entry: a copy small enough to stay in the caches (_search).
+        self._sample = packed[::self._step].copy()
+
+    def search(self, values: np.ndarray) -> np.ndarray:
+        """np.searchsorted(self.packed, values), in two levels (_search)."""
+        return _search(self._padded, self._sample, self._step, values)
 
     def pairs(self, owner: np.ndarray, token: np.ndarray, prefix: np.ndarray, start: np.ndarray,
               stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -442,8 +473,13 @@ class _Tuples:
         # Sorted first: numpy's binary search then starts each value where the last one ended.
         by_lo = np.argsort(lo)
         lo, hi, asker = lo[by_lo], hi[by_lo], asker[by_lo]
-        begin = np.searchsorted(self.packed, lo)
-        count = _count_below(self.packed, begin, hi)
+        # In pieces: the temporaries of a piece (a few arrays of _PIECE values, _LOOK times more in
+        # _count_below) stay in the caches, where a batch's 100k lookups at once spill them.
+        begin, count = np.empty_like(lo), np.empty_like(lo)
+        for first in range(0, lo.size, _PIECE):
+            part = slice(first, first + _PIECE)
+            begin[part] = self.search(lo[part])
+            count[part] = _count_below(self._padded, begin[part], hi[part], search=self.search)
         # The holders of each wanted key, self.packed[begin:begin + count] % span, all at once.
         total = int(count.sum())
         at = np.repeat(begin - (np.cumsum(count) - count), count) + np.arange(total)
@@ -457,30 +493,59 @@ def _fresh_int64(count: int) -> np.ndarray:
     memory to make them (transparent huge pages with defrag "madvise", as on the machine measured), a
     process that has churned through gigabytes, as an ingest has by the time it indexes the firm names,
     waits on that compaction while it first writes the array: 0.65 CPU-s for the 26M values of the
-    scale-10 demo against 0.18 in plain pages (docs/linking.md#speed)."""
+    scale-10 demo against 0.18 in plain pages (docs/linking.md#speed). The mapping is private (shared
+    anonymous memory is the kernel's shmem, slower to fault), and its pages are faulted in by one call
+    (MADV_POPULATE_WRITE) instead of one trap per 4 KB page as the array is first written: 0.16 -> 0.08
+    CPU-s for 26M values on the machine measured. Kernels without it fault them as they are written."""
     size = count * 8
     if size < _PLAIN_PAGES_FROM or not hasattr(mmap, "MADV_NOHUGEPAGE"):
         return np.empty(count, dtype=np.int64)
-    memory = mmap.mmap(-1, size)
+    memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
     memory.madvise(mmap.MADV_NOHUGEPAGE)
+    try:
+        memory.madvise(_MADV_POPULATE_WRITE)
+    except OSError:
+        pass
     return np.frombuffer(memory, dtype=np.int64)
 
 
-def _count_below(packed: np.ndarray, begin: np.ndarray, hi: np.ndarray, look: int = 8) -> np.ndarray:
-    """For each i, how many of packed[begin[i]:] are below hi[i] (packed ascending): the same as
-    searchsorted(packed, hi) - begin, at least 0. Most keys' runs in a window of lengths are short, so
-    the first `look` values from begin (a cache line or two) are read and compared; only where all of
-    them are below hi is the rest found by binary search, whose random reads of the whole index cost
-    more than the reading (half the lookups' time at 2.4M names)."""
-    if not packed.size:
-        return np.zeros(begin.size, dtype=np.int64)
-    at = begin[:, None] + np.arange(look)
-    below = (packed[np.minimum(at, packed.size - 1)] < hi[:, None]) & (at < packed.size)
-    count = below.sum(axis=1)
+def _count_below(padded: np.ndarray, begin: np.ndarray, hi: np.ndarray, look: int = _LOOK,
+                 search: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """For each i, how many of padded[begin[i]:] are below hi[i], for `padded` ascending and ending in
+    at least `look` values not below any hi (the index and its padding, _Tuples): the same as
+    searchsorted(padded, hi) - begin, at least 0. Most keys' runs in a window of lengths are short, so
+    the first `look` values from begin (a cache line or two) are read and compared (the padding keeps
+    them inside the array); only where all of them are below hi is the rest found by binary search
+    (`search`: np.searchsorted(padded, values) by other means, as _Tuples.search), whose random reads
+    of the whole index cost more than the reading (half the lookups' time at 2.4M names)."""
+    count = np.count_nonzero(padded[begin[:, None] + np.arange(look)] < hi[:, None], axis=1)
     full = np.flatnonzero(count == look)
     if full.size:
-        count[full] = np.searchsorted(packed, hi[full]) - begin[full]
+        count[full] = (search(hi[full]) if search else np.searchsorted(padded, hi[full])) - begin[full]
     return count
+
+
+def _search(padded: np.ndarray, sample: np.ndarray, step: int, values: np.ndarray) -> np.ndarray:
+    """np.searchsorted(packed, values) (the first place whose entry is not below each value), for
+    `packed` ascending, given as `padded`: packed followed by at least step - 1 values above all of
+    the values, with `sample` = packed[::step] and `step` a power of 2.
+
+    A binary search over the whole index misses the caches at most of its levels, one after the other
+    (255 ns a lookup in 26M entries, 321 in 78M). Here numpy's search runs in the sample (N / 256
+    entries: 0.8 MB at 26M, 2.4 at 78M), which finds the block of _SAMPLE_STEP entries holding the
+    answer; then the place in the block by halving, over all the values at once (numpy operations
+    on the batch), so the reads of the large array for different values overlap. Where sample[i] is
+    the first sample entry not below v, the answer lies in ((i - 1) * step, i * step]; for i = 0 it
+    is 0. Probes read at most step - 1 places past the block, within the padding."""
+    found = np.searchsorted(sample, values)
+    # The last place known to be below the value (-1: none), then halvings of the block after it.
+    below = np.maximum((found - 1) * step, -1)
+    half = step >> 1
+    while half:
+        probe = below + half
+        below = np.where(padded[probe] < values, probe, below)
+        half >>= 1
+    return below + 1
 
 
 def _query_tuples(rank: np.ndarray, owner: np.ndarray, room: np.ndarray, k: int, vocab: int, bits: int
