@@ -133,3 +133,33 @@ def test_attach_links_gives_each_row_its_own_keys_links(uscc):
     expected = attach_links(frame, linker(), "name_key", uscc)
     assert expected["firm_id"].to_list() == [1, 1 if uscc else None, 1, 1 if uscc else None, None, 1, None]
     assert expected.select("row", "name_key", "uscc_key").equals(frame)
+
+
+def test_the_names_step_keeps_only_rows_of_the_same_name_and_falls_back_to_the_text():
+    # link_frame finds a name's row by its 64-bit hash, then checks the row's name. Forced here: a
+    # firm's name (A) stored under the hash of a name no firm carries must not link that name to A's
+    # firm; and with the hashes set aside (as when two firms' names share one) the text join decides.
+    names = [A, "甲网络有限公司", "张三", B, "旧名有限公司", None, ""]
+    frame = pl.DataFrame({"name": names, "uscc": [None] * len(names)}, schema={"name": pl.Utf8, "uscc": pl.Utf8})
+    scalar = linker(threshold=101.0)
+    want = scalar.link_all([(n, None) for n in names])
+    decided = [Link(*row) for row in linker(threshold=101.0).link_frame(frame)
+               .select("firm_id", "link_method", "link_score", "unlinked").rows()]
+    assert decided == [want[(n, None)] for n in names]
+    assert decided[2] == Link(None, None, None, NO_MATCH)
+
+    colliding = linker(threshold=101.0)
+    colliding._name_frame()
+    assert colliding._hashes is not None
+    stranger = pl.Series(["张三"]).hash().item()
+    colliding._hashes = colliding._hashes.with_columns(
+        pl.when(colliding._names["name"] == A).then(pl.lit(stranger, dtype=pl.UInt64)).otherwise("_hash")
+        .alias("_hash"))
+    got = colliding.link_frame(frame)
+    assert got["firm_id"].to_list()[2] is None and got["unlinked"].to_list()[2] == NO_MATCH
+
+    text = linker(threshold=101.0)
+    text._name_frame()
+    text._hashes = None
+    assert [Link(*row) for row in text.link_frame(frame).select(
+        "firm_id", "link_method", "link_score", "unlinked").rows()] == decided
