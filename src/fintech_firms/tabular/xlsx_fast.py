@@ -254,8 +254,10 @@ def _row_count(xml: bytes) -> int | None:
     """The r of the last <row>, or None if there is no row, a row without a plain r="N" (openpyxl
     counts those) or rows out of order (openpyxl skips a row that goes back)."""
     start, end = xml.find(b"<sheetData"), xml.rfind(b"</sheetData>")
-    numbers = _ROW_NUMBER.findall(xml, start, end)
-    if not numbers or len(numbers) != xml.count(b"<row", start, end):
+    # one pass: every "<row" gives one item, its r or b"" (a "<row" without a plain r="N", which the
+    # old pair of passes, the row numbers and a count of "<row", turned down as a count mismatch)
+    numbers = _ROW.findall(xml, start, end)
+    if not numbers or b"" in numbers:
         return None
     numbers = list(map(int, numbers))
     if any(a >= b for a, b in itertools.pairwise(numbers)):
@@ -263,7 +265,7 @@ def _row_count(xml: bytes) -> int | None:
     return numbers[-1]
 
 
-_ROW_NUMBER = re.compile(rb'<row\s[^>]*?\br="([0-9]+)"')
+_ROW = re.compile(rb'<row(?:\s[^>]*?\br="([0-9]+)")?')
 # A cell that is not a shared, inline or formula string (calamine reads those): with the usual
 # attributes and a lone cached value, or else with any attributes and content. The first lookahead
 # turns down the usual string cell quickly, the second any other.
@@ -339,7 +341,7 @@ def _xml_is_plain(xml: bytes, root: bytes) -> bool:
         parser.Parse(xml, True)
     except (xml_parser.ExpatError, _Refused):
         return False
-    spaced = xml.translate(_SPACES)
+    spaced = _spaced(xml, root)
     for match in _T_LEADING_SPACE.finditer(spaced):
         if _calamine_trims(spaced, match.start()):
             return False
@@ -349,6 +351,22 @@ def _xml_is_plain(xml: bytes, root: bytes) -> bool:
             return False
         end = spaced.rfind(b" </t>", 0, end)
     return True
+
+
+def _spaced(xml: bytes, root: bytes) -> bytes:
+    """xml with tabs, CRs and LFs as spaces, or xml itself when the searches of _xml_is_plain find the
+    same in both: a part written without them after its root's start (most; one byte each is looked
+    for at memchr speed), and no "<t" or "/t" before that start. Then every match of those searches
+    starts at or past the root's "<", where both are the same bytes (no "<t" or "</t>" can begin
+    before it or reach across it, its "<" being followed by the root's name), and what _calamine_trims
+    reads before such a match (<is>, <si>) holds no space. A copy of the sheet (0.35 s at 359 MB)
+    saved."""
+    root_start = xml.find(b"<" + root)
+    head = xml[:root_start]
+    if (root_start < 0 or b"<t" in head or b"/t" in head
+            or any(xml.find(space, root_start) != -1 for space in (b"\t", b"\r", b"\n"))):
+        return xml.translate(_SPACES)
+    return xml
 
 
 class _Refused(Exception):
