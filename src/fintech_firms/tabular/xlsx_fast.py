@@ -140,9 +140,12 @@ _TWO_LETTER_REF = re.compile(rb'r="[A-Z]{2}[0-9]')
 _LETTERS_REF = re.compile(rb'r="[A-Z]{2}')
 
 
-def _dense_enough(xml: bytes, height: int) -> bool:
+def _dense_enough(xml: bytes, height: int, piece: int = 1 << 24) -> bool:
     """Whether calamine's dense grid (rows x columns) stays within 32 cells per cell the sheet holds
-    (or 4 million): a few stray cells far from the data are left to openpyxl."""
+    (or 4 million): a few stray cells far from the data are left to openpyxl. The usual cells are
+    counted a piece (16 MiB) at a time until there are enough, most often in the first few pieces
+    (calamine waits for this answer): pieces never count more than the whole does (a cell split by
+    their seam is missed), and if they do not reach the bound, the whole is counted as before."""
     if height > EXCEL_MAX_ROWS:
         return False
     lettered = _LETTERS_REF.search(xml) is not None
@@ -150,6 +153,13 @@ def _dense_enough(xml: bytes, height: int) -> bool:
         return False
     width = 702 if lettered and _TWO_LETTER_REF.search(xml) and _TWO_LETTER_CELL.search(xml) else 26
     grid = height * width
+    if grid <= 1 << 22:
+        return True
+    cells = 0
+    for start in range(0, len(xml), piece):
+        cells += xml.count(b"<c ", start, start + piece)
+        if grid <= 32 * cells:
+            return True
     cells = xml.count(b"<c ")  # the usual cell; the other two spellings are counted only if needed
     if grid <= max(32 * cells, 1 << 22):
         return True
