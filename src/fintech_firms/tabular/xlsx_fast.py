@@ -351,6 +351,11 @@ def _xml_is_plain(xml: bytes, root: bytes) -> bool:
         parser.Parse(xml, True)
     except (xml_parser.ExpatError, _Refused):
         return False
+    return _no_trimmed_text(xml, root)
+
+
+def _no_trimmed_text(xml: bytes, root: bytes) -> bool:
+    """Whether calamine's trimming of <t> elements leaves every text as openpyxl reads it."""
     spaced = _spaced(xml, root)
     for match in _T_LEADING_SPACE.finditer(spaced):
         if _calamine_trims(spaced, match.start()):
