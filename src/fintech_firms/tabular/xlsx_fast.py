@@ -140,9 +140,12 @@ _TWO_LETTER_REF = re.compile(rb'r="[A-Z]{2}[0-9]')
 _LETTERS_REF = re.compile(rb'r="[A-Z]{2}')
 
 
-def _dense_enough(xml: bytes, height: int) -> bool:
+def _dense_enough(xml: bytes, height: int, piece: int = 1 << 24) -> bool:
     """Whether calamine's dense grid (rows x columns) stays within 32 cells per cell the sheet holds
-    (or 4 million): a few stray cells far from the data are left to openpyxl."""
+    (or 4 million): a few stray cells far from the data are left to openpyxl. The usual cells are
+    counted a piece (16 MiB) at a time until there are enough, most often in the first few pieces
+    (calamine waits for this answer): pieces never count more than the whole does (a cell split by
+    their seam is missed), and if they do not reach the bound, the whole is counted as before."""
     if height > EXCEL_MAX_ROWS:
         return False
     lettered = _LETTERS_REF.search(xml) is not None
@@ -150,6 +153,13 @@ def _dense_enough(xml: bytes, height: int) -> bool:
         return False
     width = 702 if lettered and _TWO_LETTER_REF.search(xml) and _TWO_LETTER_CELL.search(xml) else 26
     grid = height * width
+    if grid <= 1 << 22:
+        return True
+    cells = 0
+    for start in range(0, len(xml), piece):
+        cells += xml.count(b"<c ", start, start + piece)
+        if grid <= 32 * cells:
+            return True
     cells = xml.count(b"<c ")  # the usual cell; the other two spellings are counted only if needed
     if grid <= max(32 * cells, 1 << 22):
         return True
@@ -254,8 +264,10 @@ def _row_count(xml: bytes) -> int | None:
     """The r of the last <row>, or None if there is no row, a row without a plain r="N" (openpyxl
     counts those) or rows out of order (openpyxl skips a row that goes back)."""
     start, end = xml.find(b"<sheetData"), xml.rfind(b"</sheetData>")
-    numbers = _ROW_NUMBER.findall(xml, start, end)
-    if not numbers or len(numbers) != xml.count(b"<row", start, end):
+    # one pass: every "<row" gives one item, its r or b"" (a "<row" without a plain r="N", which the
+    # old pair of passes, the row numbers and a count of "<row", turned down as a count mismatch)
+    numbers = _ROW.findall(xml, start, end)
+    if not numbers or b"" in numbers:
         return None
     numbers = list(map(int, numbers))
     if any(a >= b for a, b in itertools.pairwise(numbers)):
@@ -263,7 +275,7 @@ def _row_count(xml: bytes) -> int | None:
     return numbers[-1]
 
 
-_ROW_NUMBER = re.compile(rb'<row\s[^>]*?\br="([0-9]+)"')
+_ROW = re.compile(rb'<row(?:\s[^>]*?\br="([0-9]+)")?')
 # A cell that is not a shared, inline or formula string (calamine reads those): with the usual
 # attributes and a lone cached value, or else with any attributes and content. The first lookahead
 # turns down the usual string cell quickly, the second any other.
@@ -339,7 +351,12 @@ def _xml_is_plain(xml: bytes, root: bytes) -> bool:
         parser.Parse(xml, True)
     except (xml_parser.ExpatError, _Refused):
         return False
-    spaced = xml.translate(_SPACES)
+    return _no_trimmed_text(xml, root)
+
+
+def _no_trimmed_text(xml: bytes, root: bytes) -> bool:
+    """Whether calamine's trimming of <t> elements leaves every text as openpyxl reads it."""
+    spaced = _spaced(xml, root)
     for match in _T_LEADING_SPACE.finditer(spaced):
         if _calamine_trims(spaced, match.start()):
             return False
@@ -349,6 +366,22 @@ def _xml_is_plain(xml: bytes, root: bytes) -> bool:
             return False
         end = spaced.rfind(b" </t>", 0, end)
     return True
+
+
+def _spaced(xml: bytes, root: bytes) -> bytes:
+    """xml with tabs, CRs and LFs as spaces, or xml itself when the searches of _xml_is_plain find the
+    same in both: a part written without them after its root's start (most; one byte each is looked
+    for at memchr speed), and no "<t" or "/t" before that start. Then every match of those searches
+    starts at or past the root's "<", where both are the same bytes (no "<t" or "</t>" can begin
+    before it or reach across it, its "<" being followed by the root's name), and what _calamine_trims
+    reads before such a match (<is>, <si>) holds no space. A copy of the sheet (0.35 s at 359 MB)
+    saved."""
+    root_start = xml.find(b"<" + root)
+    head = xml[:root_start]
+    if (root_start < 0 or b"<t" in head or b"/t" in head
+            or any(xml.find(space, root_start) != -1 for space in (b"\t", b"\r", b"\n"))):
+        return xml.translate(_SPACES)
+    return xml
 
 
 class _Refused(Exception):
