@@ -105,13 +105,14 @@ class Ledger:
         self._quarantine.append(frame)
         self.files[table.source].quarantined.update(rows[reason_column].to_list())
 
-    def cell_issues(self, table: RawTable, column: str, rows: pl.DataFrame, reason_column: str) -> None:
-        """Record values that were unusable and read as blank; the row itself is kept."""
+    def cell_issues(self, source: str, column: str, rows: pl.DataFrame, reason_column: str) -> None:
+        """Record values of the file `source` that were unusable and read as blank; the row itself is
+        kept."""
         if rows.is_empty():
             return
         self._cell_issues.append(pl.DataFrame(
             {
-                "source": [table.source] * rows.height,
+                "source": [source] * rows.height,
                 "row": rows[ROW],
                 "column": [column] * rows.height,
                 "value": rows[column],
@@ -120,7 +121,7 @@ class Ledger:
             schema=CELL_ISSUE_SCHEMA,
         ))
         for reason, n in Counter(rows[reason_column].to_list()).items():
-            self.cell_issue_counts[(table.source, column, reason)] += n
+            self.cell_issue_counts[(source, column, reason)] += n
 
     def quarantine_frame(self) -> pl.DataFrame:
         return _stack(self._quarantine, QUARANTINE_SCHEMA)

@@ -385,8 +385,8 @@ def _chunk_rows(chunk: pl.DataFrame, table: RawTable, ledger: Ledger, steps: _St
         rows["date_error"],
         pl.when(pl.col("patent_type").is_not_null() & rows["text_type"].is_null())
         .then(pl.lit(UNKNOWN_TYPE)).alias("type_error"))
-    ledger.cell_issues(table, "app_date", errors.filter(pl.col("date_error").is_not_null()), "date_error")
-    ledger.cell_issues(table, "patent_type", errors.filter(pl.col("type_error").is_not_null()), "type_error")
+    ledger.cell_issues(table.source, "app_date", errors.filter(pl.col("date_error").is_not_null()), "date_error")
+    ledger.cell_issues(table.source, "patent_type", errors.filter(pl.col("type_error").is_not_null()), "type_error")
     disagreements = rows.filter(
         pl.col("number_type").is_not_null() & pl.col("text_type").is_not_null()
         & (pl.col("number_type") != pl.col("text_type"))

@@ -12,7 +12,6 @@ of the kept rows held; its own merge of an application's records; `settle`).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -83,15 +82,13 @@ def prepare(chunks: RawTable | Iterable[RawTable], ledger: Ledger, optional: Seq
     wide file never exists whole beside what is made of it. The usable rows come out as one frame of one
     chunk, and the cell issues go to the ledger rule by rule, each rule's from all chunks at once: as
     the file read whole gives them."""
-    if isinstance(chunks, RawTable):
-        chunks = [chunks]
+    pieces = _one_at_a_time(chunks)
+    del chunks
     account: FileAccount | None = None
     parts: list[pl.DataFrame] = []
     issues: list[list[pl.DataFrame]] = [[] for _ in rules]
-    header: RawTable | None = None  # the file's name and headers, for the cell issues
-    for table in chunks:
+    for table in pieces:
         account = ledger.read_chunk(account, table)
-        header = dataclasses.replace(table, frame=table.frame.clear(), rejected=[])
         frame = _prepare_chunk(table, ledger, optional, rules, reason, made)
         del table  # its cells: the chunk's usable rows are in `frame`
         for rule, found in zip(rules, issues):
@@ -99,14 +96,15 @@ def prepare(chunks: RawTable | Iterable[RawTable], ledger: Ledger, optional: Seq
                 found.append(frame.select(ROW, rule.column, rule.issue).filter(pl.col(rule.issue).is_not_null()))
         parts.append(frame if keep is None else frame.select(keep))
         del frame
-    if account is None or header is None:
+    if account is None:
         raise RuntimeError("internal error: a file without a chunk")
     # One chunk, as the file read whole gives it (and so the tables made of it, and their Parquet files).
     frame = parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=True)
     del parts
     for rule, found in zip(rules, issues):
         if rule.issue is not None:
-            ledger.cell_issues(header, rule.column, found[0] if len(found) == 1 else pl.concat(found), rule.issue)
+            rows = found[0] if len(found) == 1 else pl.concat(found)
+            ledger.cell_issues(account.source, rule.column, rows, rule.issue)
     return account, frame
 
 
@@ -129,11 +127,11 @@ def quarantine(table: RawTable, ledger: Ledger, frame: pl.DataFrame) -> pl.DataF
     return frame.filter(pl.col(REASON).is_null()).drop(REASON)
 
 
-def link(table: RawTable, ledger: Ledger, frame: pl.DataFrame, linker: Linker, name: str) -> pl.DataFrame:
-    """The rows with name_key, uscc_key and their firm (firm_id, link_method, link_score, unlinked);
-    a written USCC that is not valid is a cell issue."""
+def link(source: str, ledger: Ledger, frame: pl.DataFrame, linker: Linker, name: str) -> pl.DataFrame:
+    """The rows of the file `source` with name_key, uscc_key and their firm (firm_id, link_method,
+    link_score, unlinked); a written USCC that is not valid is a cell issue."""
     frame = with_name_keys(frame, name)
-    ledger.cell_issues(table, "uscc", frame.filter(pl.col("uscc_error").is_not_null()), "uscc_error")
+    ledger.cell_issues(source, "uscc", frame.filter(pl.col("uscc_error").is_not_null()), "uscc_error")
     return attach_links(frame, linker, "name_key", "uscc_key")
 
 
@@ -147,13 +145,12 @@ def run_stage(chunks: RawTable | Iterable[RawTable], ledger: Ledger, linker: Lin
     """The file's events, deduplicated, and its unlinked rows; every row accounted for in `ledger`.
     `chunks`: the file as one table or as its chunks (tabular.reader.read_chunks): of each chunk's
     usable rows only the columns the later steps read are held (prepare's `keep`)."""
-    header: list[RawTable] = []  # the file's name and headers, for the cell issues of `link`
-    pieces = _headed(chunks, header)
+    pieces = _one_at_a_time(chunks)
     del chunks  # a whole table is held by `pieces` until it is drawn, and then by prepare alone
     account, frame = prepare(pieces, ledger, stage.optional, stage.rules, stage.reason, stage.made,
                              keep=_carried(stage))
     del pieces
-    frame = link(header[0], ledger, frame, linker, stage.name)
+    frame = link(account.source, ledger, frame, linker, stage.name)
     frame = frame.with_columns(firm_identity().alias("who"), *stage.derived).sort(ROW)
     events = frame.group_by(*stage.keys, maintain_order=True).agg(
         *(pl.col(c).drop_nulls().first() for c in stage.first),
@@ -165,16 +162,10 @@ def run_stage(chunks: RawTable | Iterable[RawTable], ledger: Ledger, linker: Lin
     return Staged(events, unlinked_rows(frame, stage.name))
 
 
-def _headed(chunks: RawTable | Iterable[RawTable], header: list[RawTable]) -> Iterator[RawTable]:
-    """The chunks, each handed on and not held; `header` gets the first's name and headers (no cells)."""
-    pieces = handed([chunks]) if isinstance(chunks, RawTable) else iter(chunks)
-    del chunks
-    for table in pieces:
-        if not header:
-            header.append(dataclasses.replace(table, frame=table.frame.clear(), rejected=[]))
-        held = [table]
-        del table
-        yield held.pop()  # held by the caller alone from here, as reader.handed hands them
+def _one_at_a_time(chunks: RawTable | Iterable[RawTable]) -> Iterator[RawTable]:
+    """The chunks, a whole table as its one chunk, each held by the caller alone once drawn
+    (reader.handed), so that a chunk's cells are freed as soon as it is prepared."""
+    return handed([chunks]) if isinstance(chunks, RawTable) else iter(chunks)
 
 
 def _carried(stage: Stage) -> tuple[str, ...]:
