@@ -403,7 +403,10 @@ class _Tuples:
         order = np.lexsort((np.arange(vocab), postings.sizes))
         self.rank = np.empty(vocab, dtype=np.int64)
         self.rank[order] = np.arange(vocab)
-        self.span = span = max(1, lengths.size)
+        # A power of 2 at least the number of choices: an entry's choice is then its low bits, taken by a
+        # mask where a remainder by any other number costs a division (16 ns against 1.3 a value, for
+        # the millions of holders read at 2.4M names).
+        self.span = span = 1 << max(0, lengths.size - 1).bit_length()
         # Keys below 2**bits, so that key * span + choice stays below 2**62.
         self.bits = 62 - (span - 1).bit_length()
         # The k-tuples among each choice's first P(l) tokens in the global order, made one length at a
@@ -483,7 +486,7 @@ class _Tuples:
         # The holders of each wanted key, self.packed[begin:begin + count] % span, all at once.
         total = int(count.sum())
         at = np.repeat(begin - (np.cumsum(count) - count), count) + np.arange(total)
-        return np.repeat(asker, count), self.packed[at] % self.span
+        return np.repeat(asker, count), self.packed[at] & (self.span - 1)
 
 
 def _fresh_int64(count: int) -> np.ndarray:
