@@ -547,7 +547,7 @@ def _dense_enough_reference(xml: bytes, height: int) -> bool:
     return height * width <= max(32 * cells, 1 << 22)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     parts=st.lists(st.sampled_from([b'<c r="A1" t="s">', b'<c r="AB12">', b'<c r="ABC3"/>', b"<c>", b"<c/>",
                                     b'<row r="AB1">', b' r="XFD9"', b"<col min=\"1\"/>", b"<c\tr=\"ZZ9\"/>",
@@ -559,8 +559,9 @@ def test_dense_enough_is_the_reference(parts: list[bytes], repeat: int, height: 
     xml = b"".join(parts) * repeat
     expected = _dense_enough_reference(xml, height)
     assert xlsx_fast._dense_enough(xml, height) == expected
-    # cells counted in small pieces (whose seams split some "<c "): the same answer
-    for piece in (2, 7, 1000):
+    # cells counted in small pieces (whose seams split some "<c "): the same answer. Small pieces only on
+    # the smaller sheets: on the 18 MB ones they are millions of counts in Python (the test took 90 s).
+    for piece in (2, 7, 1000) if len(xml) <= 1 << 20 else (1 << 16,):
         assert xlsx_fast._dense_enough(xml, height, piece) == expected
 
 
