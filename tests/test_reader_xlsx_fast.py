@@ -412,6 +412,217 @@ def test_far_cells_do_not_reach_calamine(tmp_path: Path, ref: str) -> None:
     assert table.frame["name"].to_list() == ["甲"]
 
 
+
+# --- a cell's reference names the row that holds it ------------------------------------------------
+# openpyxl places a cell in its <row> (the reference gives the column), calamine by its reference.
+
+@pytest.fixture
+def calamine_calls(monkeypatch) -> list:
+    """The sheets calamine was started on."""
+    calls: list = []
+    original = xlsx_fast._calamine
+    monkeypatch.setattr(xlsx_fast, "_calamine", lambda *args: calls.append(args) or original(*args))
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # a reference to the next row, then to the one before
+        (f'<row r="2">{inline("A2", "甲")}{inline("B3", "北京")}</row><row r="3">{inline("A3", "乙")}</row>',
+         {"name": ["甲", "乙"], "city": ["北京", None]}),
+        (f'<row r="2">{inline("A2", "甲")}</row><row r="3">{inline("A3", "乙")}{inline("B2", "北京")}</row>',
+         {"name": ["甲", "乙"], "city": [None, "北京"]}),
+        # a reference to Excel's last row, from a sheet of two rows
+        (f'<row r="2">{inline("A2", "甲")}<c r="B1048576" t="inlineStr"><is><t>北京</t></is></c></row>',
+         {"name": ["甲"], "city": ["北京"]}),
+        ('<row r="2"><c r="A1048576" s="1"><v>44260</v></c></row>', {"name": ["2021-03-05"], "city": [None]}),
+    ],
+    ids=["next-row", "row-before", "last-row", "last-row-number"],
+)
+def test_cells_referring_to_another_row_are_left_to_openpyxl(
+        tmp_path: Path, calamine_calls: list, rows: str, expected: dict) -> None:
+    header = f'<row r="1">{inline("A1", "name")}{inline("B1", "city")}</row>'
+    table = both(handmade(tmp_path, header + rows, styles=STYLES), fast=False)
+    assert table.frame.drop("_row").to_dict(as_series=False) == expected
+    assert calamine_calls == []
+
+
+@pytest.mark.parametrize("ref", ["ZZ1048576", "A1048576"])
+def test_a_far_reference_in_a_small_sheet_does_not_reach_calamine(
+        tmp_path: Path, calamine_calls: list, ref: str) -> None:
+    # calamine's grid would be 1,048,576 rows by the reference's column: openpyxl reads the cell in the
+    # header row, in its column (A, after H: openpyxl's row ends at the column of its last cell)
+    header = "".join(f'<c r="{c}1" t="s"><v>{i}</v></c>' for i, c in enumerate("ABCDEFGH"))
+    rows = (f'<row r="1">{header}<c r="{ref}" t="s"><v>8</v></c></row>'
+            '<row r="2"><c r="A2" t="s"><v>9</v></c></row>')
+    strings = [f"<t>h{i}</t>" for i in range(8)] + ["<t>far</t>", "<t>甲</t>"]
+    table = both(handmade(tmp_path, rows, strings=strings), fast=False)
+    if ref == "A1048576":
+        assert table.headers == ["far"]
+    else:
+        assert (len(table.headers), table.headers[:2], table.headers[-1]) == (702, ["h0", "h1"], "far")
+    assert table.frame.row(0)[0] == "甲"
+    assert calamine_calls == []
+
+
+def test_references_that_agree_stay_on_the_fast_path(tmp_path: Path, calamine_calls: list) -> None:
+    # r after other attributes, single quotes, a row's r after its spans, whitespace between elements
+    rows = ('<row r="1" spans="1:3"><c t="inlineStr" r="A1"><is><t>name</t></is></c>'
+            '<c s="0" t="inlineStr" r="B1"><is><t>city</t></is></c><c r=\'C1\' t=\'inlineStr\'><is><t>n</t></is></c>'
+            '</row>\n  <row spans="1:3" r="2">\n    <c s="1" r="A2" t="inlineStr"><is><t>甲</t></is></c>\n'
+            '    <c t="inlineStr"\n       r="B2"><is><t>深圳</t></is></c><c t="n" r="C2"><v>5</v></c>\n  </row>\n'
+            '<row r="4"><c r="A4" t="inlineStr"><is><t>乙</t></is></c><c r="C4"/></row>\n')
+    path = handmade(tmp_path, rows, styles=STYLES)
+    table = both(path)
+    assert table.frame.drop("_row").to_dict(as_series=False) == {
+        "name": ["甲", "乙"], "city": ["深圳", None], "n": ["5", None]}
+    assert calamine_calls == [(path, "Sheet")] * 2  # read_xlsx_fast, then read_table
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '<c r="b2" t="inlineStr"><is><t>x</t></is></c>',  # calamine reads lower case, openpyxl too
+        '<c r="B02" t="inlineStr"><is><t>x</t></is></c>',  # the same row, written otherwise
+        '<c t="inlineStr"><is><t>x</t></is></c>',  # no r: both count, but the grammar has none
+        '<c r = "B2" t="inlineStr"><is><t>x</t></is></c>',
+        '<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="B1048576" '
+        't="inlineStr"><x:is><x:t>x</x:t></x:is></x:c>',  # calamine takes it for a c, and openpyxl
+        '<c r="B2" t="inlineStr"><is><t>x</t></is><!-- c --></c>',
+    ],
+    ids=["lower-case", "leading-zero", "no-r", "spaced-r", "prefixed", "comment"],
+)
+def test_cells_the_check_does_not_read_are_left_to_openpyxl(
+        tmp_path: Path, calamine_calls: list, cell: str) -> None:
+    rows = (f'<row r="1">{inline("A1", "name")}{inline("B1", "city")}</row>'
+            f'<row r="2">{inline("A2", "甲")}{cell}</row>')
+    table = both(handmade(tmp_path, rows), fast=False)
+    assert table.frame["name"].to_list() == ["甲"]
+    assert calamine_calls == []
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # a cell between rows: openpyxl does not read it, calamine does
+        f'<row r="1">{inline("A1", "name")}</row>{inline("A3", "x")}<row r="2">{inline("A2", "a")}</row>',
+        # two r: calamine takes the last one, expat refuses the sheet
+        f'<row r="1">{inline("A1", "name")}</row><row r="2"><c r="A2" r="A1048576"><v>1</v></c></row>',
+        # an attribute before the row's r that _row_count's regex takes for it
+        f'<row r="1">{inline("A1", "name")}</row><row x-r="2" r="1048576">{inline("A1048576", "a")}</row>',
+    ],
+    ids=["between-rows", "two-r", "row-attribute-named-like-r"],
+)
+def test_other_layouts_never_reach_calamine(tmp_path: Path, calamine_calls: list, rows: str) -> None:
+    path = handmade(tmp_path, rows)
+    assert not xlsx_fast._refs_in_their_rows(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
+    assert _read_xlsx_fast(path) is None
+    assert calamine_calls == []
+
+
+def _refs_reference(xml: bytes) -> tuple[bool, list[bytes]]:
+    """Read by expat: whether every element named c (any prefix) is an unprefixed child of a row with r
+    and has a reference [A-Z]{1,3}N, N that r, and rows are children of sheetData; and the rows' r."""
+    import xml.parsers.expat as expat
+
+    parser = expat.ParserCreate()
+    stack: list[tuple[str, str | None]] = []
+    rows: list[bytes] = []
+    ok = [True]
+
+    def start(name, attrs):
+        local = name.rpartition(":")[2]
+        parent = stack[-1] if stack else ("", None)
+        if local == "row":
+            ok[0] &= name == "row" and parent[0] == "sheetData" and bool(re.fullmatch("[0-9]+", attrs.get("r", "")))
+            rows.append(attrs.get("r", "").encode())
+        if local == "c":
+            ref = re.fullmatch("[A-Z]{1,3}([0-9]+)", attrs.get("r", ""))
+            ok[0] &= (name == "c" and parent[0] == "row" and ref is not None and parent[1] is not None
+                      and ref.group(1) == parent[1])
+        stack.append((name, attrs.get("r")))
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = lambda name: stack.pop()
+    parser.Parse(xml, True)
+    return ok[0], rows
+
+
+_REF_PARTS = [
+    '<row r="1">', '<row r="2" spans="1:2">', '<row spans="1:2" r="3">', '<row r="4"/>', '<row r="01">',
+    '<row x:r="5" r="6" xmlns:x="u">', "</row>",
+    '<c r="A1"/>', '<c r="B2" t="s"><v>0</v></c>', '<c s="1" r="C3"><v>1</v></c>', "<c r='D6' t='n'><v>2</v></c>",
+    '<c r="AB1" t="inlineStr"><is><t>x</t></is></c>', '<c r="A01"/>', '<c r="a1"/>', '<c><v>1</v></c>',
+    '<c r="A4">', "</c>", '<c r="A1" s="1" r="A2"/>', '<v>3</v>', '<f t="shared" si="0"/>', "\n", " ",
+    '<c r="A6"\n t="b"><v>1</v></c>', '<x:c xmlns:x="u" r="A1"/>', "<!-- x -->", '<c r="A2"><f>1</f><v/></c>',
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(parts=st.lists(st.sampled_from(_REF_PARTS), max_size=12))
+def test_refs_in_their_rows_only_says_yes_when_they_are(parts: list[str]) -> None:
+    _check_refs_in_their_rows("".join(parts))
+
+
+def _check_refs_in_their_rows(sheet_data: str) -> None:
+    xml = f'<worksheet {NS}><sheetData>{sheet_data}</sheetData></worksheet>'.encode()
+    try:
+        reference, rows = _refs_reference(xml)
+    except Exception:  # not well-formed: expat refuses it after calamine, which never got it either
+        reference, rows = False, []
+    if xlsx_fast._refs_in_their_rows(xml):
+        assert reference
+        # and _row_count reads the same rows (its regex, not expat)
+        assert xlsx_fast._ROW.findall(xml) == rows
+
+
+# Sheets of rows of cells, most references agreeing with their row: the others name the next, the one
+# before or the last row, are written otherwise or twice, and odd parts come between the elements.
+_REF_KINDS = ["same"] * 60 + ["next", "before", "last", "lower", "zero", "single", "none", "twice"]
+_CELL_FORMS = ['<c {} t="inlineStr"><is><t>x</t></is></c>', '<c {} s="1"><v>1</v></c>', "<c {}/>",
+               '<c s="1" {}><v>2</v></c>', "<c t='n' {}><v>3</v></c>", '<c\n {} t="b"><v>1</v></c>',
+               "<c {}><f>A1</f><v /></c>"]
+_ROW_FORMS = ['<row r="{}">'] * 20 + ['<row r="{}" spans="1:4">', '<row spans="1:4" r="{}">',
+                                     '<row x-r="9" r="{}">', '<row r="0{}">', "<row>"]
+_BETWEEN = [""] * 80 + ["\n", "<!-- c -->", '<x:c xmlns:x="u" r="A1"/>', '<c r="A1"/>', "</row>", '<row r="7">']
+
+
+def _ref_attr(kind: str, column: str, row: int) -> str:
+    return {"same": f'r="{column}{row}"', "next": f'r="{column}{row + 1}"', "before": f'r="{column}{row - 1}"',
+            "last": f'r="{column}1048576"', "lower": f'r="{column.lower()}{row}"', "zero": f'r="{column}0{row}"',
+            "single": f"r='{column}{row}'", "none": "", "twice": f'r="{column}{row}" r="{column}1048576"'}[kind]
+
+
+@settings(max_examples=400, deadline=None)
+@given(rows=st.lists(st.tuples(
+    st.integers(1, 2), st.sampled_from(_ROW_FORMS), st.sampled_from(_BETWEEN),
+    st.lists(st.tuples(st.sampled_from(_REF_KINDS), st.sampled_from(_CELL_FORMS), st.sampled_from(_BETWEEN)),
+             max_size=4)), min_size=1, max_size=5))
+def test_refs_in_their_rows_on_sheets_with_some_other_rows(rows: list) -> None:
+    parts, number = [], 0
+    for gap, row_form, between, cells in rows:
+        number += gap
+        parts.append(row_form.format(number) + between)
+        parts += [form.format(_ref_attr(kind, column, number)) + after
+                  for column, (kind, form, after) in zip("ABCD", cells)]
+        parts.append("</row>")
+    _check_refs_in_their_rows("".join(parts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(1, 3), st.lists(st.sampled_from([
+    '<c r="{}{}" t="inlineStr"><is><t>x</t></is></c>', '<c r="{}{}" s="1"><v>1</v></c>', '<c r="{}{}" s="2"/>',
+    '<c r="{}{}"><f>A1</f><v /></c>', '<c s="1" r="{}{}"><v>1</v></c>',
+    '<c r="{}{}" t="inlineStr"><is><t xml:space="preserve"> y </t></is></c>']), max_size=4)), max_size=6))
+def test_refs_in_their_rows_says_yes_to_agreeing_sheets(rows: list[tuple[int, list[str]]]) -> None:
+    xml, number = [], 0
+    for gap, cells in rows:
+        number += gap
+        xml.append(f'<row r="{number}">' + "".join(c.format(col, number) for col, c in zip("ABCD", cells))
+                   + "</row>")
+    assert xlsx_fast._refs_in_their_rows(f'<worksheet><sheetData>{"".join(xml)}</sheetData></worksheet>'.encode())
+
 def test_a_zip_bomb_is_refused(tmp_path: Path, monkeypatch) -> None:
     from fintech_firms.tabular import reader
 
