@@ -758,7 +758,7 @@ def _dense_enough_reference(xml: bytes, height: int) -> bool:
     return height * width <= max(32 * cells, 1 << 22)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     parts=st.lists(st.sampled_from([b'<c r="A1" t="s">', b'<c r="AB12">', b'<c r="ABC3"/>', b"<c>", b"<c/>",
                                     b'<row r="AB1">', b' r="XFD9"', b"<col min=\"1\"/>", b"<c\tr=\"ZZ9\"/>",
