@@ -150,8 +150,8 @@ def _dense_enough(xml: bytes, height: int, piece: int = 1 << 24) -> bool:
     """Whether calamine's dense grid (rows x columns) stays within 32 cells per cell the sheet holds
     (or 4 million): a few stray cells far from the data are left to openpyxl. The usual cells are
     counted a piece (16 MiB) at a time until there are enough, most often in the first few pieces
-    (calamine waits for this answer): pieces never count more than the whole does (a cell split by
-    their seam is missed), and if they do not reach the bound, the whole is counted as before."""
+    (calamine waits for this answer). A piece counts the cells that start in it (its search runs two
+    bytes past its end), so the pieces' sum is the whole's count: a sparse sheet is counted once."""
     if height > EXCEL_MAX_ROWS:
         return False
     lettered = _LETTERS_REF.search(xml) is not None
@@ -161,16 +161,14 @@ def _dense_enough(xml: bytes, height: int, piece: int = 1 << 24) -> bool:
     grid = height * width
     if grid <= 1 << 22:
         return True
+    # The usual cell; the other two spellings are counted only if needed. "<c " cannot overlap itself,
+    # so the cells starting in [start, start + piece) are those found in [start, start + piece + 2).
     cells = 0
     for start in range(0, len(xml), piece):
-        cells += xml.count(b"<c ", start, start + piece)
+        cells += xml.count(b"<c ", start, start + piece + 2)
         if grid <= 32 * cells:
             return True
-    cells = xml.count(b"<c ")  # the usual cell; the other two spellings are counted only if needed
-    if grid <= max(32 * cells, 1 << 22):
-        return True
     return grid <= 32 * (cells + xml.count(b"<c>") + xml.count(b"<c/>"))
-
 
 
 def _refs_in_their_rows(xml: bytes) -> bool:
@@ -222,6 +220,7 @@ _ANY_CELL = (rb"<c(?:" + _CELL_ATTR + rb")*+" + _S + rb"++r=(?:\"[A-Z]{1,3}(?P=r
 _ANY_ROWS = re.compile(
     rb"(?:<row(?:" + _ROW_ATTR + rb")*+" + _S + rb"++r=\"(?P<row>[0-9]++)\"(?:" + _ROW_ATTR + rb")*+" + _S
     + rb"*+(?:/>|>(?:" + _ANY_CELL + rb"|" + _S + rb"++)*+</row" + _S + rb"*+>)|" + _S + rb"++)*+")
+
 
 def _first_sheet(path: Path):
     """What openpyxl knows of the workbook before reading cells: the first worksheet's name and XML,
